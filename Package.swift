@@ -1,0 +1,52 @@
+// swift-tools-version: 6.0
+import PackageDescription
+
+let package = Package(
+    name: "feedback",
+    platforms: [.macOS(.v13)],
+    products: [
+        .executable(name: "feedback", targets: ["feedback"]),
+        .library(name: "FeedbackKit", targets: ["FeedbackKit"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
+        .package(url: "https://github.com/groue/GRDB.swift", from: "7.0.0"),
+        .package(url: "https://github.com/weichsel/ZIPFoundation", from: "0.9.19"),
+    ],
+    targets: [
+        .executableTarget(
+            name: "feedback",
+            dependencies: [
+                "FeedbackKit",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ]
+        ),
+        .systemLibrary(
+            name: "CCurl",
+            pkgConfig: "libcurl",
+            providers: [.apt(["libcurl4-openssl-dev"])]
+        ),
+        .target(
+            name: "CurlHTTP",
+            dependencies: ["CCurl"]
+        ),
+        .target(
+            name: "FeedbackKit",
+            dependencies: [
+                "CurlHTTP",
+                .product(name: "GRDB", package: "GRDB.swift"),
+                .product(name: "ZIPFoundation", package: "ZIPFoundation"),
+            ]
+        ),
+        .testTarget(
+            name: "FeedbackKitTests",
+            dependencies: ["FeedbackKit", "CurlHTTP"],
+            exclude: ["Fixtures"]
+        ),
+        .testTarget(
+            name: "FeedbackEndToEndTests",
+            dependencies: ["FeedbackKit"]
+        ),
+    ],
+    swiftLanguageModes: [.v6]
+)
