@@ -1,0 +1,260 @@
+import Foundation
+
+/// A raw value from a source record: text from a table cell, or text and lists from JSON.
+public enum FieldValue: Sendable, Equatable {
+    case text(String)
+    case list([String])
+    case null
+
+    var isBlank: Bool {
+        switch self {
+        case .null: true
+        case .text(let s): s.trimmingCharacters(in: .whitespacesAndNewlines).isEmpty
+        case .list(let items): items.isEmpty
+        }
+    }
+
+    /// The value as one piece of text, for messages and hashes.
+    var display: String {
+        switch self {
+        case .null: ""
+        case .text(let s): s
+        case .list(let items): items.joined(separator: ",")
+        }
+    }
+}
+
+/// The outcome of reading one answer.
+enum ParsedAnswer: Equatable {
+    case answer(Answer, other: String?)
+    case notAnswered
+    case invalid(String)
+}
+
+/// Reads answers as exports write them, for one question of a form.
+///
+/// Built once per question so that lookups of labels and aliases are dictionary hits.
+struct AnswerParser {
+    let question: Question
+    /// Every accepted spelling of every choice (value, labels, aliases), folded, to its value.
+    private var choiceBySpelling: [String: String] = [:]
+    /// Rating levels by label and alias.
+    private var levelBySpelling: [String: Int] = [:]
+    private let notApplicable: Set<String>
+    private let departments: DepartmentIndex?
+    private let otherChoice: String?
+
+    /// Answers that mean "skipped" in 问卷星 and coded exports.
+    static let skipMarkers: Set<String> = ["(跳过)", "（跳过）", "(空)", "（空）", "-3", "-2"]
+
+    init(question: Question, departments: DepartmentIndex?) {
+        self.question = question
+        self.departments = question.role == .department ? departments : nil
+        notApplicable = Set(question.notApplicable.map(Self.fold))
+        otherChoice = question.choices.first { $0.other }?.value
+        for choice in question.choices {
+            for spelling in [choice.value, choice.label.zh] + (choice.label.en.map { [$0] } ?? []) + choice.aliases {
+                let key = Self.fold(spelling)
+                if choiceBySpelling[key] == nil { choiceBySpelling[key] = choice.value }
+            }
+        }
+        if question.type == .yesNo {
+            for (spelling, value) in [("是", "yes"), ("否", "no"), ("yes", "yes"), ("no", "no"), ("y", "yes"), ("n", "no"),
+                                      ("true", "yes"), ("false", "no"), ("1", "yes"), ("0", "no"), ("有", "yes"), ("没有", "no")] {
+                choiceBySpelling[spelling] = value
+            }
+        }
+        for (i, level) in question.levels.enumerated() {
+            levelBySpelling[Self.fold(level.zh)] = i + 1
+            if let en = level.en { levelBySpelling[Self.fold(en)] = i + 1 }
+        }
+        for (spelling, level) in question.valueAliases {
+            levelBySpelling[Self.fold(spelling)] = level
+        }
+    }
+
+    /// Case- and width-insensitive form of a spelling, trimmed.
+    static func fold(_ text: String) -> String {
+        text.trimmingCharacters(in: .whitespacesAndNewlines).applyingTransform(.fullwidthToHalfwidth, reverse: false)?.lowercased()
+            ?? text.trimmingCharacters(in: .whitespacesAndNewlines).lowercased()
+    }
+
+    func parse(_ value: FieldValue) -> ParsedAnswer {
+        if value.isBlank { return .notAnswered }
+        if case .list(let items) = value {
+            guard question.type == .multiple else {
+                return items.count == 1 ? parse(.text(items[0])) : .invalid("a list is not one answer to a \(question.type.rawValue) question")
+            }
+            return parseChoices(items, original: value.display)
+        }
+        let text = value.display.trimmingCharacters(in: .whitespacesAndNewlines)
+        // "-3" and "-2" are skip codes only where a number cannot be free text.
+        if Self.skipMarkers.contains(text) && (question.type != .text || !text.hasPrefix("-")) { return .notAnswered }
+        if !notApplicable.isEmpty && notApplicable.contains(Self.fold(text)) { return .answer(.notApplicable, other: nil) }
+
+        switch question.type {
+        case .rating, .nps:
+            return parseLevel(text)
+        case .single, .yesNo:
+            if let departments { return departments.lookup(text).map { .answer(.text($0), other: nil) } ?? .invalid(departments.unknownMessage(text)) }
+            return parseSingle(text)
+        case .multiple:
+            return parseMultiple(text)
+        case .integer, .number:
+            return parseNumber(text)
+        case .date:
+            guard let date = Timestamp.date(text) else { return .invalid("\"\(text)\" is not a date (write it as 2025-04-03)") }
+            return .answer(.text(date), other: nil)
+        case .datetime:
+            guard let t = Timestamp(text, zone: .china) else { return .invalid("\"\(text)\" is not a date and time (write it as 2025-04-03 09:30)") }
+            return .answer(.text(t.iso), other: nil)
+        case .text:
+            if let departments { return departments.lookup(text).map { .answer(.text($0), other: nil) } ?? .invalid(departments.unknownMessage(text)) }
+            return .answer(.text(text), other: nil)
+        }
+    }
+
+    private func parseLevel(_ text: String) -> ParsedAnswer {
+        let range = question.valueRange ?? 1...question.scale
+        let folded = Self.fold(text)
+        var level = levelBySpelling[folded]
+        if level == nil {
+            var digits = folded
+            // "5分" and "5 分" are how 问卷星 writes a level.
+            if digits.hasSuffix("分") { digits = String(digits.dropLast()).trimmingCharacters(in: .whitespaces) }
+            if let n = Int(digits) {
+                level = n
+            } else if let d = Double(digits), d.rounded() == d, abs(d) < 1e9 {
+                level = Int(d)
+            }
+        }
+        guard let level else {
+            let labels = question.levels.isEmpty ? "" : " or \(question.levels[0].zh)..\(question.levels[question.levels.count - 1].zh)"
+            return .invalid("\"\(text)\" is not a level of \(question.label.zh) (\(range.lowerBound)..\(range.upperBound)\(labels))")
+        }
+        guard range.contains(level) else {
+            return .invalid("\"\(text)\" is outside the scale \(range.lowerBound)..\(range.upperBound) of \(question.label.zh)")
+        }
+        return .answer(.number(Double(level)), other: nil)
+    }
+
+    /// A choice, with the free text 问卷星 writes after an "other" choice in 〖…〗.
+    private func matchChoice(_ token: String) -> (value: String, other: String?)? {
+        var spelling = token
+        var other: String?
+        if let open = token.firstIndex(of: "〖"), token.hasSuffix("〗") {
+            spelling = String(token[..<open])
+            other = String(token[token.index(after: open)..<token.index(before: token.endIndex)])
+        }
+        if let value = choiceBySpelling[Self.fold(spelling)] {
+            return (value, other?.isEmpty == true ? nil : other)
+        }
+        return nil
+    }
+
+    private func parseSingle(_ text: String) -> ParsedAnswer {
+        if let (value, other) = matchChoice(text) { return .answer(.text(value), other: other) }
+        return .invalid("\"\(text)\" is not a choice of \(question.label.zh) (\(choiceList))")
+    }
+
+    private var choiceList: String {
+        let names = question.type == .yesNo ? ["是", "否"] : question.choices.map(\.label.zh)
+        let shown = names.prefix(8).joined(separator: ", ")
+        return names.count > 8 ? shown + ", …" : shown
+    }
+
+    private func parseMultiple(_ text: String) -> ParsedAnswer {
+        if let (value, other) = matchChoice(text) { return .answer(.choices([value]), other: other) }
+        // Labels may themselves hold commas or spaces, so try each separator exports use and
+        // keep the first split in which every piece is a choice.
+        for separator in ["┋", "|", ";", "；", ",", "，", "、", " "] where text.contains(separator) {
+            let tokens = text.components(separatedBy: separator).map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }
+            if tokens.isEmpty { continue }
+            let matched = tokens.map(matchChoice)
+            if matched.allSatisfy({ $0 != nil }) {
+                return combine(matched.compactMap { $0 })
+            }
+            if separator == "┋" {
+                let unknown = tokens.filter { matchChoice($0) == nil }.map { "\"\($0)\"" }.joined(separator: ", ")
+                return .invalid("\(unknown) \(unknown.contains(",") ? "are not choices" : "is not a choice") of \(question.label.zh) (\(choiceList))")
+            }
+        }
+        return .invalid("\"\(text)\" is not a choice of \(question.label.zh) (\(choiceList))")
+    }
+
+    private func parseChoices(_ items: [String], original: String) -> ParsedAnswer {
+        var matched: [(value: String, other: String?)] = []
+        for item in items {
+            guard let m = matchChoice(item) else {
+                return .invalid("\"\(item)\" is not a choice of \(question.label.zh) (\(choiceList))")
+            }
+            matched.append(m)
+        }
+        return combine(matched)
+    }
+
+    private func combine(_ matched: [(value: String, other: String?)]) -> ParsedAnswer {
+        var values: [String] = []
+        for m in matched where !values.contains(m.value) { values.append(m.value) }
+        let other = matched.compactMap(\.other).first
+        return .answer(.choices(values), other: other)
+    }
+
+    /// Units that exports append to counts ("3次", "5个工作日").
+    private static let units = ["个工作日", "工作日", "次", "趟", "天", "日", "个"]
+
+    private func parseNumber(_ text: String) -> ParsedAnswer {
+        var digits = text
+        for unit in Self.units where digits.hasSuffix(unit) {
+            digits = String(digits.dropLast(unit.count)).trimmingCharacters(in: .whitespaces)
+            break
+        }
+        guard let value = Double(digits), value.isFinite, digits.first.map({ $0.isNumber || $0 == "-" || $0 == "+" || $0 == "." }) == true else {
+            return .invalid("\"\(text)\" is not a number (write digits, such as 3)")
+        }
+        if question.type == .integer && value.rounded() != value {
+            return .invalid("\"\(text)\" is not a whole number")
+        }
+        if let lo = question.minimum, value < lo {
+            return .invalid("\(text) is below the minimum \(FormDecoder.format(lo)) of \(question.label.zh)")
+        }
+        if let hi = question.maximum, value > hi {
+            return .invalid("\(text) is above the maximum \(FormDecoder.format(hi)) of \(question.label.zh)")
+        }
+        return .answer(.number(value), other: nil)
+    }
+}
+
+/// Finds a department by id, name, English name or alias, as exports write them.
+struct DepartmentIndex {
+    private var byName: [String: String] = [:]
+    private let departments: [Department]
+
+    init(_ departments: [Department]) {
+        self.departments = departments
+        for d in departments {
+            for name in [d.id, d.name.zh] + (d.name.en.map { [$0] } ?? []) + d.aliases {
+                byName[AnswerParser.fold(name)] = d.id
+            }
+        }
+    }
+
+    func lookup(_ text: String) -> String? {
+        let folded = AnswerParser.fold(text)
+        if let id = byName[folded] { return id }
+        // "XX区市场监督管理局" names the district's 市场监督管理局: accept a unique suffix match.
+        let matches = Set(byName.filter { folded.count > $0.key.count && $0.key.count >= 3 && folded.hasSuffix($0.key) }.values)
+        return matches.count == 1 ? matches.first : nil
+    }
+
+    func unknownMessage(_ text: String) -> String {
+        var message = "\"\(text)\" is not a department of this form"
+        let names = departments.map(\.name.zh)
+        if let guess = Suggestion.closest(to: text, among: names) {
+            message += "; did you mean \"\(guess)\"?"
+        } else {
+            message += " (add it, or an alias, to the departments file)"
+        }
+        return message
+    }
+}

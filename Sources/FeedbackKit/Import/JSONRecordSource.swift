@@ -1,0 +1,260 @@
+import Foundation
+
+#if canImport(Glibc)
+    import Glibc
+#elseif canImport(Darwin)
+    import Darwin
+#endif
+
+/// Where records come from: one file of any supported format, read one record at a time.
+protocol RecordSource {
+    /// The format as a user names it: csv, jsonl, json, xlsx, xls.
+    var format: String { get }
+    /// The next record, or nil at the end. A record that cannot be read at all is returned as
+    /// `.unreadable` so that it is rejected with its reason rather than stopping the import.
+    mutating func next() throws -> SourceItem?
+}
+
+enum SourceItem {
+    case record(SourceRecord)
+    case unreadable(position: Int, raw: String, message: String)
+}
+
+extension JSONNode {
+    /// Compact JSON text of the value, keys in source order.
+    var serialized: String {
+        switch value {
+        case .null: "null"
+        case .bool(let b): b ? "true" : "false"
+        case .number(let n): n
+        case .string(let s): JSONWriter.quoted(s)
+        case .array(let items): "[" + items.map(\.serialized).joined(separator: ",") + "]"
+        case .object(let members): "{" + members.map { JSONWriter.quoted($0.key) + ":" + $0.value.serialized }.joined(separator: ",") + "}"
+        }
+    }
+
+    /// A JSON object as the named values of a record: nested objects become "group/field"
+    /// names (as KoboToolbox and ODK name grouped questions), arrays of scalars become lists.
+    func flattened() -> (names: [String], values: [FieldValue]) {
+        var names: [String] = []
+        var values: [FieldValue] = []
+        func visit(_ node: JSONNode, prefix: String) {
+            switch node.value {
+            case .object(let members):
+                for member in members {
+                    let name = prefix.isEmpty ? member.key : prefix + "/" + member.key
+                    if case .object = member.value.value {
+                        visit(member.value, prefix: name)
+                    } else {
+                        names.append(name)
+                        values.append(member.value.fieldValue)
+                    }
+                }
+            default:
+                names.append(prefix)
+                values.append(node.fieldValue)
+            }
+        }
+        visit(self, prefix: "")
+        return (names, values)
+    }
+
+    var fieldValue: FieldValue {
+        switch value {
+        case .null: return .null
+        case .bool(let b): return .text(b ? "true" : "false")
+        case .number(let n): return .text(n)
+        case .string(let s): return .text(s)
+        case .array(let items):
+            let scalars = items.compactMap { item -> String? in
+                switch item.value {
+                case .string(let s): s
+                case .number(let n): n
+                case .bool(let b): b ? "true" : "false"
+                default: nil
+                }
+            }
+            return scalars.count == items.count ? .list(scalars) : .text(serialized)
+        case .object: return .text(serialized)
+        }
+    }
+}
+
+/// JSON Lines: one object per line, read in chunks so that memory stays flat.
+struct JSONLinesSource: RecordSource {
+    let format = "jsonl"
+    /// A line longer than this is rejected without being held in memory.
+    static let maxLineBytes = 16 << 20
+
+    private let file: String
+    private let handle: FileHandle
+    private var buffer: [UInt8] = []
+    private var start = 0
+    private var eof = false
+    private var line = 0
+
+    init(url: URL, displayPath: String) throws {
+        file = displayPath
+        do {
+            handle = try FileHandle(forReadingFrom: url)
+        } catch {
+            throw ImportError(file: displayPath, message: "cannot read the file: \(FormDecoder.reason(error))")
+        }
+    }
+
+    private mutating func fill() throws {
+        if start > 0 {
+            buffer.removeFirst(start)
+            start = 0
+        }
+        let chunk: Data?
+        do {
+            chunk = try handle.read(upToCount: 1 << 20)
+        } catch {
+            throw ImportError(file: file, line: line + 1, message: "cannot read the file: \(FormDecoder.reason(error))")
+        }
+        if let chunk, !chunk.isEmpty { buffer.append(contentsOf: chunk) } else { eof = true }
+    }
+
+    /// The next line's bytes without its terminator, or nil at the end; `tooLong` when it passed the cap.
+    private mutating func nextLine() throws -> (bytes: ArraySlice<UInt8>, tooLong: Bool)? {
+        var searchFrom = start
+        var tooLong = false
+        while true {
+            if let nl = buffer[searchFrom...].firstIndex(of: 0x0A) {
+                line += 1
+                var end = nl
+                if end > start, buffer[end - 1] == 0x0D { end -= 1 }
+                let slice = buffer[start..<end]
+                start = nl + 1
+                return (tooLong ? [] : slice, tooLong)
+            }
+            if buffer.count - start > Self.maxLineBytes {
+                // Drop what was read of an over-long line and read on to its end.
+                tooLong = true
+                start = buffer.count
+            }
+            if eof {
+                guard start < buffer.count || tooLong else { return nil }
+                line += 1
+                let slice = buffer[start...]
+                start = buffer.count
+                return (tooLong ? [] : slice, tooLong)
+            }
+            let searched = buffer.count - start
+            try fill()
+            searchFrom = start + searched
+        }
+    }
+
+    mutating func next() throws -> SourceItem? {
+        while true {
+            let position = line + 1
+            guard let (bytes, tooLong) = try nextLine() else { return nil }
+            if tooLong {
+                return .unreadable(position: position, raw: "", message: "the line is longer than \(Self.maxLineBytes >> 20) MiB")
+            }
+            if position == 1, bytes.starts(with: [0xEF, 0xBB, 0xBF]) {
+                return item(Array(bytes.dropFirst(3)), position: position)
+            }
+            if bytes.allSatisfy({ $0 == 0x20 || $0 == 0x09 || $0 == 0x0D }) { continue }
+            return item(Array(bytes), position: position)
+        }
+    }
+
+    private func item(_ bytes: [UInt8], position: Int) -> SourceItem {
+        let raw = String(decoding: bytes, as: UTF8.self)
+        if bytes.contains(0) {
+            return .unreadable(position: position, raw: raw, message: "the line holds NUL bytes: this is not JSON text")
+        }
+        do {
+            let node = try JSONParser.parse(bytes)
+            guard node.members != nil else {
+                return .unreadable(position: position, raw: raw, message: "the line holds \(node.kindName), not a JSON object")
+            }
+            let (names, values) = node.flattened()
+            return .record(SourceRecord(position: position, names: names, values: values, raw: .json(raw)))
+        } catch {
+            let column = TextPosition(offset: error.offset, in: bytes).column
+            return .unreadable(position: position, raw: raw, message: "not valid JSON at column \(column): \(error.message)")
+        }
+    }
+}
+
+/// A JSON document holding an array of records, or an object holding one (`--records` says where).
+struct JSONDocumentSource: RecordSource {
+    let format = "json"
+    /// A JSON document is parsed whole; larger files should be JSON Lines, which streams.
+    static let maxBytes = 512 << 20
+
+    private var records: [JSONNode]
+    private var index = 0
+
+    init(url: URL, displayPath: String, recordsPath: String?) throws {
+        let size = (try? FileManager.default.attributesOfItem(atPath: url.path)[.size] as? Int) ?? 0
+        if size > Self.maxBytes {
+            throw ImportError(
+                file: displayPath, message: "the JSON document is larger than \(Self.maxBytes >> 20) MiB",
+                hint: "export it as JSON Lines, one record per line, which is read as a stream")
+        }
+        let bytes: [UInt8]
+        do {
+            bytes = [UInt8](try Data(contentsOf: url))
+        } catch {
+            throw ImportError(file: displayPath, message: "cannot read the file: \(FormDecoder.reason(error))")
+        }
+        if bytes.isEmpty { throw ImportError(file: displayPath, message: "the file is empty") }
+        let root: JSONNode
+        do {
+            root = try JSONParser.parse(bytes)
+        } catch {
+            let position = TextPosition(offset: error.offset, in: bytes)
+            throw ImportError(file: displayPath, line: position.line, message: "not valid JSON at column \(position.column): \(error.message)")
+        }
+        records = try Self.locateRecords(root, path: recordsPath, file: displayPath)
+    }
+
+    /// Keys under which APIs and exports keep their records, tried in this order.
+    static let recordKeys = ["results", "value", "data", "responses", "records", "submissions", "items", "rows"]
+
+    static func locateRecords(_ root: JSONNode, path: String?, file: String) throws -> [JSONNode] {
+        if let path, !path.isEmpty {
+            var node = root
+            var walked = "$"
+            for key in path.split(separator: ".").map(String.init) where key != "$" {
+                walked += "." + key
+                guard let next = node[key] else {
+                    throw ImportError(file: file, message: "--records \(path): \(walked) does not exist", hint: "name the key that holds the records")
+                }
+                node = next
+            }
+            guard let items = node.elements else {
+                throw ImportError(file: file, message: "--records \(path): \(walked) is \(node.kindName), not an array of records")
+            }
+            return items
+        }
+        if let items = root.elements { return items }
+        if let members = root.members {
+            for key in recordKeys {
+                if let items = root[key]?.elements { return items }
+            }
+            let arrays = members.filter { $0.value.elements != nil }
+            if arrays.count == 1, let items = arrays[0].value.elements { return items }
+            throw ImportError(
+                file: file, message: "the JSON object holds no array of records that could be found",
+                hint: "pass --records KEY to say where the records are; its keys are \(members.map(\.key).prefix(10).joined(separator: ", "))")
+        }
+        throw ImportError(file: file, message: "the JSON document is \(root.kindName), not an array of records")
+    }
+
+    mutating func next() throws -> SourceItem? {
+        guard index < records.count else { return nil }
+        let node = records[index]
+        index += 1
+        guard node.members != nil else {
+            return .unreadable(position: index, raw: node.serialized, message: "record \(index) is \(node.kindName), not an object")
+        }
+        let (names, values) = node.flattened()
+        return .record(SourceRecord(position: index, names: names, values: values, raw: .json(node.serialized)))
+    }
+}

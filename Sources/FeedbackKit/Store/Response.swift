@@ -1,0 +1,120 @@
+import Foundation
+
+/// One answer to one question, after mapping onto the form.
+public enum Answer: Sendable, Equatable {
+    /// Ratings, NPS, integers and numbers.
+    case number(Double)
+    /// Text, dates (yyyy-MM-dd), date-times (ISO 8601) and single-choice values.
+    case text(String)
+    /// The values ticked on a multiple-choice question.
+    case choices([String])
+    /// "Not applicable": excluded from every figure.
+    case notApplicable
+
+    /// The answer as stored: numbers, strings, arrays; null means not applicable.
+    public var json: JSONValue {
+        switch self {
+        case .number(let v): .number(JSONWriter.number(v))
+        case .text(let s): .string(s)
+        case .choices(let values): .array(values.map(JSONValue.string))
+        case .notApplicable: .null
+        }
+    }
+
+    public init?(json node: JSONNode) {
+        switch node.value {
+        case .null: self = .notApplicable
+        case .number(let lexeme):
+            guard let v = Double(lexeme) else { return nil }
+            self = .number(v)
+        case .string(let s): self = .text(s)
+        case .array(let items): self = .choices(items.compactMap(\.stringValue))
+        case .bool, .object: return nil
+        }
+    }
+
+    public var number: Double? {
+        if case .number(let v) = self { return v }
+        return nil
+    }
+}
+
+/// A response mapped onto its form, ready to store.
+public struct Response: Sendable, Equatable {
+    public var formId: String
+    public var formVersion: Int
+    /// The response id from the export, or a hash of the record's content ("sha:…").
+    public var key: String
+    /// ISO 8601 with the offset the data was written in, such as 2025-04-03T09:05:31+08:00.
+    public var submittedAt: String?
+    /// yyyy-MM in the local time of `submittedAt`.
+    public var month: String?
+    public var department: String?
+    /// Answers by question id; a question not answered has no entry.
+    public var answers: [String: Answer]
+    /// Free text given with an "other" choice, by question id.
+    public var otherText: [String: String]
+    /// Columns of the source that map onto no question, kept so that nothing is lost.
+    public var extra: [(String, String)]
+    /// The file or remote source the record came from.
+    public var source: String
+    /// The record's line (files with lines) or 1-based index (JSON, sheets) in its source.
+    public var position: Int
+
+    public init(
+        formId: String, formVersion: Int, key: String, submittedAt: String?, month: String?, department: String?,
+        answers: [String: Answer], otherText: [String: String] = [:], extra: [(String, String)] = [], source: String, position: Int
+    ) {
+        self.formId = formId
+        self.formVersion = formVersion
+        self.key = key
+        self.submittedAt = submittedAt
+        self.month = month
+        self.department = department
+        self.answers = answers
+        self.otherText = otherText
+        self.extra = extra
+        self.source = source
+        self.position = position
+    }
+
+    public static func == (lhs: Response, rhs: Response) -> Bool {
+        lhs.formId == rhs.formId && lhs.formVersion == rhs.formVersion && lhs.key == rhs.key && lhs.submittedAt == rhs.submittedAt
+            && lhs.month == rhs.month && lhs.department == rhs.department && lhs.answers == rhs.answers
+            && lhs.otherText == rhs.otherText && lhs.extra.elementsEqual(rhs.extra, by: { $0 == $1 })
+            && lhs.source == rhs.source && lhs.position == rhs.position
+    }
+
+    /// Answers as a JSON object with keys sorted, as stored.
+    public var answersJSON: String {
+        JSONValue.object(answers.keys.sorted().map { ($0, answers[$0]?.json ?? .null) }).serialized()
+    }
+
+    static func decodeAnswers(_ text: String) -> [String: Answer] {
+        guard let node = try? JSONParser.parse(text), let members = node.members else { return [:] }
+        var result: [String: Answer] = [:]
+        for member in members {
+            if let answer = Answer(json: member.value) { result[member.key] = answer }
+        }
+        return result
+    }
+}
+
+/// A response as read back from the store, with where and when it was imported.
+public struct StoredResponse: Sendable, Equatable {
+    public var response: Response
+    public var importedAt: String
+}
+
+/// Which responses a query is about.
+public struct ResponseFilter: Sendable, Equatable {
+    public var formId: String?
+    public var month: String?
+    public var department: String?
+
+    public init(formId: String? = nil, month: String? = nil, department: String? = nil) {
+        self.formId = formId
+        self.month = month
+        self.department = department
+    }
+}

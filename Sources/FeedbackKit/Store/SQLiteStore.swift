@@ -1,0 +1,187 @@
+import Foundation
+import GRDB
+
+/// The embedded store: one SQLite file, in WAL mode, reached through GRDB.
+public final class SQLiteStore: ResponseStore {
+    public let path: String
+    private let pool: DatabasePool
+
+    /// Opens (creating where needed) the store at `path` and brings its schema up to date.
+    public init(path: String) throws {
+        self.path = path
+        var config = Configuration()
+        // A second writer (another import) waits for the first instead of failing at once.
+        config.busyMode = .timeout(60)
+        config.label = "feedback"
+        do {
+            let folder = URL(fileURLWithPath: path).deletingLastPathComponent()
+            try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+            pool = try DatabasePool(path: path, configuration: config)
+            try Self.migrator.migrate(pool)
+        } catch let error as DatabaseError {
+            throw StoreError("cannot open the store \(path): \(error.message ?? "\(error.resultCode)") (is it a feedback store? pass --store to choose another)")
+        } catch {
+            throw StoreError("cannot open the store \(path): \(error.localizedDescription)")
+        }
+    }
+
+    static var migrator: DatabaseMigrator {
+        var migrator = DatabaseMigrator()
+        migrator.registerMigration("v1: responses and imports") { db in
+            try db.execute(
+                sql: """
+                    CREATE TABLE import (
+                        id INTEGER PRIMARY KEY,
+                        form_id TEXT NOT NULL,
+                        source TEXT NOT NULL,
+                        started_at TEXT NOT NULL,
+                        read INTEGER,
+                        accepted INTEGER,
+                        duplicates INTEGER,
+                        rejected INTEGER
+                    );
+                    CREATE TABLE response (
+                        id INTEGER PRIMARY KEY,
+                        form_id TEXT NOT NULL,
+                        form_version INTEGER NOT NULL,
+                        response_key TEXT NOT NULL,
+                        submitted_at TEXT,
+                        month TEXT,
+                        department TEXT,
+                        answers TEXT NOT NULL,
+                        other TEXT,
+                        extra TEXT,
+                        source TEXT NOT NULL,
+                        position INTEGER NOT NULL,
+                        import_id INTEGER NOT NULL REFERENCES import(id)
+                    );
+                    CREATE UNIQUE INDEX response_identity ON response(form_id, response_key);
+                    CREATE INDEX response_month ON response(form_id, month, department);
+                    """)
+        }
+        return migrator
+    }
+
+    public func write<T>(_ body: (any ResponseWriter) throws -> T) throws -> T {
+        try translatingErrors {
+            try pool.write { db in try body(SQLiteWriter(db: db)) }
+        }
+    }
+
+    public func read<T>(_ body: (any ResponseReader) throws -> T) throws -> T {
+        try translatingErrors {
+            try pool.read { db in try body(SQLiteWriter(db: db)) }
+        }
+    }
+
+    /// Runs a query on the raw database: for checks such as PRAGMA integrity_check.
+    public func execute<T>(_ body: (Database) throws -> T) throws -> T {
+        try pool.read(body)
+    }
+
+    private func translatingErrors<T>(_ body: () throws -> T) throws -> T {
+        do {
+            return try body()
+        } catch let error as DatabaseError {
+            if error.resultCode == .SQLITE_BUSY || error.resultCode == .SQLITE_LOCKED {
+                throw StoreError("the store \(path) stayed busy for 60 s: another feedback command is writing to it; try again when it ends")
+            }
+            throw StoreError("the store \(path): \(error.message ?? "\(error.resultCode)")")
+        }
+    }
+}
+
+/// Reads and writes on one GRDB connection, inside whatever transaction it is in.
+struct SQLiteWriter: ResponseWriter {
+    let db: Database
+
+    func contains(formId: String, key: String) throws -> Bool {
+        try Bool.fetchOne(db, sql: "SELECT EXISTS(SELECT 1 FROM response WHERE form_id = ? AND response_key = ?)", arguments: [formId, key]) ?? false
+    }
+
+    private func whereClause(_ filter: ResponseFilter) -> (String, StatementArguments) {
+        var conditions: [String] = []
+        var arguments: StatementArguments = []
+        if let formId = filter.formId {
+            conditions.append("r.form_id = ?")
+            arguments += [formId]
+        }
+        if let month = filter.month {
+            conditions.append("r.month = ?")
+            arguments += [month]
+        }
+        if let department = filter.department {
+            conditions.append("r.department = ?")
+            arguments += [department]
+        }
+        return (conditions.isEmpty ? "" : "WHERE " + conditions.joined(separator: " AND "), arguments)
+    }
+
+    func count(_ filter: ResponseFilter) throws -> Int {
+        let (clause, arguments) = whereClause(filter)
+        return try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM response r \(clause)", arguments: arguments) ?? 0
+    }
+
+    func forEach(_ filter: ResponseFilter, limit: Int?, _ body: (StoredResponse) throws -> Void) throws {
+        let (clause, arguments) = whereClause(filter)
+        let limitClause = limit.map { " LIMIT \($0)" } ?? ""
+        let sql = """
+            SELECT r.form_id, r.form_version, r.response_key, r.submitted_at, r.month, r.department, r.answers, r.other, r.extra,
+                   r.source, r.position, i.started_at
+            FROM response r JOIN import i ON i.id = r.import_id \(clause) ORDER BY r.id\(limitClause)
+            """
+        let cursor = try Row.fetchCursor(db, sql: sql, arguments: arguments)
+        while let row = try cursor.next() {
+            let response = Response(
+                formId: row[0], formVersion: row[1], key: row[2], submittedAt: row[3], month: row[4], department: row[5],
+                answers: Response.decodeAnswers(row[6]),
+                otherText: Self.decodeStrings(row[7]).reduce(into: [:]) { $0[$1.0] = $1.1 },
+                extra: Self.decodeStrings(row[8]), source: row[9], position: row[10])
+            try body(StoredResponse(response: response, importedAt: row[11]))
+        }
+    }
+
+    func months(formId: String?) throws -> [(month: String, count: Int)] {
+        let (clause, arguments) = whereClause(ResponseFilter(formId: formId))
+        let rows = try Row.fetchAll(
+            db, sql: "SELECT month, COUNT(*) FROM response r \(clause.isEmpty ? "WHERE" : clause + " AND") month IS NOT NULL GROUP BY month ORDER BY month",
+            arguments: arguments)
+        return rows.map { (month: $0[0], count: $0[1]) }
+    }
+
+    func beginImport(formId: String, source: String, startedAt: String) throws -> Int64 {
+        try db.execute(sql: "INSERT INTO import (form_id, source, started_at) VALUES (?, ?, ?)", arguments: [formId, source, startedAt])
+        return db.lastInsertedRowID
+    }
+
+    func insert(_ response: Response, importId: Int64) throws -> Bool {
+        let statement = try db.cachedStatement(
+            sql: """
+                INSERT OR IGNORE INTO response
+                (form_id, form_version, response_key, submitted_at, month, department, answers, other, extra, source, position, import_id)
+                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                """)
+        let other = response.otherText.isEmpty ? nil : Self.encodeStrings(response.otherText.sorted { $0.key < $1.key }.map { ($0.key, $0.value) })
+        let extra = response.extra.isEmpty ? nil : Self.encodeStrings(response.extra)
+        try statement.execute(arguments: [
+            response.formId, response.formVersion, response.key, response.submittedAt, response.month, response.department,
+            response.answersJSON, other, extra, response.source, response.position, importId,
+        ])
+        return db.changesCount > 0
+    }
+
+    func finishImport(_ id: Int64, read: Int, accepted: Int, duplicates: Int, rejected: Int) throws {
+        try db.execute(
+            sql: "UPDATE import SET read = ?, accepted = ?, duplicates = ?, rejected = ? WHERE id = ?",
+            arguments: [read, accepted, duplicates, rejected, id])
+    }
+
+    static func encodeStrings(_ pairs: [(String, String)]) -> String {
+        JSONValue.object(pairs.map { ($0.0, .string($0.1)) }).serialized()
+    }
+
+    static func decodeStrings(_ text: String?) -> [(String, String)] {
+        guard let text, let node = try? JSONParser.parse(text), let members = node.members else { return [] }
+        return members.compactMap { m in m.value.stringValue.map { (m.key, $0) } }
+    }
+}
