@@ -37,7 +37,7 @@ Why the data look the way they do
   行政审批局, 人力资源和社会保障局, 不动产登记中心 and 住房公积金管理中心
   35-65 (160-250 in all); 自然资源局 and 住房和城乡建设局 31-38, just
   above rankFrom; 公安分局, 医疗保障局, 交通运输局 and 城市管理和综合执法局
-  14-23; eight departments 10-13; 司法局 and 水务局 fewer than 10.  The pads
+  15-23; eight departments 10-13; 司法局 and 水务局 fewer than 10.  The pads
   see more citizens: 公安分局, 人社局 and 不动产登记中心 lead there.  All 22
   departments appear in both files, every month.
 * Departments differ in quality.  Clearly better: 税务局, 行政审批局,
@@ -50,7 +50,7 @@ Why the data look the way they do
 * Each answer comes from a latent satisfaction: the overall rating is its
   rounding onto five levels, and the four dimensions are correlated with it,
   efficiency (办事效率) most strongly and policy (政策落实) least.  差评
-  (不满意/非常不满意) is about 12% in the survey and about 4% on the pads.
+  (不满意/非常不满意) is about 11% in the survey and under 4% on the pads.
   Pain points are ticked mostly by dissatisfied respondents, in proportions that
   fit each department (中梗阻 at 自然资源局, 态度差 at 城管局, ...), and
   comments are built from fragments consistent with the ticked pain points.

@@ -34,3 +34,35 @@ func reportingErrors<T>(_ body: () throws -> T) throws -> T {
         throw ExitCode.failure
     }
 }
+
+/// The option that picks the store; FEEDBACK_STORE works the same way.
+struct StoreOptions: ParsableArguments {
+    @Option(name: .long, help: "The store file (default: FEEDBACK_STORE, then the workspace's \"store\", feedback.sqlite).")
+    var store: String?
+
+    /// Where the store is: --store, then FEEDBACK_STORE, then feedback.json's "store" in the workspace.
+    func path(in workspace: Workspace) -> String {
+        let cwd = URL(fileURLWithPath: FileManager.default.currentDirectoryPath, isDirectory: true)
+        if let store { return URL(fileURLWithPath: store, relativeTo: cwd).standardizedFileURL.path }
+        if let env = ProcessInfo.processInfo.environment["FEEDBACK_STORE"], !env.isEmpty {
+            return URL(fileURLWithPath: env, relativeTo: cwd).standardizedFileURL.path
+        }
+        return URL(fileURLWithPath: workspace.config.store, relativeTo: workspace.root).standardizedFileURL.path
+    }
+
+    func open(in workspace: Workspace) throws -> SQLiteStore {
+        try SQLiteStore(path: path(in: workspace))
+    }
+}
+
+/// A month argument, YYYY-MM, checked so that it can never name a path outside reports/.
+func checkedMonth(_ month: String?) throws -> String? {
+    guard let month else { return nil }
+    let parts = month.split(separator: "-", omittingEmptySubsequences: false)
+    guard parts.count == 2, parts[0].count == 4, parts[1].count == 2, let y = Int(parts[0]), let m = Int(parts[1]), y >= 1900,
+        (1...12).contains(m)
+    else {
+        throw ValidationError("--month must be a month written YYYY-MM, such as 2025-04 (got \"\(month)\")")
+    }
+    return month
+}

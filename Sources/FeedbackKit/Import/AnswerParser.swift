@@ -47,6 +47,9 @@ struct AnswerParser {
     /// Answers that mean "skipped" in 问卷星 and coded exports.
     static let skipMarkers: Set<String> = ["(跳过)", "（跳过）", "(空)", "（空）", "-3", "-2"]
 
+    /// Types whose answers are codes, never negative numbers or free text.
+    static let codedTypes: Set<QuestionType> = [.rating, .nps, .single, .multiple, .yesNo]
+
     init(question: Question, departments: DepartmentIndex?) {
         self.question = question
         self.departments = question.role == .department ? departments : nil
@@ -59,8 +62,10 @@ struct AnswerParser {
             }
         }
         if question.type == .yesNo {
-            for (spelling, value) in [("是", "yes"), ("否", "no"), ("yes", "yes"), ("no", "no"), ("y", "yes"), ("n", "no"),
-                                      ("true", "yes"), ("false", "no"), ("1", "yes"), ("0", "no"), ("有", "yes"), ("没有", "no")] {
+            for (spelling, value) in [
+                ("是", "yes"), ("否", "no"), ("yes", "yes"), ("no", "no"), ("y", "yes"), ("n", "no"),
+                ("true", "yes"), ("false", "no"), ("1", "yes"), ("0", "no"), ("有", "yes"), ("没有", "no"),
+            ] {
                 choiceBySpelling[spelling] = value
             }
         }
@@ -73,30 +78,51 @@ struct AnswerParser {
         }
     }
 
-    /// Case- and width-insensitive form of a spelling, trimmed.
+    /// Case- and width-insensitive form of a spelling, trimmed: fullwidth Latin letters, digits
+    /// and punctuation (ＡＰＰ, ５分, ：) read as their ASCII forms, and ASCII letters lowercased.
     static func fold(_ text: String) -> String {
-        text.trimmingCharacters(in: .whitespacesAndNewlines).applyingTransform(.fullwidthToHalfwidth, reverse: false)?.lowercased()
-            ?? text.trimmingCharacters(in: .whitespacesAndNewlines).lowercased()
+        var scalars = String.UnicodeScalarView()
+        var changed = false
+        for scalar in text.unicodeScalars {
+            var v = scalar.value
+            if (0xFF01...0xFF5E).contains(v) {
+                v -= 0xFEE0
+                changed = true
+            } else if v == 0x3000 {
+                v = 0x20
+                changed = true
+            }
+            if (0x41...0x5A).contains(v) {
+                v += 0x20
+                changed = true
+            }
+            scalars.append(Unicode.Scalar(v) ?? scalar)
+        }
+        let folded = changed ? String(scalars) : text
+        return folded.trimmingCharacters(in: .whitespacesAndNewlines)
     }
 
     func parse(_ value: FieldValue) -> ParsedAnswer {
         if value.isBlank { return .notAnswered }
         if case .list(let items) = value {
             guard question.type == .multiple else {
-                return items.count == 1 ? parse(.text(items[0])) : .invalid("a list is not one answer to a \(question.type.rawValue) question")
+                return items.count == 1
+                    ? parse(.text(items[0])) : .invalid("a list is not one answer to a \(question.type.rawValue) question")
             }
             return parseChoices(items, original: value.display)
         }
         let text = value.display.trimmingCharacters(in: .whitespacesAndNewlines)
-        // "-3" and "-2" are skip codes only where a number cannot be free text.
-        if Self.skipMarkers.contains(text) && (question.type != .text || !text.hasPrefix("-")) { return .notAnswered }
+        // "-3" and "-2" are 问卷星's skip codes only where a negative number cannot be an answer.
+        if Self.skipMarkers.contains(text) && (!text.hasPrefix("-") || Self.codedTypes.contains(question.type)) { return .notAnswered }
         if !notApplicable.isEmpty && notApplicable.contains(Self.fold(text)) { return .answer(.notApplicable, other: nil) }
 
         switch question.type {
         case .rating, .nps:
             return parseLevel(text)
         case .single, .yesNo:
-            if let departments { return departments.lookup(text).map { .answer(.text($0), other: nil) } ?? .invalid(departments.unknownMessage(text)) }
+            if let departments {
+                return departments.lookup(text).map { .answer(.text($0), other: nil) } ?? .invalid(departments.unknownMessage(text))
+            }
             return parseSingle(text)
         case .multiple:
             return parseMultiple(text)
@@ -106,10 +132,14 @@ struct AnswerParser {
             guard let date = Timestamp.date(text) else { return .invalid("\"\(text)\" is not a date (write it as 2025-04-03)") }
             return .answer(.text(date), other: nil)
         case .datetime:
-            guard let t = Timestamp(text, zone: .china) else { return .invalid("\"\(text)\" is not a date and time (write it as 2025-04-03 09:30)") }
+            guard let t = Timestamp(text, zone: .china) else {
+                return .invalid("\"\(text)\" is not a date and time (write it as 2025-04-03 09:30)")
+            }
             return .answer(.text(t.iso), other: nil)
         case .text:
-            if let departments { return departments.lookup(text).map { .answer(.text($0), other: nil) } ?? .invalid(departments.unknownMessage(text)) }
+            if let departments {
+                return departments.lookup(text).map { .answer(.text($0), other: nil) } ?? .invalid(departments.unknownMessage(text))
+            }
             return .answer(.text(text), other: nil)
         }
     }
@@ -176,7 +206,8 @@ struct AnswerParser {
             }
             if separator == "┋" {
                 let unknown = tokens.filter { matchChoice($0) == nil }.map { "\"\($0)\"" }.joined(separator: ", ")
-                return .invalid("\(unknown) \(unknown.contains(",") ? "are not choices" : "is not a choice") of \(question.label.zh) (\(choiceList))")
+                return .invalid(
+                    "\(unknown) \(unknown.contains(",") ? "are not choices" : "is not a choice") of \(question.label.zh) (\(choiceList))")
             }
         }
         return .invalid("\"\(text)\" is not a choice of \(question.label.zh) (\(choiceList))")
@@ -209,7 +240,8 @@ struct AnswerParser {
             digits = String(digits.dropLast(unit.count)).trimmingCharacters(in: .whitespaces)
             break
         }
-        guard let value = Double(digits), value.isFinite, digits.first.map({ $0.isNumber || $0 == "-" || $0 == "+" || $0 == "." }) == true else {
+        guard let value = Double(digits), value.isFinite, digits.first.map({ $0.isNumber || $0 == "-" || $0 == "+" || $0 == "." }) == true
+        else {
             return .invalid("\"\(text)\" is not a number (write digits, such as 3)")
         }
         if question.type == .integer && value.rounded() != value {

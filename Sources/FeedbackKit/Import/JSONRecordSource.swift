@@ -1,9 +1,9 @@
 import Foundation
 
 #if canImport(Glibc)
-    import Glibc
+import Glibc
 #elseif canImport(Darwin)
-    import Darwin
+import Darwin
 #endif
 
 /// Where records come from: one file of any supported format, read one record at a time.
@@ -209,7 +209,8 @@ struct JSONDocumentSource: RecordSource {
             root = try JSONParser.parse(bytes)
         } catch {
             let position = TextPosition(offset: error.offset, in: bytes)
-            throw ImportError(file: displayPath, line: position.line, message: "not valid JSON at column \(position.column): \(error.message)")
+            throw ImportError(
+                file: displayPath, line: position.line, message: "not valid JSON at column \(position.column): \(error.message)")
         }
         records = try Self.locateRecords(root, path: recordsPath, file: displayPath)
     }
@@ -224,7 +225,8 @@ struct JSONDocumentSource: RecordSource {
             for key in path.split(separator: ".").map(String.init) where key != "$" {
                 walked += "." + key
                 guard let next = node[key] else {
-                    throw ImportError(file: file, message: "--records \(path): \(walked) does not exist", hint: "name the key that holds the records")
+                    throw ImportError(
+                        file: file, message: "--records \(path): \(walked) does not exist", hint: "name the key that holds the records")
                 }
                 node = next
             }
@@ -242,7 +244,9 @@ struct JSONDocumentSource: RecordSource {
             if arrays.count == 1, let items = arrays[0].value.elements { return items }
             throw ImportError(
                 file: file, message: "the JSON object holds no array of records that could be found",
-                hint: "pass --records KEY to say where the records are; its keys are \(members.map(\.key).prefix(10).joined(separator: ", "))")
+                hint:
+                    "pass --records KEY to say where the records are; its keys are \(members.map(\.key).prefix(10).joined(separator: ", "))"
+            )
         }
         throw ImportError(file: file, message: "the JSON document is \(root.kindName), not an array of records")
     }

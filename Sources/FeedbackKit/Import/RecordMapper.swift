@@ -103,7 +103,7 @@ struct RecordMapper {
         let digits = s.prefix { $0.isNumber }
         if !digits.isEmpty {
             let rest = s.dropFirst(digits.count)
-            if let mark = rest.first, "、.:)）".contains(mark) { s = rest.dropFirst() }
+            if let mark = rest.first, "、.．:：)）".contains(mark) { s = rest.dropFirst() }
         }
         while let last = s.last, "：:？?".contains(last) || last.isWhitespace { s = s.dropLast() }
         return s.trimmingCharacters(in: .whitespaces)
@@ -170,13 +170,23 @@ struct RecordMapper {
             if values[record.names.count...].allSatisfy(\.isBlank) {
                 values.removeLast(values.count - record.names.count)
             } else {
-                return .rejected([RecordProblem(column: "", message: "has \(values.count) fields but the header has \(record.names.count) (is a quote or a delimiter out of place?)")])
+                return .rejected([
+                    RecordProblem(
+                        column: "",
+                        message:
+                            "has \(values.count) fields but the header has \(record.names.count) (is a quote or a delimiter out of place?)")
+                ])
             }
         } else if values.count < record.names.count {
             if values.count == 1 && values[0].isBlank {
                 return .rejected([RecordProblem(column: "", message: "the record is empty")])
             }
-            return .rejected([RecordProblem(column: "", message: "has \(values.count) fields but the header has \(record.names.count) (is a quote or a delimiter out of place?)")])
+            return .rejected([
+                RecordProblem(
+                    column: "",
+                    message: "has \(values.count) fields but the header has \(record.names.count) (is a quote or a delimiter out of place?)"
+                )
+            ])
         }
         if values.allSatisfy(\.isBlank) {
             return .rejected([RecordProblem(column: "", message: "the record is empty")])
@@ -232,7 +242,9 @@ struct RecordMapper {
         if let t = plan.timeColumn, !values[t].isBlank {
             timestamp = Timestamp(values[t].display, zone: zone)
             if timestamp == nil {
-                problems.append(RecordProblem(column: record.names[t], message: "\"\(values[t].display)\" is not a date and time (such as 2025-04-03 09:30:00)"))
+                problems.append(
+                    RecordProblem(
+                        column: record.names[t], message: "\"\(values[t].display)\" is not a date and time (such as 2025-04-03 09:30:00)"))
             }
         }
         if !problems.isEmpty { return .rejected(problems) }

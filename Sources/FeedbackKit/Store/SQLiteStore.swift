@@ -19,7 +19,9 @@ public final class SQLiteStore: ResponseStore {
             pool = try DatabasePool(path: path, configuration: config)
             try Self.migrator.migrate(pool)
         } catch let error as DatabaseError {
-            throw StoreError("cannot open the store \(path): \(error.message ?? "\(error.resultCode)") (is it a feedback store? pass --store to choose another)")
+            throw StoreError(
+                "cannot open the store \(path): \(error.message ?? "\(error.resultCode)") (is it a feedback store? pass --store to choose another)"
+            )
         } catch {
             throw StoreError("cannot open the store \(path): \(error.localizedDescription)")
         }
@@ -84,7 +86,8 @@ public final class SQLiteStore: ResponseStore {
             return try body()
         } catch let error as DatabaseError {
             if error.resultCode == .SQLITE_BUSY || error.resultCode == .SQLITE_LOCKED {
-                throw StoreError("the store \(path) stayed busy for 60 s: another feedback command is writing to it; try again when it ends")
+                throw StoreError(
+                    "the store \(path) stayed busy for 60 s: another feedback command is writing to it; try again when it ends")
             }
             throw StoreError("the store \(path): \(error.message ?? "\(error.resultCode)")")
         }
@@ -96,7 +99,8 @@ struct SQLiteWriter: ResponseWriter {
     let db: Database
 
     func contains(formId: String, key: String) throws -> Bool {
-        try Bool.fetchOne(db, sql: "SELECT EXISTS(SELECT 1 FROM response WHERE form_id = ? AND response_key = ?)", arguments: [formId, key]) ?? false
+        try Bool.fetchOne(
+            db, sql: "SELECT EXISTS(SELECT 1 FROM response WHERE form_id = ? AND response_key = ?)", arguments: [formId, key]) ?? false
     }
 
     private func whereClause(_ filter: ResponseFilter) -> (String, StatementArguments) {
@@ -144,7 +148,9 @@ struct SQLiteWriter: ResponseWriter {
     func months(formId: String?) throws -> [(month: String, count: Int)] {
         let (clause, arguments) = whereClause(ResponseFilter(formId: formId))
         let rows = try Row.fetchAll(
-            db, sql: "SELECT month, COUNT(*) FROM response r \(clause.isEmpty ? "WHERE" : clause + " AND") month IS NOT NULL GROUP BY month ORDER BY month",
+            db,
+            sql:
+                "SELECT month, COUNT(*) FROM response r \(clause.isEmpty ? "WHERE" : clause + " AND") month IS NOT NULL GROUP BY month ORDER BY month",
             arguments: arguments)
         return rows.map { (month: $0[0], count: $0[1]) }
     }
@@ -161,7 +167,8 @@ struct SQLiteWriter: ResponseWriter {
                 (form_id, form_version, response_key, submitted_at, month, department, answers, other, extra, source, position, import_id)
                 VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
                 """)
-        let other = response.otherText.isEmpty ? nil : Self.encodeStrings(response.otherText.sorted { $0.key < $1.key }.map { ($0.key, $0.value) })
+        let other =
+            response.otherText.isEmpty ? nil : Self.encodeStrings(response.otherText.sorted { $0.key < $1.key }.map { ($0.key, $0.value) })
         let extra = response.extra.isEmpty ? nil : Self.encodeStrings(response.extra)
         try statement.execute(arguments: [
             response.formId, response.formVersion, response.key, response.submittedAt, response.month, response.department,

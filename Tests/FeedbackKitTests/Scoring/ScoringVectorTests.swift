@@ -205,8 +205,7 @@ struct ScoringVectorTests {
     /// Raw answers with the vector's group sizes and means and its within-group sum of squares
     /// (26 × MSW = 13.508333); any such data gives the vector's MSW, and here it is computed from
     /// the departments' sds rather than read.
-    @Test(.enabled(if: SharedData.isAvailable, "../shared is absent")) func empiricalBayesFromAnswers() throws
-    {
+    @Test(.enabled(if: SharedData.isAvailable, "../shared is absent")) func empiricalBayesFromAnswers() throws {
         let s = try VectorSection("empirical_bayes_moments")
         let answers: [String: [Int]] = [
             "A": [3, 3, 4, 5, 5, 5, 5, 5],

@@ -1,0 +1,269 @@
+import Foundation
+
+/// How to read the input files of one import.
+public struct ImportOptions: Sendable {
+    /// csv, tsv, json, jsonl, xlsx or xls; nil: from the file's name and first bytes.
+    public var format: String?
+    /// The text encoding of CSV files; nil: detected.
+    public var encoding: String?
+    /// The sheet of a workbook; nil: the first.
+    public var sheet: String?
+    /// Where the records are in a JSON document, such as "results" or "data.items".
+    public var recordsPath: String?
+    /// Where to write rejected records; nil: `<input>.rejects.csv` beside the input.
+    public var rejectsPath: String?
+    /// Check and summarise, store nothing.
+    public var dryRun = false
+
+    public init() {}
+}
+
+/// What one file gave: read = accepted + duplicates + rejected.
+public struct FileImportSummary: Sendable, Equatable {
+    public var file: String
+    public var format: String
+    public var read = 0
+    public var accepted = 0
+    public var duplicates = 0
+    public var rejected = 0
+    /// Accepted records that carry no submission time, so belong to no month.
+    public var withoutTime = 0
+    public var rejectsFile: String?
+    /// Source columns that map onto no question (kept with each response).
+    public var unmatchedColumns: [String] = []
+    /// Why the file could not be imported at all; nothing of it was stored.
+    public var error: String?
+
+    public init(file: String, format: String) {
+        self.file = file
+        self.format = format
+    }
+
+    public var json: JSONValue {
+        .object([
+            ("file", .string(file)), ("format", .string(format)), ("read", .int(read)), ("accepted", .int(accepted)),
+            ("duplicates", .int(duplicates)), ("rejected", .int(rejected)), ("withoutTime", .int(withoutTime)),
+            ("rejectsFile", .optional(rejectsFile)), ("unmatchedColumns", .array(unmatchedColumns.map(JSONValue.string))),
+            ("error", .optional(error)),
+        ])
+    }
+}
+
+/// Imports files into a store: each file read, mapped onto the form, checked, and stored in one transaction.
+public struct Importer {
+    public let store: any ResponseStore
+    public let form: Form
+    public let zone: UTCOffset
+    /// Folder that file names in messages are shown relative to.
+    public var baseDirectory: URL
+    /// Called now and then with the number of records read so far.
+    public var progress: (@Sendable (Int) -> Void)?
+
+    public init(store: any ResponseStore, form: Form, zone: UTCOffset, baseDirectory: URL) {
+        self.store = store
+        self.form = form
+        self.zone = zone
+        self.baseDirectory = baseDirectory
+    }
+
+    /// Imports one file. A file that cannot be read at all throws and stores nothing.
+    public func importFile(_ url: URL, options: ImportOptions) throws -> FileImportSummary {
+        let display = FormDecoder(baseDirectory: baseDirectory).displayPath(url)
+        var source = try openSource(url, display: display, options: options)
+        var summary = FileImportSummary(file: display, format: source.format)
+
+        let rejectsURL =
+            options.rejectsPath.map { URL(fileURLWithPath: $0, relativeTo: baseDirectory) }
+            ?? url.deletingLastPathComponent().appendingPathComponent(url.lastPathComponent + ".rejects.csv")
+        let mapper = RecordMapper(form: form, zone: zone, source: display)
+        var rejects: RejectsWriter?
+        defer { rejects?.close() }
+        var plans: [[String]: RecordMapper.Plan] = [:]
+        var checkedHeader = false
+        var seen = Set<String>()
+        let startedAt = Timestamp.now(zone: zone)
+
+        func run(_ reader: any ResponseReader, _ writer: (any ResponseWriter)?) throws {
+            let importId = try writer?.beginImport(formId: form.id, source: display, startedAt: startedAt)
+            while let item = try source.next() {
+                summary.read += 1
+                if summary.read % 4096 == 0 { progress?(summary.read) }
+                switch item {
+                case .unreadable(let position, let raw, let message):
+                    try reject(raw: .json(raw), names: [], position: position, problems: [RecordProblem(column: "", message: message)])
+                case .record(let record):
+                    let plan: RecordMapper.Plan
+                    if let cached = plans[record.names] {
+                        plan = cached
+                    } else {
+                        plan = mapper.plan(header: record.names)
+                        if !checkedHeader {
+                            try check(plan: plan, header: record.names, file: display, summary: &summary)
+                            checkedHeader = true
+                        }
+                        if plans.count < 256 { plans[record.names] = plan }
+                    }
+                    switch mapper.map(record, plan: plan) {
+                    case .rejected(let problems):
+                        try reject(raw: record.raw, names: record.names, position: record.position, problems: problems)
+                    case .accepted(let response):
+                        let stored: Bool
+                        if let writer, let importId {
+                            stored = try writer.insert(response, importId: importId)
+                        } else {
+                            stored = seen.insert(response.key).inserted ? !(try reader.contains(formId: form.id, key: response.key)) : false
+                        }
+                        if stored {
+                            summary.accepted += 1
+                            if response.month == nil { summary.withoutTime += 1 }
+                        } else {
+                            summary.duplicates += 1
+                        }
+                    }
+                }
+            }
+            if let writer, let importId {
+                try writer.finishImport(
+                    importId, read: summary.read, accepted: summary.accepted, duplicates: summary.duplicates, rejected: summary.rejected)
+            }
+        }
+
+        func reject(raw: SourceRecord.Raw, names: [String], position: Int, problems: [RecordProblem]) throws {
+            summary.rejected += 1
+            if rejects == nil {
+                let header: [String]
+                switch raw {
+                case .cells: header = source.header ?? names
+                case .json: header = ["_record"]
+                }
+                rejects = RejectsWriter(url: rejectsURL, header: header, positionName: source.positionName)
+            }
+            switch raw {
+            case .cells(let cells): try rejects?.write(cells: cells, position: position, problems: problems)
+            case .json(let text): try rejects?.write(cells: [text], position: position, problems: problems)
+            }
+        }
+
+        if options.dryRun {
+            try store.read { reader in try run(reader, nil) }
+        } else {
+            try store.write { writer in try run(writer, writer) }
+        }
+        progress?(summary.read)
+        if rejects != nil {
+            summary.rejectsFile = FormDecoder(baseDirectory: baseDirectory).displayPath(rejectsURL)
+        } else if FileManager.default.fileExists(atPath: rejectsURL.path), rejectsURL.lastPathComponent.hasSuffix(".rejects.csv") {
+            // A rejects file left by an earlier run of this input no longer describes it.
+            try? FileManager.default.removeItem(at: rejectsURL)
+        }
+        return summary
+    }
+
+    /// Refuses a file whose columns cannot give valid records, before reading it all.
+    private func check(plan: RecordMapper.Plan, header: [String], file: String, summary: inout FileImportSummary) throws {
+        let mapped = Set(
+            plan.targets.compactMap { target -> Int? in
+                switch target {
+                case .question(let q), .option(let q, _): q
+                case .extra: nil
+                }
+            })
+        if mapped.isEmpty {
+            let shown = header.prefix(8).joined(separator: ", ") + (header.count > 8 ? ", …" : "")
+            throw ImportError(
+                file: file, line: 1, message: "none of its columns matches a question of form \(form.id) (columns: \(shown))",
+                hint: "is it the right form? Map columns with \"columns\" in the form (docs/forms.md)")
+        }
+        for (q, question) in form.questions.enumerated() where question.required && !mapped.contains(q) {
+            throw ImportError(
+                file: file, line: 1, message: "no column holds the required question \(question.id) (\(question.label.zh))",
+                hint: "add the export's column name to the question's \"columns\" in \(form.path)")
+        }
+        summary.unmatchedColumns = zip(header, plan.targets).filter {
+            $0.1 == .extra && !plan.idColumns.contains(header.firstIndex(of: $0.0) ?? -1)
+        }
+        .map(\.0).filter { name in plan.timeColumn.map { header[$0] != name } ?? true }
+    }
+
+    private func openSource(_ url: URL, display: String, options: ImportOptions) throws -> any RecordSource & HasHeader {
+        var isDirectory: ObjCBool = false
+        guard FileManager.default.fileExists(atPath: url.path, isDirectory: &isDirectory) else {
+            throw ImportError(file: display, message: "no such file")
+        }
+        if isDirectory.boolValue { throw ImportError(file: display, message: "is a folder, not a file") }
+        let format = try options.format ?? Self.detectFormat(url, display: display)
+        switch format {
+        case "jsonl", "ndjson":
+            return try JSONLinesSource(url: url, displayPath: display)
+        case "json":
+            return try JSONDocumentSource(url: url, displayPath: display, recordsPath: options.recordsPath)
+        default:
+            return try openTabularSource(url, display: display, format: format, options: options)
+        }
+    }
+
+    /// The format from the file's first bytes, then its name.
+    static func detectFormat(_ url: URL, display: String) throws -> String {
+        let head: Data
+        do {
+            let handle = try FileHandle(forReadingFrom: url)
+            defer { try? handle.close() }
+            head = try handle.read(upToCount: 4096) ?? Data()
+        } catch {
+            throw ImportError(file: display, message: "cannot read the file: \(FormDecoder.reason(error))")
+        }
+        let bytes = [UInt8](head)
+        if bytes.isEmpty { throw ImportError(file: display, message: "the file is empty") }
+        if bytes.starts(with: [0x50, 0x4B, 0x03, 0x04]) { return "xlsx" }
+        if bytes.starts(with: [0xD0, 0xCF, 0x11, 0xE0, 0xA1, 0xB1, 0x1A, 0xE1]) { return "xls" }
+        let ext = url.pathExtension.lowercased()
+        switch ext {
+        case "jsonl", "ndjson": return "jsonl"
+        case "json":
+            // Some tools write JSON Lines under a .json name: one object, a newline, another.
+            let text = bytes.drop { [0x20, 0x09, 0x0A, 0x0D, 0xEF, 0xBB, 0xBF].contains($0) }
+            if text.first == UInt8(ascii: "{"), let nl = text.firstIndex(of: 0x0A),
+                text[(nl + 1)...].drop(while: { [0x20, 0x09, 0x0D, 0x0A].contains($0) }).first == UInt8(ascii: "{")
+            {
+                return "jsonl"
+            }
+            return "json"
+        case "xlsx", "xlsm": return "xlsx"
+        case "xls": return "xls"
+        case "tsv", "tab": return "tsv"
+        default: return "csv"
+        }
+    }
+}
+
+/// Sources whose records share one header (tables) say so, for the rejects file.
+protocol HasHeader {
+    var header: [String]? { get }
+    /// How the source counts positions: line, row or record.
+    var positionName: String { get }
+}
+
+extension JSONLinesSource: HasHeader {
+    var header: [String]? { nil }
+    var positionName: String { "line" }
+}
+
+extension JSONDocumentSource: HasHeader {
+    var header: [String]? { nil }
+    var positionName: String { "record" }
+}
+
+extension Timestamp {
+    /// The current time in a zone, for import records.
+    static func now(zone: UTCOffset) -> String {
+        let date = Date().addingTimeInterval(TimeInterval(zone.seconds))
+        var calendar = Calendar(identifier: .gregorian)
+        calendar.timeZone = TimeZone(secondsFromGMT: 0) ?? calendar.timeZone
+        let c = calendar.dateComponents([.year, .month, .day, .hour, .minute, .second], from: date)
+        let a = abs(zone.seconds)
+        return String(
+            format: "%04d-%02d-%02dT%02d:%02d:%02d%@%02d:%02d", c.year ?? 0, c.month ?? 0, c.day ?? 0, c.hour ?? 0, c.minute ?? 0,
+            c.second ?? 0,
+            zone.seconds < 0 ? "-" : "+", a / 3600, (a % 3600) / 60)
+    }
+}

@@ -1,0 +1,67 @@
+import Foundation
+
+/// Masks personal data (phone numbers, ID numbers, e-mail addresses) wherever text is shown or shared.
+public enum PersonalData {
+    /// A contact answer masked whole: 13812345678 → 138****5678; anything else keeps its first
+    /// and last characters only.
+    public static func maskContact(_ value: String) -> String {
+        let masked = maskText(value)
+        if masked != value { return masked }
+        let chars = Array(value.trimmingCharacters(in: .whitespaces))
+        if chars.count <= 2 { return String(repeating: "*", count: chars.count) }
+        return String(chars.first ?? "*") + String(repeating: "*", count: chars.count - 2) + String(chars.last ?? "*")
+    }
+
+    /// Free text with every phone number, ID number and e-mail address in it masked.
+    public static func maskText(_ text: String) -> String {
+        var chars = Array(text)
+        var i = 0
+        while i < chars.count {
+            guard chars[i].isASCII, chars[i].isNumber else {
+                if chars[i] == "@" { maskEmail(&chars, at: i) }
+                i += 1
+                continue
+            }
+            // A run of digits, allowing the separators people write inside numbers.
+            var j = i
+            var digits: [Int] = []
+            while j < chars.count,
+                (chars[j].isASCII && chars[j].isNumber)
+                    || ((chars[j] == "-" || chars[j] == " ") && j + 1 < chars.count && chars[j + 1].isNumber && !digits.isEmpty)
+                    || ((chars[j] == "X" || chars[j] == "x") && digits.count == 17)
+            {
+                if chars[j].isNumber || chars[j] == "X" || chars[j] == "x" { digits.append(j) }
+                j += 1
+            }
+            let precededByDigit = i > 0 && chars[i - 1].isNumber
+            if !precededByDigit {
+                switch digits.count {
+                case 11 where chars[digits[0]] == "1":
+                    // Mobile: keep the first three and last four digits.
+                    for k in digits[3..<7] { chars[k] = "*" }
+                case 18, 15:
+                    // Resident ID: keep the region (6) and the last four.
+                    for k in digits[6..<(digits.count - 4)] { chars[k] = "*" }
+                case 7...12:
+                    // Landline with or without an area code: keep the last four.
+                    for k in digits[max(0, digits.count - 8)..<(digits.count - 4)] { chars[k] = "*" }
+                default:
+                    break
+                }
+            }
+            i = max(j, i + 1)
+        }
+        return String(chars)
+    }
+
+    private static func maskEmail(_ chars: inout [Character], at at: Int) {
+        var start = at
+        while start > 0, chars[start - 1].isASCII,
+            chars[start - 1].isLetter || chars[start - 1].isNumber || ".-_+".contains(chars[start - 1])
+        {
+            start -= 1
+        }
+        guard at - start >= 2 else { return }
+        for k in (start + 1)..<at { chars[k] = "*" }
+    }
+}

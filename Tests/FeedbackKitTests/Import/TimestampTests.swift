@@ -1,0 +1,32 @@
+import Testing
+
+@testable import FeedbackKit
+
+struct TimestampTests {
+    @Test(arguments: [
+        ("2025-04-03T09:05:31+08:00", "2025-04-03T09:05:31+08:00"),
+        ("2025-04-03 09:05:31", "2025-04-03T09:05:31+08:00"),
+        ("2025/4/3 9:05:31", "2025-04-03T09:05:31+08:00"),
+        ("2025/12/17 14:25", "2025-12-17T14:25:00+08:00"),
+        ("2025年4月3日 9:05", "2025-04-03T09:05:00+08:00"),
+        ("2025-04-03", "2025-04-03T00:00:00+08:00"),
+        ("2025-04-03T09:05:31.123+0800", "2025-04-03T09:05:31+08:00"),
+        ("2025-04-30T17:30:00Z", "2025-05-01T01:30:00+08:00"),
+        ("2025-04-30T20:00:00-05:00", "2025-04-30T20:00:00-05:00"),
+    ])
+    func readsTheLayoutsExportsWrite(text: String, iso: String) {
+        #expect(Timestamp(text, zone: .china)?.iso == iso)
+    }
+
+    @Test func monthIsTheLocalMonthAsWritten() {
+        #expect(Timestamp("2025-05-01T00:30:00+08:00", zone: .china)?.month == "2025-05")
+        #expect(Timestamp("2025/3/31 23:50:27", zone: .china)?.month == "2025-03")
+        // 16:30 UTC on 30 April is half past midnight on 1 May in +08:00.
+        #expect(Timestamp("2025-04-30T16:30:00Z", zone: .china)?.month == "2025-05")
+    }
+
+    @Test(arguments: ["2025/13/45 25:61:00", "2025-02-30", "2025-04-03 24:00", "yesterday", "2025-04", "", "2025-04-03T09:05+25:00"])
+    func refusesWhatIsNotATime(text: String) {
+        #expect(Timestamp(text, zone: .china) == nil)
+    }
+}

@@ -1,0 +1,47 @@
+import Foundation
+
+@testable import FeedbackKit
+
+/// A small form and a fresh store in a temporary folder, for import tests.
+struct ImportBench {
+    let dir: TemporaryDirectory
+    let form: Form
+    let store: SQLiteStore
+
+    init(form formName: String = "valid-mini.json") throws {
+        dir = try TemporaryDirectory()
+        form = try FormDecoder(baseDirectory: Fixtures.directory).load(Fixtures.url(formName)).get()
+        store = try SQLiteStore(path: dir.file("store.sqlite").path)
+    }
+
+    /// The example enterprise-service form of the repository.
+    init(exampleForm id: String) throws {
+        dir = try TemporaryDirectory()
+        form = try Workspace.open(Fixtures.repositoryRoot).form(id: id, decoder: FormDecoder(baseDirectory: Fixtures.repositoryRoot))
+        store = try SQLiteStore(path: dir.file("store.sqlite").path)
+    }
+
+    func importer() -> Importer {
+        Importer(store: store, form: form, zone: .china, baseDirectory: dir.url)
+    }
+
+    @discardableResult
+    func run(_ name: String, _ text: String, options: ImportOptions = ImportOptions()) throws -> FileImportSummary {
+        let url = try dir.write(name, text)
+        return try importer().importFile(url, options: options)
+    }
+
+    func responses(_ filter: ResponseFilter = ResponseFilter()) throws -> [Response] {
+        var result: [Response] = []
+        try store.read { reader in try reader.forEach(filter, limit: nil) { result.append($0.response) } }
+        return result
+    }
+
+    func count() throws -> Int {
+        try store.read { try $0.count(ResponseFilter()) }
+    }
+
+    func rejects(_ name: String) throws -> String {
+        try String(contentsOf: dir.file(name + ".rejects.csv"), encoding: .utf8)
+    }
+}
