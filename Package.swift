@@ -45,7 +45,7 @@ let package = Package(
         ),
         .testTarget(
             name: "FeedbackEndToEndTests",
-            dependencies: ["FeedbackKit"]
+            dependencies: ["FeedbackKit", .product(name: "GRDB", package: "GRDB.swift")]
         ),
     ],
     swiftLanguageModes: [.v6]
