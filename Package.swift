@@ -36,11 +36,12 @@ let package = Package(
                 "CurlHTTP",
                 .product(name: "GRDB", package: "GRDB.swift"),
                 .product(name: "ZIPFoundation", package: "ZIPFoundation"),
-            ]
+            ],
+            linkerSettings: [.linkedLibrary("iconv", .when(platforms: [.macOS]))]
         ),
         .testTarget(
             name: "FeedbackKitTests",
-            dependencies: ["FeedbackKit", "CurlHTTP"],
+            dependencies: ["FeedbackKit", "CurlHTTP", .product(name: "ZIPFoundation", package: "ZIPFoundation")],
             exclude: ["Fixtures"]
         ),
         .testTarget(

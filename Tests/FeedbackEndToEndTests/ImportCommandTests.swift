@@ -4,7 +4,7 @@ import GRDB
 import Testing
 
 #if canImport(Glibc)
-    import Glibc
+import Glibc
 #endif
 
 struct ImportCommandTests {
@@ -24,7 +24,10 @@ struct ImportCommandTests {
         try FileManager.default.copyItem(at: Self.samples.appendingPathComponent("window-evaluation-2025.jsonl"), to: input)
         let first = try CLI.run(["import", "evaluations.jsonl", "--form", "window-evaluation"], in: scratch.url)
         #expect(first.status == 2)
-        #expect(first.stderr.contains("evaluations.jsonl: read 3099 = 3092 accepted + 3 duplicates + 4 rejected (rejected records: evaluations.jsonl.rejects.csv)"))
+        #expect(
+            first.stderr.contains(
+                "evaluations.jsonl: read 3099 = 3092 accepted + 3 duplicates + 4 rejected (rejected records: evaluations.jsonl.rejects.csv)"
+            ))
         #expect(FileManager.default.fileExists(atPath: scratch.path("evaluations.jsonl.rejects.csv").path))
         #expect(try CLI.run(["responses", "count"], in: scratch.url).stdout == "3092\n")
         #expect(try CLI.run(["responses", "count", "--month", "2025-04"], in: scratch.url).stdout == "784\n")
@@ -55,7 +58,9 @@ struct ImportCommandTests {
     @Test func storeCanBeChosenWithAnOptionOrTheEnvironment() throws {
         let scratch = try Self.workspace()
         let input = Self.samples.appendingPathComponent("window-evaluation-2025.jsonl").path
-        _ = try CLI.run(["import", input, "--form", "window-evaluation", "--store", "other.sqlite", "--rejects", scratch.path("r.csv").path], in: scratch.url)
+        _ = try CLI.run(
+            ["import", input, "--form", "window-evaluation", "--store", "other.sqlite", "--rejects", scratch.path("r.csv").path],
+            in: scratch.url)
         #expect(FileManager.default.fileExists(atPath: scratch.path("other.sqlite").path))
         #expect(!FileManager.default.fileExists(atPath: scratch.path("feedback.sqlite").path))
         let viaEnvironment = try CLI.run(["responses", "count"], in: scratch.url, environment: ["FEEDBACK_STORE": "other.sqlite"])
@@ -66,14 +71,18 @@ struct ImportCommandTests {
     @Test func importKilledHalfWayLeavesTheStoreIntactAndARerunCompletesIt() throws {
         let scratch = try Self.workspace()
         let first = scratch.path("first.jsonl")
-        try Data(#"{"evaluation_id": "first", "evaluated_at": "2025-04-01T09:00:00+08:00", "department": "税务局", "rating": 5}"#.utf8 + [0x0A]).write(to: first)
+        try Data(
+            #"{"evaluation_id": "first", "evaluated_at": "2025-04-01T09:00:00+08:00", "department": "税务局", "rating": 5}"#.utf8 + [0x0A]
+        ).write(to: first)
         #expect(try CLI.run(["import", "first.jsonl", "--form", "window-evaluation"], in: scratch.url).status == 0)
 
         let count = 40_000
         var text = ""
         text.reserveCapacity(count * 150)
         for i in 0..<count {
-            text += #"{"evaluation_id": "E\#(i)", "evaluated_at": "2025-04-\#(String(format: "%02d", i % 28 + 1))T10:00:00+08:00", "department": "市场监督管理局", "rating": \#(i % 5 + 1), "comment": "第\#(i)条"}"# + "\n"
+            text +=
+                #"{"evaluation_id": "E\#(i)", "evaluated_at": "2025-04-\#(String(format: "%02d", i % 28 + 1))T10:00:00+08:00", "department": "市场监督管理局", "rating": \#(i % 5 + 1), "comment": "第\#(i)条"}"#
+                + "\n"
         }
         try Data(text.utf8).write(to: scratch.path("big.jsonl"))
 

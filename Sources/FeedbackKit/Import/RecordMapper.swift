@@ -109,11 +109,18 @@ struct RecordMapper {
         return s.trimmingCharacters(in: .whitespaces)
     }
 
+    /// The header without trailing notes in brackets, such as "(多选,) (多选题 *必答)" or "（可选）".
     static func stripNote(_ text: String) -> String {
         var s = text
-        for (open, close) in [("（", "）"), ("(", ")"), ("【", "】"), ("[", "]")] where s.hasSuffix(close) {
-            if let start = s.range(of: open, options: .backwards) {
-                s = String(s[..<start.lowerBound]).trimmingCharacters(in: .whitespaces)
+        var changed = true
+        while changed {
+            changed = false
+            for (open, close) in [("（", "）"), ("(", ")"), ("【", "】"), ("[", "]")] where s.hasSuffix(close) {
+                if let start = s.range(of: open, options: .backwards), start.lowerBound != s.startIndex {
+                    s = String(s[..<start.lowerBound])
+                    while let last = s.last, "：:？?".contains(last) || last.isWhitespace { s.removeLast() }
+                    changed = true
+                }
             }
         }
         return s

@@ -3,6 +3,76 @@ import Foundation
 extension Importer {
     /// CSV and spreadsheets: the first row is the header, each later row a record.
     func openTabularSource(_ url: URL, display: String, format: String, options: ImportOptions) throws -> any RecordSource & HasHeader {
-        throw ImportError(file: display, message: "\(format) files are not supported yet")
+        switch format {
+        case "xlsx", "xls":
+            let table: SheetTable
+            do {
+                table = try SpreadsheetReader.read(url: url, sheet: options.sheet)
+            } catch var error as ImportError {
+                error.file = display
+                throw error
+            }
+            return SheetSource(format: format, table: table, file: display)
+        default:
+            var csvOptions = CSVOptions()
+            csvOptions.encoding = options.encoding.flatMap(TextEncoding.init(name:))
+            if format == "tsv" { csvOptions.delimiter = 0x09 }
+            return try CSVSource(url: url, display: display, format: format, options: csvOptions)
+        }
+    }
+}
+
+/// A CSV file: its first record is the header.
+struct CSVSource: RecordSource, HasHeader {
+    let format: String
+    let header: [String]?
+    let positionName = "line"
+    private let reader: CSVReader
+    private let names: [String]
+
+    init(url: URL, display: String, format: String, options: CSVOptions) throws {
+        do {
+            reader = try CSVReader(url: url, options: options)
+            guard let first = try reader.next() else { throw ImportError(file: display, message: "the file is empty") }
+            names = first.fields.map { $0.trimmingCharacters(in: .whitespaces) }
+        } catch var error as ImportError {
+            error.file = display
+            throw error
+        }
+        header = names
+        self.format = format
+    }
+
+    mutating func next() throws -> SourceItem? {
+        guard let record = try reader.next() else { return nil }
+        return .record(
+            SourceRecord(position: record.line, names: names, values: record.fields.map(FieldValue.text), raw: .cells(record.fields)))
+    }
+}
+
+/// One sheet of a workbook: its first non-empty row is the header.
+struct SheetSource: RecordSource, HasHeader {
+    let format: String
+    let header: [String]?
+    let positionName = "row"
+    private let rows: ArraySlice<SheetRow>
+    private var index: Int
+
+    init(format: String, table: SheetTable, file: String) {
+        self.format = format
+        let names = table.rows.first?.fields.map { $0.trimmingCharacters(in: .whitespaces) } ?? []
+        header = names
+        rows = table.rows.dropFirst()
+        index = rows.startIndex
+    }
+
+    mutating func next() throws -> SourceItem? {
+        guard index < rows.endIndex, let names = header else { return nil }
+        let row = rows[index]
+        index += 1
+        // Sheets drop trailing empty cells: pad so that a short row is not read as ragged.
+        var fields = row.fields
+        if fields.count < names.count { fields += Array(repeating: "", count: names.count - fields.count) }
+        return .record(SourceRecord(position: row.number, names: names, values: fields.map(FieldValue.text), raw: .cells(row.fields)))
     }
 }
