@@ -61,6 +61,25 @@ struct CLI {
     }
 }
 
+extension CLI {
+    /// Runs another program (python3, diff) and returns its standard output.
+    static func shell(_ program: String, _ arguments: [String]) throws -> String {
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+        process.arguments = [program] + arguments
+        let out = FileManager.default.temporaryDirectory.appendingPathComponent("feedback-shell-\(UUID().uuidString)")
+        FileManager.default.createFile(atPath: out.path, contents: nil)
+        defer { try? FileManager.default.removeItem(at: out) }
+        let handle = try FileHandle(forWritingTo: out)
+        process.standardOutput = handle
+        process.standardError = FileHandle.nullDevice
+        try process.run()
+        process.waitUntilExit()
+        try handle.close()
+        return try String(contentsOf: out, encoding: .utf8)
+    }
+}
+
 /// A fresh folder for one test, removed when the value is released.
 final class Scratch {
     let url: URL

@@ -192,7 +192,7 @@ public enum ScoreOutput {
     /// Flags a person reads beside a department: not ranked, low confidence.
     static func flags(_ g: GroupScore, english: Bool) -> String {
         var flags: [String] = []
-        if g.publication == .unranked { flags.append(english ? "not ranked" : "不排名") }
+        if g.publication == .unranked { flags.append(english ? "unranked" : "不排名") }
         if g.lowConfidence { flags.append(english ? "low n" : "样本少") }
         return flags.joined(separator: ",")
     }

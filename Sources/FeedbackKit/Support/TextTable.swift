@@ -77,6 +77,39 @@ public enum DisplayWidth {
         return result + "…"
     }
 
+    /// Lines of at most `width` columns: breaks at spaces where there are any, anywhere in
+    /// Chinese text (which has none); continuation lines are indented like the first.
+    public static func wrap(_ text: String, to width: Int) -> [String] {
+        guard of(text) > width else { return [text] }
+        let indent = String(text.prefix { $0 == " " || $0 == "-" }.map { _ in " " })
+        var lines: [String] = []
+        var line = ""
+        var used = 0
+        var lastSpace: String.Index?
+        for character in text {
+            let w = of(String(character))
+            if used + w > width {
+                if let space = lastSpace, character != " " {
+                    let head = String(line[..<space])
+                    let tail = String(line[line.index(after: space)...])
+                    lines.append(head)
+                    line = indent + tail
+                } else {
+                    lines.append(line)
+                    line = indent
+                }
+                used = of(line)
+                lastSpace = nil
+                if character == " " { continue }
+            }
+            if character == " " && !line.trimmingCharacters(in: .whitespaces).isEmpty { lastSpace = line.endIndex }
+            line.append(character)
+            used += w
+        }
+        if !line.trimmingCharacters(in: .whitespaces).isEmpty { lines.append(line) }
+        return lines
+    }
+
     /// The text padded with spaces to `width` columns.
     public static func pad(_ text: String, to width: Int, alignRight: Bool = false) -> String {
         let fill = String(repeating: " ", count: max(0, width - of(text)))

@@ -1,0 +1,175 @@
+import Foundation
+
+/// One 差评 of the month, for rectification.
+public struct BadReview: Sendable, Equatable {
+    public var responseId: String
+    public var submittedAt: String
+    public var department: String
+    public var service: String
+    public var channel: String
+    public var level: String
+    public var painPoints: [String]
+    /// Masked: phone and ID numbers never appear whole.
+    public var comment: String
+    public var contact: String
+}
+
+/// What a monthly report needs beyond the score: bad reviews and comments, from one scan of the month.
+public struct ReportMaterial: Sendable {
+    public var badReviews: [BadReview] = []
+    /// Masked comments that mention or tick each pain point, with their department, by pain point id.
+    public var comments: [String: [(department: String, text: String)]] = [:]
+}
+
+/// The monthly 通报 of one or more forms: report.txt and four CSV tables.
+public struct MonthlyReport {
+    public var month: String
+    public var settings: ScoringSettings
+    public var english: Bool
+    public var sections: [(score: FormScore, material: ReportMaterial)]
+
+    public init(month: String, settings: ScoringSettings, english: Bool, sections: [(score: FormScore, material: ReportMaterial)]) {
+        self.month = month
+        self.settings = settings
+        self.english = english
+        self.sections = sections
+    }
+
+    /// Reads the month's bad reviews and comments of a form.
+    public static func material(form: Form, month: String, reader: any ResponseReader, badThrough: Int = 2) throws -> ReportMaterial {
+        let layout = ScoringLayout(form: form)
+        var material = ReportMaterial()
+        let names = Dictionary(form.departments.map { ($0.id, $0.name.zh) }, uniquingKeysWith: { a, _ in a })
+        let service = form.question(withRole: .service)
+        let channel = form.question(withRole: .channel)
+        let contact = form.question(withRole: .contact)
+        func text(_ q: Question?, _ r: Response) -> String {
+            guard let q, let answer = r.answers[q.id] else { return "" }
+            switch answer {
+            case .text(let s): return q.choices.first { $0.value == s }?.label.zh ?? s
+            case .number(let v): return JSONWriter.number(v)
+            case .choices(let values): return values.joined(separator: ";")
+            case .notApplicable: return "不适用"
+            }
+        }
+        try reader.forEach(ResponseFilter(formId: form.id, month: month), limit: nil) { stored in
+            let r = stored.response
+            let department = r.department.flatMap { names[$0] } ?? ""
+            var comment = ""
+            if let q = layout.comment, case .text(let s) = r.answers[q.id] { comment = PersonalData.maskText(s) }
+            var ticked: [String] = []
+            if let q = layout.painPointQuestion, case .choices(let values) = r.answers[q.id] {
+                ticked = layout.painPoints.filter { !(layout.choicesFor[$0.id] ?? []).isDisjoint(with: values) }.map(\.id)
+            }
+            if !comment.isEmpty {
+                let tagged = Set(layout.tags(comment).map { layout.painPoints[$0].id }).union(ticked)
+                for id in tagged { material.comments[id, default: []].append((department, comment)) }
+            }
+            if let q = layout.overall, let level = r.answers[q.id]?.number, Int(level) <= badThrough {
+                let levelLabel = q.levels.indices.contains(Int(level) - 1) ? q.levels[Int(level) - 1].zh : JSONWriter.number(level)
+                material.badReviews.append(
+                    BadReview(
+                        responseId: r.key, submittedAt: r.submittedAt ?? "", department: department, service: text(service, r),
+                        channel: text(channel, r), level: levelLabel,
+                        painPoints: ticked.compactMap { id in layout.painPoints.first { $0.id == id }?.label.zh }, comment: comment,
+                        contact: text(contact, r).isEmpty ? "" : PersonalData.maskContact(text(contact, r))))
+            }
+        }
+        material.badReviews.sort { ($0.submittedAt, $0.responseId) < ($1.submittedAt, $1.responseId) }
+        return material
+    }
+
+    // MARK: - Files
+
+    /// The five files of the report, by name, as bytes.
+    public func files() -> [(name: String, data: Data)] {
+        [
+            ("report.txt", Data(text().utf8)), ("departments.csv", departmentsCSV()), ("pain-points.csv", painPointsCSV()),
+            ("dimensions.csv", dimensionsCSV()), ("bad-reviews.csv", badReviewsCSV()),
+        ]
+    }
+
+    /// Writes the report's files into `directory`, creating it.
+    public func write(to directory: URL) throws {
+        do {
+            try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+            for file in files() { try file.data.write(to: directory.appendingPathComponent(file.name), options: .atomic) }
+        } catch {
+            throw WorkspaceError("cannot write the report into \(directory.path): \(FormDecoder.reason(error))")
+        }
+    }
+
+    func departmentsCSV() -> Data {
+        var csv = CSVWriter(escapesFormulas: true)
+        csv.append(ScoreOutput.csvHeader)
+        for (score, _) in sections {
+            for group in [score.district] + score.departments { csv.append(ScoreOutput.csvRow(group, score: score, english: english)) }
+        }
+        return csv.data
+    }
+
+    func painPointsCSV() -> Data {
+        var csv = CSVWriter(escapesFormulas: true)
+        csv.append([
+            "form", "month", "department_id", "department", "pain_point", "label", "asked", "ticked", "pct", "ci_low", "ci_high",
+            "comment_mentions",
+        ])
+        for (score, _) in sections {
+            for group in [score.district] + score.departments where group.publication != .suppressed {
+                for p in group.painPoints {
+                    csv.append([
+                        score.form.id, score.month, group.id ?? "", group.name.text(english: english), p.painPoint.id,
+                        p.painPoint.label.text(english: english), String(p.asked), String(p.ticked),
+                        ScoreOutput.fixed(p.incidence?.percent, 2),
+                        ScoreOutput.fixed(p.incidence.map { $0.interval.lower * 100 }, 2),
+                        ScoreOutput.fixed(p.incidence.map { $0.interval.upper * 100 }, 2),
+                        String(p.commentMentions),
+                    ])
+                }
+            }
+        }
+        return csv.data
+    }
+
+    func dimensionsCSV() -> Data {
+        var csv = CSVWriter(escapesFormulas: true)
+        csv.append([
+            "form", "month", "department_id", "department", "dimension", "label", "weight", "valid_n", "not_applicable", "mean", "index",
+            "ci_low", "ci_high", "driver_r", "driver_n", "quadrant",
+        ])
+        for (score, _) in sections {
+            for group in [score.district] + score.departments where group.publication != .suppressed {
+                for (i, d) in group.dimensions.enumerated() {
+                    let driver = group.id == nil && i < score.drivers.count ? score.drivers[i] : nil
+                    csv.append([
+                        score.form.id, score.month, group.id ?? "", group.name.text(english: english), d.question.id,
+                        d.question.label.text(english: english), ScoreOutput.fixed(d.question.weight, 4), String(d.validN),
+                        String(d.notApplicable),
+                        ScoreOutput.fixed(d.index?.summary.mean, 4), ScoreOutput.fixed(d.index?.index, 2),
+                        ScoreOutput.fixed(d.index?.interval?.lower, 2),
+                        ScoreOutput.fixed(d.index?.interval?.upper, 2), ScoreOutput.fixed(driver?.correlation?.coefficient, 4),
+                        driver?.correlation.map { String($0.count) } ?? "", driver?.quadrant?.rawValue ?? "",
+                    ])
+                }
+            }
+        }
+        return csv.data
+    }
+
+    func badReviewsCSV() -> Data {
+        var csv = CSVWriter(escapesFormulas: true)
+        csv.append([
+            "form", "response_id", "submitted_at", "department", "service_item", "channel", "level", "pain_points", "comment", "contact",
+        ])
+        for (score, material) in sections {
+            for b in material.badReviews {
+                csv.append([
+                    score.form.id, b.responseId, b.submittedAt, b.department, b.service, b.channel, b.level,
+                    b.painPoints.joined(separator: ";"),
+                    b.comment, b.contact,
+                ])
+            }
+        }
+        return csv.data
+    }
+}

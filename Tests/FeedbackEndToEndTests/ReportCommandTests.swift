@@ -1,0 +1,120 @@
+import FeedbackKit
+import Foundation
+import Testing
+
+/// The monthly report of the example workspace's April 2025, against golden files.
+/// Set FEEDBACK_RECORD_GOLDEN=1 to write the golden files anew after an intended change.
+struct ReportCommandTests {
+    static let golden = URL(fileURLWithPath: #filePath).deletingLastPathComponent().appendingPathComponent("Golden")
+    static let files = ["report.txt", "departments.csv", "pain-points.csv", "dimensions.csv", "bad-reviews.csv"]
+
+    /// A workspace holding the repository's sample responses.
+    static func workspaceWithSamples() throws -> Scratch {
+        let scratch = try ImportCommandTests.workspace()
+        for (file, form) in [("enterprise-service-2025.csv", "enterprise-service"), ("window-evaluation-2025.jsonl", "window-evaluation")] {
+            let input = ImportCommandTests.samples.appendingPathComponent(file).path
+            let result = try CLI.run(
+                ["import", input, "--form", form, "--rejects", scratch.path("\(file).rejects.csv").path], in: scratch.url)
+            guard result.status == 2 else { throw WorkspaceError("import of \(file) ended with \(result.status): \(result.stderr)") }
+        }
+        return scratch
+    }
+
+    @Test(arguments: ["zh", "en"])
+    func reportMatchesTheGoldenFilesAndIsByteIdenticalWhenRunAgain(lang: String) throws {
+        let scratch = try Self.workspaceWithSamples()
+        let first = try CLI.run(["report", "--month", "2025-04", "--lang", lang, "--out", "a"], in: scratch.url)
+        #expect(first.status == 0, "\(first.stderr)")
+        let second = try CLI.run(["report", "--month", "2025-04", "--lang", lang, "--out", "b"], in: scratch.url)
+        #expect(second.status == 0)
+        let record = ProcessInfo.processInfo.environment["FEEDBACK_RECORD_GOLDEN"] == "1"
+        let goldenDir = Self.golden.appendingPathComponent("report-2025-04-\(lang)")
+        for file in Self.files {
+            let a = try Data(contentsOf: scratch.path("a/\(file)"))
+            let b = try Data(contentsOf: scratch.path("b/\(file)"))
+            #expect(a == b, "\(file) differs between two runs on the same store")
+            let expectedURL = goldenDir.appendingPathComponent(file)
+            if record {
+                try FileManager.default.createDirectory(at: goldenDir, withIntermediateDirectories: true)
+                try a.write(to: expectedURL)
+                continue
+            }
+            let expected = try Data(contentsOf: expectedURL)
+            if a != expected {
+                let diff = try CLI.shell("diff", [expectedURL.path, scratch.path("a/\(file)").path])
+                Issue.record(
+                    "\(file) differs from Golden/report-2025-04-\(lang)/\(file) (FEEDBACK_RECORD_GOLDEN=1 re-records):\n\(diff.prefix(3000))"
+                )
+            }
+        }
+        #expect(first.stdout == String(decoding: try Data(contentsOf: scratch.path("a/report.txt")), as: UTF8.self))
+    }
+
+    @Test func tablesStayAlignedAndFitOneHundredColumns() throws {
+        let text = try String(contentsOf: Self.golden.appendingPathComponent("report-2025-04-zh/report.txt"), encoding: .utf8)
+        let lines = text.split(separator: "\n", omittingEmptySubsequences: false).map(String.init)
+        #expect(lines.allSatisfy { DisplayWidth.of($0) <= 100 })
+        // A table is a header line followed by a rule of dashes; its rows run until a blank or non-table line.
+        var tables = 0
+        for (i, line) in lines.enumerated() where i > 0 && !line.isEmpty && line.allSatisfy({ $0 == "-" }) {
+            tables += 1
+            let width = DisplayWidth.of(line)
+            #expect(DisplayWidth.of(lines[i - 1]) == width, "header of the table at line \(i)")
+            var j = i + 1
+            while j < lines.count, !lines[j].isEmpty,
+                DisplayWidth.of(lines[j]) == width || lines[j].hasPrefix(" ") || lines[j].first?.isNumber == true || lines[j].hasPrefix("-")
+            {
+                #expect(DisplayWidth.of(lines[j]) == width, "line \(j + 1): \(lines[j])")
+                j += 1
+            }
+        }
+        // Ranking, pain points and drivers for the enterprise survey; ranking and pain points for the 好差评 form.
+        #expect(tables == 5)
+    }
+
+    @Test func csvFilesReadBackWithAnIndependentParserAndAreSafe() throws {
+        let scratch = try Self.workspaceWithSamples()
+        // A bad review whose comment is a formula and holds a phone number.
+        let extra = scratch.path("extra.jsonl")
+        let line =
+            #"{"evaluation_id": "X1", "evaluated_at": "2025-04-15T10:00:00+08:00", "department": "税务局", "rating": 1, "bad_reasons": ["slow-action"], "comment": "=HYPERLINK(\"http://example.invalid\",\"点我\") 电话13812345678"}"#
+        try Data((line + "\n").utf8).write(to: extra)
+        #expect(try CLI.run(["import", "extra.jsonl", "--form", "window-evaluation"], in: scratch.url).status == 0)
+        #expect(try CLI.run(["report", "--month", "2025-04", "--quiet"], in: scratch.url).status == 0)
+        let dir = scratch.path("reports/2025-04")
+        let script = """
+            import csv, json, sys
+            out = {}
+            for name in sys.argv[1:]:
+                with open(name, encoding="utf-8-sig", newline="") as f:
+                    rows = list(csv.reader(f))
+                out[name.rsplit("/", 1)[-1]] = {"rows": len(rows), "widths": sorted({len(r) for r in rows}), "header": rows[0]}
+            print(json.dumps(out))
+            """
+        let files = Self.files.filter { $0.hasSuffix(".csv") }.map { dir.appendingPathComponent($0).path }
+        let result = try CLI.shell("python3", ["-c", script] + files)
+        let parsed = try JSONParser.parse(result)
+        for file in Self.files where file.hasSuffix(".csv") {
+            let entry = try #require(parsed[file])
+            #expect(entry["widths"]?.elements?.count == 1, "\(file): every row has the header's number of columns")
+        }
+        #expect(parsed["bad-reviews.csv"]?["rows"]?.value == .number("\(1 + 78 + 34)"))
+        #expect(parsed["departments.csv"]?["header"]?.elements?.first?.stringValue == "form")
+        let badReviews = try String(contentsOf: dir.appendingPathComponent("bad-reviews.csv"), encoding: .utf8)
+        #expect(badReviews.contains("\"'=HYPERLINK(\"\"http://example.invalid\"\",\"\"点我\"\") 电话138****5678\""))
+        #expect(!badReviews.contains(",=HYPERLINK"))
+        for file in Self.files {
+            let text = try String(contentsOf: dir.appendingPathComponent(file), encoding: .utf8)
+            #expect(text.range(of: #"1[3-9][0-9]{9}"#, options: .regularExpression) == nil, "an unmasked phone number in \(file)")
+        }
+    }
+
+    @Test func aMonthWithoutResponsesSaysSo() throws {
+        let scratch = try ImportCommandTests.workspace()
+        let result = try CLI.run(["report", "--month", "2024-01"], in: scratch.url)
+        #expect(result.status == 0)
+        #expect(result.stdout.contains("本月（2024-01）没有收到任何评价"))
+        #expect(FileManager.default.fileExists(atPath: scratch.path("reports/2024-01/bad-reviews.csv").path))
+        #expect(try CLI.run(["report", "--month", "../x"], in: scratch.url).status == 64)
+    }
+}
