@@ -43,6 +43,9 @@ struct AnswerParser {
     private let notApplicable: Set<String>
     private let departments: DepartmentIndex?
     private let otherChoice: String?
+    /// The most space-separated words in any spelling of a choice, to bound the search for
+    /// labels that hold spaces in answers joined by spaces.
+    private var longestSpelling = 1
 
     /// Answers that mean "skipped" in 问卷星 and coded exports.
     static let skipMarkers: Set<String> = ["(跳过)", "（跳过）", "(空)", "（空）", "-3", "-2"]
@@ -59,6 +62,7 @@ struct AnswerParser {
             for spelling in [choice.value, choice.label.zh] + (choice.label.en.map { [$0] } ?? []) + choice.aliases {
                 let key = Self.fold(spelling)
                 if choiceBySpelling[key] == nil { choiceBySpelling[key] = choice.value }
+                longestSpelling = max(longestSpelling, key.split(separator: " ").count)
             }
         }
         if question.type == .yesNo {
@@ -168,22 +172,28 @@ struct AnswerParser {
         return .answer(.number(Double(level)), other: nil)
     }
 
+    /// A choice as written, and the free text 问卷星 writes after a choice in 〖…〗.
+    private typealias Match = (value: String, spelling: String, other: String?)
+
     /// A choice, with the free text 问卷星 writes after an "other" choice in 〖…〗.
-    private func matchChoice(_ token: String) -> (value: String, other: String?)? {
+    private func matchChoice(_ token: String) -> Match? {
         var spelling = token
         var other: String?
         if let open = token.firstIndex(of: "〖"), token.hasSuffix("〗") {
+            let text = token[token.index(after: open)..<token.index(before: token.endIndex)]
+            // "A〖x〗┋B〖y〗" is two choices with a text each, not one choice whose text is "x〗┋B〖y".
+            if text.contains("〗") { return nil }
             spelling = String(token[..<open])
-            other = String(token[token.index(after: open)..<token.index(before: token.endIndex)])
+            other = String(text)
         }
         if let value = choiceBySpelling[Self.fold(spelling)] {
-            return (value, other?.isEmpty == true ? nil : other)
+            return (value, spelling, other?.isEmpty == true ? nil : other)
         }
         return nil
     }
 
     private func parseSingle(_ text: String) -> ParsedAnswer {
-        if let (value, other) = matchChoice(text) { return .answer(.text(value), other: other) }
+        if let (value, _, other) = matchChoice(text) { return .answer(.text(value), other: other) }
         return .invalid("\"\(text)\" is not a choice of \(question.label.zh) (\(choiceList))")
     }
 
@@ -194,7 +204,7 @@ struct AnswerParser {
     }
 
     private func parseMultiple(_ text: String) -> ParsedAnswer {
-        if let (value, other) = matchChoice(text) { return .answer(.choices([value]), other: other) }
+        if let (value, _, other) = matchChoice(text) { return .answer(.choices([value]), other: other) }
         // Labels may themselves hold commas or spaces, so try each separator exports use and
         // keep the first split in which every piece is a choice.
         for separator in ["┋", "|", ";", "；", ",", "，", "、", " "] where text.contains(separator) {
@@ -203,6 +213,11 @@ struct AnswerParser {
             let matched = tokens.map(matchChoice)
             if matched.allSatisfy({ $0 != nil }) {
                 return combine(matched.compactMap { $0 })
+            }
+            // KoboToolbox joins labels with spaces, and labels hold spaces of their own
+            // ("Oral storytelling Apprenticeships"): group the words into choices.
+            if separator == " ", let grouped = groupWords(tokens) {
+                return combine(grouped)
             }
             if separator == "┋" {
                 let unknown = tokens.filter { matchChoice($0) == nil }.map { "\"\($0)\"" }.joined(separator: ", ")
@@ -213,8 +228,24 @@ struct AnswerParser {
         return .invalid("\"\(text)\" is not a choice of \(question.label.zh) (\(choiceList))")
     }
 
+    /// The words read as consecutive choices, each as long as it can be while the rest still
+    /// reads as choices; nil when no grouping makes every word part of a choice.
+    private func groupWords(_ words: [String]) -> [Match]? {
+        // rest[i]: the choices that words[i...] read as, when they do.
+        var rest = [[Match]?](repeating: nil, count: words.count + 1)
+        rest[words.count] = []
+        for start in stride(from: words.count - 1, through: 0, by: -1) {
+            for end in stride(from: min(words.count, start + longestSpelling), to: start, by: -1) {
+                guard let after = rest[end], let match = matchChoice(words[start..<end].joined(separator: " ")) else { continue }
+                rest[start] = [match] + after
+                break
+            }
+        }
+        return rest[0]
+    }
+
     private func parseChoices(_ items: [String], original: String) -> ParsedAnswer {
-        var matched: [(value: String, other: String?)] = []
+        var matched: [Match] = []
         for item in items {
             guard let m = matchChoice(item) else {
                 return .invalid("\"\(item)\" is not a choice of \(question.label.zh) (\(choiceList))")
@@ -224,10 +255,18 @@ struct AnswerParser {
         return combine(matched)
     }
 
-    private func combine(_ matched: [(value: String, other: String?)]) -> ParsedAnswer {
+    private func combine(_ matched: [Match]) -> ParsedAnswer {
         var values: [String] = []
         for m in matched where !values.contains(m.value) { values.append(m.value) }
-        let other = matched.compactMap(\.other).first
+        // 问卷星 lets any choice carry text. One text is kept as written; several keep their
+        // choices, in the export's own notation, so that none is lost.
+        let texts = matched.filter { $0.other != nil }
+        let other: String?
+        if texts.count > 1 {
+            other = texts.map { "\($0.spelling)〖\($0.other ?? "")〗" }.joined(separator: "┋")
+        } else {
+            other = texts.first?.other
+        }
         return .answer(.choices(values), other: other)
     }
 

@@ -230,6 +230,8 @@ struct JSONDocumentSource: RecordSource {
                 }
                 node = next
             }
+            // An object named by the path is one record ("--records $" for a lone result).
+            if node.members != nil { return [node] }
             guard let items = node.elements else {
                 throw ImportError(file: file, message: "--records \(path): \(walked) is \(node.kindName), not an array of records")
             }
@@ -240,8 +242,13 @@ struct JSONDocumentSource: RecordSource {
             for key in recordKeys {
                 if let items = root[key]?.elements { return items }
             }
-            let arrays = members.filter { $0.value.elements != nil }
-            if arrays.count == 1, let items = arrays[0].value.elements { return items }
+            // Records are objects: an array of strings or numbers is an answer, not records.
+            let arrays = members.compactMap(\.value.elements).filter { $0.contains { $0.members != nil } }
+            if arrays.count == 1 { return arrays[0] }
+            // An object that wraps nothing under the usual keys is itself one record, as SurveyJS
+            // writes a single result: {"question": answer, "matrix": {"row": value}, …}. One with
+            // an object under such a key ({"data": {"items": […]}}) is a wrapper to be named.
+            if !recordKeys.contains(where: { root[$0]?.members != nil }) { return [root] }
             throw ImportError(
                 file: file, message: "the JSON object holds no array of records that could be found",
                 hint:

@@ -136,17 +136,23 @@ struct RecordMapper {
 
     func target(forColumn header: String) -> Target {
         if let q = question(forHeader: header) { return .question(q) }
-        // KoboToolbox: "group/field" for grouped questions and "Question/option" 0/1 columns.
-        for separator in ["/", "-"] where header.contains(separator) {
-            guard let cut = header.range(of: separator, options: .backwards) else { continue }
-            let head = String(header[..<cut.lowerBound])
-            let tail = String(header[cut.upperBound...])
-            if let q = question(forHeader: head), form.questions[q].type == .multiple,
-                case .answer(.choices(let values), _) = parsers[q].parse(.text(tail)), values.count == 1
-            {
-                return .option(question: q, choice: values[0])
+        // KoboToolbox: "group/field" for grouped questions and "Question/option" 0/1 columns;
+        // 问卷星: "matrix title—row" on the first row of a matrix (later rows are bare). A label or
+        // an option may itself hold the separator ("Schools/educational institutions"), so every
+        // cut is tried, the last first.
+        for separator in ["/", "-", "—"] {
+            var end = header.endIndex
+            while let cut = header.range(of: separator, options: .backwards, range: header.startIndex..<end) {
+                end = cut.lowerBound
+                let head = String(header[..<cut.lowerBound])
+                let tail = String(header[cut.upperBound...])
+                if separator != "—", let q = question(forHeader: head), form.questions[q].type == .multiple,
+                    case .answer(.choices(let values), _) = parsers[q].parse(.text(tail)), values.count == 1
+                {
+                    return .option(question: q, choice: values[0])
+                }
+                if separator != "-", let q = question(forHeader: tail) { return .question(q) }
             }
-            if separator == "/", let q = question(forHeader: tail) { return .question(q) }
         }
         return .extra
     }

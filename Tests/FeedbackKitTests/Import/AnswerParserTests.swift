@@ -58,6 +58,25 @@ struct AnswerParserTests {
                 ))
     }
 
+    @Test func labelsWithSpacesJoinedBySpaces() {
+        // KoboToolbox joins the labels of ticked choices with spaces, and labels hold spaces too.
+        #expect(
+            parse("pain_points", "Slow action Stalled in the middle layers")
+                == .answer(.choices(["slow-action", "obstruction"]), other: nil))
+        #expect(parse("pain_points", "Slow action paperwork") == .answer(.choices(["slow-action", "paperwork"]), other: nil))
+        guard case .invalid = parse("pain_points", "Slow action Stalled") else {
+            Issue.record("a word that belongs to no choice was accepted")
+            return
+        }
+    }
+
+    @Test func everyChoiceKeepsItsOwnText() {
+        // 问卷星 lets any choice carry text in 〖…〗; with two, both choices and both texts are kept.
+        let answer = "中梗阻：上面同意了，下面办不动〖科室推〗┋其他〖窗口少〗"
+        #expect(parse("pain_points", answer) == .answer(.choices(["obstruction", "other"]), other: answer))
+        #expect(parse("pain_points", "中梗阻：上面同意了，下面办不动┋其他〖窗口少〗") == .answer(.choices(["obstruction", "other"]), other: "窗口少"))
+    }
+
     @Test func choicesByValueLabelOrAlias() {
         #expect(parse("channel", "网办") == .answer(.text("online"), other: nil))
         #expect(parse("channel", "ＡＰＰ") == .answer(.text("mobile"), other: nil))

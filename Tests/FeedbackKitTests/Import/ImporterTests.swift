@@ -121,6 +121,46 @@ struct ImporterTests {
         }
     }
 
+    @Test func aJSONObjectThatWrapsNoRecordsIsOneRecord() throws {
+        let bench = try ImportBench()
+        // A SurveyJS result: answers by question name, choices in arrays, a matrix as {row: value}.
+        let result = #"{"部门": "税务局", "overall": 4, "problems": ["slow"], "ratings": {"speed": "4分"}}"#
+        let summary = try bench.run("result.json", result)
+        #expect(summary.read == 1)
+        #expect(summary.accepted == 1)
+        let stored = try bench.responses()
+        #expect(
+            stored.first?.answers == [
+                "department": .text("tax"), "overall": .number(4), "problems": .choices(["slow"]), "speed": .number(4),
+            ])
+        // A record under a key of its own is named with --records.
+        var options = ImportOptions()
+        options.recordsPath = "response"
+        let wrapped = #"{"response": {"部门": "市场监管局", "overall": 2}, "meta": [{"page": 1}, {"page": 2}]}"#
+        #expect(try bench.run("wrapped.json", wrapped, options: options).accepted == 1)
+        #expect(try bench.count() == 2)
+    }
+
+    @Test func matrixRowsAndOptionsHoldingTheSeparator() throws {
+        let form = try ImportBench(exampleForm: "enterprise-service").form
+        let mapper = RecordMapper(form: form, zone: .china, source: "")
+        let attitude = try #require(form.questions.firstIndex { $0.id == "attitude" })
+        // 问卷星 titles the first row of a matrix "title—row"; later rows are bare.
+        #expect(mapper.target(forColumn: "5、请评价窗口的服务 (矩阵量表题 *必答)—办事态度") == .question(attitude))
+        #expect(mapper.target(forColumn: "5、请评价窗口的服务—不存在的行") == .extra)
+
+        let kobo = try FormDecoder(baseDirectory: Fixtures.directory).load(
+            Fixtures.url("real-world-forms/kobo-biocultural-monitoring.json")
+        ).get()
+        let koboMapper = RecordMapper(form: kobo, zone: .china, source: "")
+        let tek = try #require(kobo.questions.firstIndex { $0.id == "traditional_ecological_knowledge" })
+        let question = "How is traditional ecological knowledge (TEK) passed on within your community?"
+        #expect(
+            koboMapper.target(forColumn: question + "/Schools/educational institutions")
+                == .option(question: tek, choice: "schools_educational_institutions"))
+        #expect(koboMapper.target(forColumn: question + "/Oral storytelling") == .option(question: tek, choice: "oral_storytelling"))
+    }
+
     @Test func aFileWithoutTheRequiredColumnsIsRefusedWhole() throws {
         let bench = try ImportBench(exampleForm: "window-evaluation")
         #expect(

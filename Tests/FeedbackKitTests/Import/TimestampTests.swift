@@ -13,6 +13,8 @@ struct TimestampTests {
         ("2025-04-03T09:05:31.123+0800", "2025-04-03T09:05:31+08:00"),
         ("2025-04-30T17:30:00Z", "2025-05-01T01:30:00+08:00"),
         ("2025-04-30T20:00:00-05:00", "2025-04-30T20:00:00-05:00"),
+        // KoboToolbox's CSV export: microseconds and an offset after a space-separated time.
+        ("2023-07-19 14:30:12.239000-04:00", "2023-07-19T14:30:12-04:00"),
     ])
     func readsTheLayoutsExportsWrite(text: String, iso: String) {
         #expect(Timestamp(text, zone: .china)?.iso == iso)

@@ -31,6 +31,15 @@ struct ImportBench {
         return try importer().importFile(url, options: options)
     }
 
+    /// Imports a file where it lies (the shared exports are read-only), with rejects written to
+    /// the bench's folder rather than beside the input.
+    @discardableResult
+    func run(_ url: URL, options: ImportOptions = ImportOptions()) throws -> FileImportSummary {
+        var options = options
+        if options.rejectsPath == nil { options.rejectsPath = dir.file(url.lastPathComponent + ".rejects.csv").path }
+        return try importer().importFile(url, options: options)
+    }
+
     func responses(_ filter: ResponseFilter = ResponseFilter()) throws -> [Response] {
         var result: [Response] = []
         try store.read { reader in try reader.forEach(filter, limit: nil) { result.append($0.response) } }
