@@ -19,11 +19,7 @@ struct Report: ParsableCommand {
     @OptionGroup var workspaceOptions: WorkspaceOptions
     @OptionGroup var storeOptions: StoreOptions
 
-    @Option(help: "The month, YYYY-MM.")
-    var month: String
-
-    @Option(help: "Only this form (default: every form with responses in the month).")
-    var form: String?
+    @OptionGroup var target: MonthOptions
 
     @Option(help: "The folder to write into (default: reports/YYYY-MM in the workspace).")
     var out: String?
@@ -35,7 +31,6 @@ struct Report: ParsableCommand {
     var quiet = false
 
     func validate() throws {
-        _ = try checkedMonth(month)
         if lang != "zh" && lang != "en" { throw ValidationError("--lang takes zh or en (got \"\(lang)\")") }
     }
 
@@ -44,12 +39,9 @@ struct Report: ParsableCommand {
             let workspace = try workspaceOptions.open()
             let store = try storeOptions.open(in: workspace)
             let scorer = Scorer(settings: workspace.config.scoring)
-            let forms = try form.map { [try workspace.form(id: $0)] } ?? workspace.loadForms().forms
+            let month = target.month
             let sections: [(score: FormScore, material: ReportMaterial)] = try store.read { reader in
-                let chosen = try forms.filter { form in
-                    try self.form != nil || reader.count(ResponseFilter(formId: form.id, month: month)) > 0
-                }
-                return try chosen.map { form in
+                try target.forms(in: workspace, reader: reader).map { form in
                     (
                         try scorer.score(form: form, month: month, reader: reader),
                         try MonthlyReport.material(form: form, month: month, reader: reader)

@@ -20,11 +20,7 @@ struct Score: ParsableCommand {
     @OptionGroup var workspaceOptions: WorkspaceOptions
     @OptionGroup var storeOptions: StoreOptions
 
-    @Option(help: "The month, YYYY-MM.")
-    var month: String
-
-    @Option(help: "Only this form (default: every form with responses in the month).")
-    var form: String?
+    @OptionGroup var target: MonthOptions
 
     @Option(help: "text, csv or json.")
     var format: String = "text"
@@ -33,7 +29,6 @@ struct Score: ParsableCommand {
     var english = false
 
     func validate() throws {
-        _ = try checkedMonth(month)
         if !["text", "csv", "json"].contains(format) { throw ValidationError("--format takes text, csv or json (got \"\(format)\")") }
     }
 
@@ -42,12 +37,9 @@ struct Score: ParsableCommand {
             let workspace = try workspaceOptions.open()
             let store = try storeOptions.open(in: workspace)
             let scorer = Scorer(settings: workspace.config.scoring)
-            let forms = try form.map { [try workspace.form(id: $0)] } ?? workspace.loadForms().forms
+            let month = target.month
             let scores: [FormScore] = try store.read { reader in
-                try forms.compactMap { form in
-                    let hasResponses = try reader.count(ResponseFilter(formId: form.id, month: month)) > 0
-                    return hasResponses || self.form != nil ? try scorer.score(form: form, month: month, reader: reader) : nil
-                }
+                try target.forms(in: workspace, reader: reader).map { try scorer.score(form: $0, month: month, reader: reader) }
             }
             switch format {
             case "json":

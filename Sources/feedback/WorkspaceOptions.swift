@@ -66,3 +66,22 @@ func checkedMonth(_ month: String?) throws -> String? {
     }
     return month
 }
+
+/// The month and form a score or report is about, shared by `score` and `report`.
+struct MonthOptions: ParsableArguments {
+    @Option(help: "The month, YYYY-MM.")
+    var month: String
+
+    @Option(help: "Only this form (default: every form with responses in the month).")
+    var form: String?
+
+    func validate() throws {
+        _ = try checkedMonth(month)
+    }
+
+    /// The named form, or every valid form of the workspace that has responses in the month.
+    func forms(in workspace: Workspace, reader: any ResponseReader) throws -> [Form] {
+        if let form { return [try workspace.form(id: form)] }
+        return try workspace.loadForms().forms.filter { try reader.count(ResponseFilter(formId: $0.id, month: month)) > 0 }
+    }
+}

@@ -256,14 +256,6 @@ extension JSONDocumentSource: HasHeader {
 extension Timestamp {
     /// The current time in a zone, for import records.
     static func now(zone: UTCOffset) -> String {
-        let date = Date().addingTimeInterval(TimeInterval(zone.seconds))
-        var calendar = Calendar(identifier: .gregorian)
-        calendar.timeZone = TimeZone(secondsFromGMT: 0) ?? calendar.timeZone
-        let c = calendar.dateComponents([.year, .month, .day, .hour, .minute, .second], from: date)
-        let a = abs(zone.seconds)
-        return String(
-            format: "%04d-%02d-%02dT%02d:%02d:%02d%@%02d:%02d", c.year ?? 0, c.month ?? 0, c.day ?? 0, c.hour ?? 0, c.minute ?? 0,
-            c.second ?? 0,
-            zone.seconds < 0 ? "-" : "+", a / 3600, (a % 3600) / 60)
+        format(Date().addingTimeInterval(TimeInterval(zone.seconds)), offset: zone.seconds)
     }
 }

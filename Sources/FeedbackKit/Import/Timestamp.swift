@@ -86,7 +86,7 @@ public struct Timestamp: Sendable, Equatable {
         return date
     }
 
-    private static func format(_ date: Date, offset: Int) -> String {
+    static func format(_ date: Date, offset: Int) -> String {
         let c = gregorian.dateComponents([.year, .month, .day, .hour, .minute, .second], from: date)
         let sign = offset < 0 ? "-" : "+"
         let a = abs(offset)
