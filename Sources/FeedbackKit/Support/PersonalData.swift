@@ -54,14 +54,14 @@ public enum PersonalData {
         return String(chars)
     }
 
-    private static func maskEmail(_ chars: inout [Character], at at: Int) {
-        var start = at
+    private static func maskEmail(_ chars: inout [Character], at index: Int) {
+        var start = index
         while start > 0, chars[start - 1].isASCII,
             chars[start - 1].isLetter || chars[start - 1].isNumber || ".-_+".contains(chars[start - 1])
         {
             start -= 1
         }
-        guard at - start >= 2 else { return }
-        for k in (start + 1)..<at { chars[k] = "*" }
+        guard index - start >= 2 else { return }
+        for k in (start + 1)..<index { chars[k] = "*" }
     }
 }
