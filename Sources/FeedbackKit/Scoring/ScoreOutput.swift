@@ -224,7 +224,8 @@ public enum ScoreOutput {
         let suppressed = score.departments.filter { $0.publication == .suppressed }
         if !suppressed.isEmpty {
             let names = suppressed.map { "\($0.name.text(english: english)) (\($0.n))" }.joined(separator: english ? ", " : "、")
-            lines.append(english ? "Not shown (under \(suppressed.count) responses): \(names)" : "样本不足未公布：\(names)")
+            // The threshold is a setting the score does not carry; say why without a number, as the Chinese does.
+            lines.append(english ? "Not shown (too few responses): \(names)" : "样本不足未公布：\(names)")
         }
         return lines
     }
@@ -257,7 +258,8 @@ public enum ScoreOutput {
             f(e.onTime?.percent),
             shown ? (e.onTime.map { String($0.trials) } ?? "") : "", f(e.atMostOneTrip?.percent),
             shown ? (e.atMostOneTrip.map { String($0.trials) } ?? "") : "",
-            f(e.meanTrips, meanDigits), g.change.map { String($0.previousN) } ?? "", f(g.change?.index?.delta),
+            // A suppressed group publishes its count and nothing else, as in the JSON.
+            f(e.meanTrips, meanDigits), shown ? (g.change.map { String($0.previousN) } ?? "") : "", f(g.change?.index?.delta),
             f(g.change?.index?.p, pDigits),
             shown ? arrow(g.change?.index) : "", f(g.change?.bad?.delta), f(g.change?.bad?.p, pDigits), shown ? arrow(g.change?.bad) : "",
         ]
