@@ -47,7 +47,7 @@ let package = Package(
         .testTarget(
             name: "FeedbackEndToEndTests",
             dependencies: ["FeedbackKit", .product(name: "GRDB", package: "GRDB.swift")],
-            exclude: ["Golden"]
+            exclude: ["Fixtures", "Golden"]
         ),
     ],
     swiftLanguageModes: [.v6]
