@@ -45,6 +45,11 @@ let package = Package(
             exclude: ["Fixtures"]
         ),
         .testTarget(
+            name: "CurlHTTPTests",
+            dependencies: ["CurlHTTP"],
+            exclude: ["Fixtures"]
+        ),
+        .testTarget(
             name: "FeedbackEndToEndTests",
             dependencies: ["FeedbackKit", .product(name: "GRDB", package: "GRDB.swift")],
             exclude: ["Fixtures", "Golden"]

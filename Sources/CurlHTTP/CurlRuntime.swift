@@ -2,8 +2,9 @@ import CCurl
 
 /// What the linked libcurl is and can do.
 public enum CurlRuntime {
-    /// libcurl's global set-up, done once before any handle is made (it is not thread-safe).
-    private static let initialized: Bool = curl_global_init(Int(CURL_GLOBAL_DEFAULT)) == CURLE_OK
+    /// libcurl's global set-up, done once (a Swift static is initialised exactly once, under a lock) before
+    /// any handle is made, because curl_global_init is not thread-safe.
+    static let initialized: Bool = curl_global_init(Int(CURL_GLOBAL_DEFAULT)) == CURLE_OK
 
     /// The libcurl version string, such as "7.88.1".
     public static var version: String {
