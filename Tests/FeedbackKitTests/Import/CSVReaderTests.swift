@@ -9,38 +9,15 @@ import Glibc
 import Darwin
 #endif
 
-/// A temporary folder of fixtures owned by one test.
-private struct CSVFixtures {
-    let directory: URL
-
-    init() throws {
-        directory = FileManager.default.temporaryDirectory
-            .appendingPathComponent("CSVReaderTests-\(UUID().uuidString)", isDirectory: true)
-        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
-    }
-
-    func write(_ name: String, _ bytes: [UInt8]) throws -> URL {
-        let url = directory.appendingPathComponent(name)
-        try Data(bytes).write(to: url)
-        return url
-    }
-
-    func write(_ name: String, _ text: String) throws -> URL {
-        try write(name, Array(text.utf8))
-    }
-
+extension TemporaryDirectory {
     /// A file of `size` bytes that starts with `prefix` and continues with NUL bytes, written
     /// sparse so a test can hold a huge field without writing it out.
-    func writeSparse(_ name: String, prefix: [UInt8], size: Int) throws -> URL {
+    fileprivate func writeSparse(_ name: String, prefix: [UInt8], size: Int) throws -> URL {
         let url = try write(name, prefix)
         let handle = try FileHandle(forWritingTo: url)
         defer { try? handle.close() }
         try handle.truncate(atOffset: UInt64(size))
         return url
-    }
-
-    func remove() {
-        try? FileManager.default.removeItem(at: directory)
     }
 }
 
@@ -86,8 +63,7 @@ private let gb18030Hint = "pass --encoding utf-8 if the file is UTF-8, or save i
 // MARK: - Delimiters
 
 @Test func detectsComma() throws {
-    let files = try CSVFixtures()
-    defer { files.remove() }
+    let files = try TemporaryDirectory()
     let url = try files.write("comma.csv", "name,score;note,comment\nA,5;x,ok\nB,4;y,fine\n")
     let reader = try CSVReader(url: url)
     #expect(reader.delimiter == UInt8(ascii: ","))
@@ -95,8 +71,7 @@ private let gb18030Hint = "pass --encoding utf-8 if the file is UTF-8, or save i
 }
 
 @Test func detectsSemicolonWhenCommasAreInsideFields() throws {
-    let files = try CSVFixtures()
-    defer { files.remove() }
+    let files = try TemporaryDirectory()
     let url = try files.write(
         "semicolon.csv", "\"Name, full\";\"Score\";\"City\"\n\"Li, Wei\";\"5\";\"Xi'an\"\n\"Wang\";\"4\";\"Jinan, Licheng\"\n")
     let reader = try CSVReader(url: url)
@@ -106,8 +81,7 @@ private let gb18030Hint = "pass --encoding utf-8 if the file is UTF-8, or save i
 }
 
 @Test func detectsTab() throws {
-    let files = try CSVFixtures()
-    defer { files.remove() }
+    let files = try TemporaryDirectory()
     let url = try files.write("tab.tsv", "部门\t满意度\t意见\n税务局\t5\t很好, 很快\n公安局\t4\t\"排队;太久\"\n")
     let reader = try CSVReader(url: url)
     #expect(reader.delimiter == UInt8(ascii: "\t"))
@@ -117,8 +91,7 @@ private let gb18030Hint = "pass --encoding utf-8 if the file is UTF-8, or save i
 }
 
 @Test func delimiterDefaultsToCommaAndCanBeForced() throws {
-    let files = try CSVFixtures()
-    defer { files.remove() }
+    let files = try TemporaryDirectory()
     let single = try files.write("single.csv", "comment\nfine\n")
     #expect(try CSVReader(url: single).delimiter == UInt8(ascii: ","))
 
@@ -138,8 +111,7 @@ private let gb18030Hint = "pass --encoding utf-8 if the file is UTF-8, or save i
 // MARK: - RFC 4180 and line numbers
 
 @Test func quotedFieldsDoubledQuotesAndNewlines() throws {
-    let files = try CSVFixtures()
-    defer { files.remove() }
+    let files = try TemporaryDirectory()
     let url = try files.write(
         "quotes.csv",
         "id,text,note\n1,\"a, b\",\"say \"\"hi\"\"\"\n2,\"first\nsecond\nthird\",\"\"\n3,plain,end\n")
@@ -155,8 +127,7 @@ private let gb18030Hint = "pass --encoding utf-8 if the file is UTF-8, or save i
 }
 
 @Test func crlfLineEndings() throws {
-    let files = try CSVFixtures()
-    defer { files.remove() }
+    let files = try TemporaryDirectory()
     let url = try files.write("crlf.csv", "a,b\r\n1,2\r\n\"x\r\ny\",3\r\n4,5\r\n")
     let records = try readAll(url)
     #expect(fields(records) == [["a", "b"], ["1", "2"], ["x\r\ny", "3"], ["4", "5"]])
@@ -164,8 +135,7 @@ private let gb18030Hint = "pass --encoding utf-8 if the file is UTF-8, or save i
 }
 
 @Test func loneCarriageReturnsEndLines() throws {
-    let files = try CSVFixtures()
-    defer { files.remove() }
+    let files = try TemporaryDirectory()
     let url = try files.write("cr.csv", "a,b\r1,2\r\r\"x\ry\",3\r")
     let records = try readAll(url)
     #expect(fields(records) == [["a", "b"], ["1", "2"], ["x\ry", "3"]])
@@ -173,8 +143,7 @@ private let gb18030Hint = "pass --encoding utf-8 if the file is UTF-8, or save i
 }
 
 @Test func utf8ByteOrderMarkIsStripped() throws {
-    let files = try CSVFixtures()
-    defer { files.remove() }
+    let files = try TemporaryDirectory()
     let url = try files.write("bom.csv", [0xEF, 0xBB, 0xBF] + Array("序号,部门\n1,税务局\n".utf8))
     let reader = try CSVReader(url: url)
     #expect(reader.encoding == .utf8)
@@ -184,8 +153,7 @@ private let gb18030Hint = "pass --encoding utf-8 if the file is UTF-8, or save i
 }
 
 @Test func lastRecordWithoutTrailingNewline() throws {
-    let files = try CSVFixtures()
-    defer { files.remove() }
+    let files = try TemporaryDirectory()
     let plain = try files.write("plain.csv", "a,b\n1,2")
     #expect(fields(try readAll(plain)) == [["a", "b"], ["1", "2"]])
     let empty = try files.write("empty-last.csv", "a,b\n1,")
@@ -195,8 +163,7 @@ private let gb18030Hint = "pass --encoding utf-8 if the file is UTF-8, or save i
 }
 
 @Test func blankLinesAreSkippedButCounted() throws {
-    let files = try CSVFixtures()
-    defer { files.remove() }
+    let files = try TemporaryDirectory()
     let url = try files.write("blank.csv", "\n\na,b\n\n\r\n1,2\n\n")
     let records = try readAll(url)
     #expect(fields(records) == [["a", "b"], ["1", "2"]])
@@ -204,23 +171,20 @@ private let gb18030Hint = "pass --encoding utf-8 if the file is UTF-8, or save i
 }
 
 @Test func strayQuotesAreKeptLiterally() throws {
-    let files = try CSVFixtures()
-    defer { files.remove() }
+    let files = try TemporaryDirectory()
     let url = try files.write("stray.csv", "a,b,c\n5\"6,x\"y\"z,\"ab\"cd\n")
     let records = try readAll(url)
     #expect(fields(records) == [["a", "b", "c"], ["5\"6", "x\"y\"z", "abcd"]])
 }
 
 @Test func raggedRowsAreReturnedAsTheyAre() throws {
-    let files = try CSVFixtures()
-    defer { files.remove() }
+    let files = try TemporaryDirectory()
     let url = try files.write("ragged.csv", "a,b,c\n1,2\n1,2,3,4\n,\n")
     #expect(fields(try readAll(url)) == [["a", "b", "c"], ["1", "2"], ["1", "2", "3", "4"], ["", ""]])
 }
 
 @Test func everyChunkBoundaryGivesTheSameRecords() throws {
-    let files = try CSVFixtures()
-    defer { files.remove() }
+    let files = try TemporaryDirectory()
     let text =
         "序号,意见,评分\r\n1,\"办事效率高,\"\"一网通办\"\"\r\n好\",5\r\n\r\n2,😀 满意,\"\"\n3,\"a\"\"\"\"b\",\"\r\"\n"
         + "4,\"x\"tail,end\r5,末尾,\"最后\""
@@ -244,8 +208,7 @@ private let gb18030Hint = "pass --encoding utf-8 if the file is UTF-8, or save i
 // MARK: - Encodings
 
 @Test func knownGBKBytesAreDetectedAsGB18030() throws {
-    let files = try CSVFixtures()
-    defer { files.remove() }
+    let files = try TemporaryDirectory()
     // "市场,满意度\n市场,5\n" as Chinese Windows saves it.
     let bytes: [UInt8] =
         [0xCA, 0xD0, 0xB3, 0xA1, 0x2C, 0xC2, 0xFA, 0xD2, 0xE2, 0xB6, 0xC8, 0x0A]
@@ -259,8 +222,7 @@ private let gb18030Hint = "pass --encoding utf-8 if the file is UTF-8, or save i
 }
 
 @Test func gb18030FourByteCharactersAndCRLFDecode() throws {
-    let files = try CSVFixtures()
-    defer { files.remove() }
+    let files = try TemporaryDirectory()
     let text = "序号,意见\r\n1,\"办事效率，很高 😀\r\n下次再来\"\r\n2,部门\r\n"
     let url = try files.write("gb.csv", try gb18030(text))
     let records = try readAll(url)
@@ -269,8 +231,7 @@ private let gb18030Hint = "pass --encoding utf-8 if the file is UTF-8, or save i
 }
 
 @Test func gb18030CharactersSplitAcrossChunks() throws {
-    let files = try CSVFixtures()
-    defer { files.remove() }
+    let files = try TemporaryDirectory()
     let text = "部门,满意度,意见\n市场监督管理局,非常满意,\"😀,\"\"好\"\"\n很快\"\n税务局,满意,办事效率很高\n"
     let url = try files.write("gb-split.csv", try gb18030(text))
     let expected = [
@@ -288,8 +249,7 @@ private let gb18030Hint = "pass --encoding utf-8 if the file is UTF-8, or save i
 }
 
 @Test func forcedEncodingIsUsed() throws {
-    let files = try CSVFixtures()
-    defer { files.remove() }
+    let files = try TemporaryDirectory()
     let url = try files.write("utf8.csv", "市场,5\n")
     let reader = try CSVReader(url: url, options: CSVOptions(encoding: .gb18030))
     #expect(reader.encoding == .gb18030)
@@ -319,8 +279,7 @@ private let gb18030Hint = "pass --encoding utf-8 if the file is UTF-8, or save i
 // MARK: - Errors
 
 @Test func emptyFiles() throws {
-    let files = try CSVFixtures()
-    defer { files.remove() }
+    let files = try TemporaryDirectory()
     for (name, bytes) in [("empty.csv", []), ("bom-only.csv", [0xEF, 0xBB, 0xBF]), ("newlines.csv", [0x0D, 0x0A, 0x0A])]
         as [(String, [UInt8])]
     {
@@ -332,8 +291,7 @@ private let gb18030Hint = "pass --encoding utf-8 if the file is UTF-8, or save i
 }
 
 @Test func nulBytesMeanABinaryFile() throws {
-    let files = try CSVFixtures()
-    defer { files.remove() }
+    let files = try TemporaryDirectory()
     let zeros = try files.write("zeros.csv", [UInt8](repeating: 0, count: 4096))
     #expect(
         throws: ImportError(
@@ -353,8 +311,7 @@ private let gb18030Hint = "pass --encoding utf-8 if the file is UTF-8, or save i
 }
 
 @Test func utf16IsNamed() throws {
-    let files = try CSVFixtures()
-    defer { files.remove() }
+    let files = try TemporaryDirectory()
     let url = try files.write("unicode.txt", [0xFF, 0xFE, 0x61, 0x00, 0x09, 0x00, 0x62, 0x00])
     #expect(
         throws: ImportError(
@@ -366,8 +323,7 @@ private let gb18030Hint = "pass --encoding utf-8 if the file is UTF-8, or save i
 }
 
 @Test func textInNeitherEncoding() throws {
-    let files = try CSVFixtures()
-    defer { files.remove() }
+    let files = try TemporaryDirectory()
     // 0xFF starts no character in either encoding.
     let url = try files.write("latin.csv", Array("a,b\n".utf8) + [0xFF, 0x2C, 0x31, 0x0A])
     #expect(
@@ -380,8 +336,7 @@ private let gb18030Hint = "pass --encoding utf-8 if the file is UTF-8, or save i
 }
 
 @Test func unterminatedQuoteNamesItsFirstLine() throws {
-    let files = try CSVFixtures()
-    defer { files.remove() }
+    let files = try TemporaryDirectory()
     let url = try files.write("open.csv", "a,b\n1,2\n3,\"never\nclosed\n4,5\n")
     let reader = try CSVReader(url: url)
     #expect(try reader.next()?.line == 1)
@@ -395,8 +350,7 @@ private let gb18030Hint = "pass --encoding utf-8 if the file is UTF-8, or save i
 }
 
 @Test func hugeFieldsStopAtTheCap() throws {
-    let files = try CSVFixtures()
-    defer { files.remove() }
+    let files = try TemporaryDirectory()
     let filler = [UInt8](repeating: UInt8(ascii: "x"), count: 70_000)
     let quoted = try files.writeSparse("quoted.csv", prefix: Array("a,b\n1,\"".utf8) + filler, size: 100_000_000)
     let plain = try files.writeSparse("plain.csv", prefix: Array("a,b\n\n1,".utf8) + filler, size: 100_000_000)
@@ -420,8 +374,7 @@ private let gb18030Hint = "pass --encoding utf-8 if the file is UTF-8, or save i
 }
 
 @Test func defaultCapRejectsATwentyMegabyteField() throws {
-    let files = try CSVFixtures()
-    defer { files.remove() }
+    let files = try TemporaryDirectory()
     let prefix = Array("id,comment\n1,\"".utf8) + [UInt8](repeating: UInt8(ascii: "x"), count: 70_000)
     let url = try files.writeSparse("big.csv", prefix: prefix, size: 20_000_000)
     #expect(
@@ -434,8 +387,7 @@ private let gb18030Hint = "pass --encoding utf-8 if the file is UTF-8, or save i
 }
 
 @Test func invalidUTF8NamesItsLine() throws {
-    let files = try CSVFixtures()
-    defer { files.remove() }
+    let files = try TemporaryDirectory()
     // Valid UTF-8 for the whole sampled start, then bytes saved in another encoding.
     var bytes = Array("id,comment\n".utf8)
     for row in 1...3000 { bytes += Array("\(row),办事效率很高，态度很好\n".utf8) }
@@ -459,8 +411,7 @@ private let gb18030Hint = "pass --encoding utf-8 if the file is UTF-8, or save i
 }
 
 @Test func invalidGB18030NamesItsLine() throws {
-    let files = try CSVFixtures()
-    defer { files.remove() }
+    let files = try TemporaryDirectory()
     var text = "序号,意见\r\n"
     for row in 1...4000 { text += "\(row),办事效率很高\r\n" }
     var bytes = try gb18030(text)
@@ -482,8 +433,7 @@ private let gb18030Hint = "pass --encoding utf-8 if the file is UTF-8, or save i
 }
 
 @Test func contradictoryOptions() throws {
-    let files = try CSVFixtures()
-    defer { files.remove() }
+    let files = try TemporaryDirectory()
     let url = try files.write("bom.csv", [0xEF, 0xBB, 0xBF] + Array("a,b\n".utf8))
     #expect(
         throws: ImportError(

@@ -5,25 +5,6 @@ import Testing
 
 // MARK: - Fixture helpers
 
-/// A fresh folder per test, removed when the test ends, so parallel tests never share files.
-private struct XLSScratch: ~Copyable {
-    let folder: URL
-
-    init() throws {
-        folder = FileManager.default.temporaryDirectory
-            .appendingPathComponent("feedback-xls-tests-\(UUID().uuidString)", isDirectory: true)
-        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
-    }
-
-    deinit { try? FileManager.default.removeItem(at: folder) }
-
-    func file(_ name: String, bytes: [UInt8]) throws -> URL {
-        let url = folder.appendingPathComponent(name)
-        try Data(bytes).write(to: url)
-        return url
-    }
-}
-
 private func le16(_ value: UInt16) -> [UInt8] { [UInt8(value & 0xFF), UInt8(value >> 8)] }
 private func le32(_ value: UInt32) -> [UInt8] { (0..<4).map { UInt8(truncatingIfNeeded: value >> (8 * $0)) } }
 private func le64(_ value: UInt64) -> [UInt8] { (0..<8).map { UInt8(truncatingIfNeeded: value >> (8 * $0)) } }
@@ -309,13 +290,13 @@ private let expectedResponses: [SheetRow] = [
 @Suite("XLS reader: synthetic workbooks")
 struct XLSSyntheticTests {
     @Test func readsEveryCellRecordFromTheMiniStream() throws {
-        let scratch = try XLSScratch()
+        let scratch = try TemporaryDirectory()
         let stream = syntheticWorkbookStream()
         #expect(stream.count < 4_096)
         let (bytes, _) = CompoundFileWriter.build(streams: [
             ("\u{5}SummaryInformation", [UInt8](repeating: 7, count: 200)), ("Workbook", stream),
         ])
-        let url = try scratch.file("small.xls", bytes: bytes)
+        let url = try scratch.write("small.xls", bytes)
         #expect(try XLSReader.sheetNames(url: url) == ["图表", "Responses", "第二页"])
         #expect(try XLSReader.read(url: url) == SheetTable(name: "Responses", rows: expectedResponses))
         #expect(
@@ -327,27 +308,27 @@ struct XLSSyntheticTests {
     }
 
     @Test func readsALargeStreamThroughExtraDIFATSectors() throws {
-        let scratch = try XLSScratch()
+        let scratch = try TemporaryDirectory()
         let stream = syntheticWorkbookStream() + [UInt8](repeating: 0, count: 5_000)
         let (bytes, layout) = CompoundFileWriter.build(streams: [("Workbook", stream)], paddingSectors: 14_100)
         #expect(layout.fatSectorCount > 109)
         #expect(layout.starts[0] > 109 * 128)
-        let url = try scratch.file("large.xls", bytes: bytes)
+        let url = try scratch.write("large.xls", bytes)
         #expect(try XLSReader.read(url: url) == SheetTable(name: "Responses", rows: expectedResponses))
     }
 
     @Test func readsFourKilobyteSectors() throws {
-        let scratch = try XLSScratch()
+        let scratch = try TemporaryDirectory()
         let stream = syntheticWorkbookStream() + [UInt8](repeating: 0, count: 9_000)
         let (bytes, _) = CompoundFileWriter.build(streams: [("Workbook", stream)], sectorShift: 12)
-        let url = try scratch.file("v4.xls", bytes: bytes)
+        let url = try scratch.write("v4.xls", bytes)
         #expect(try XLSReader.read(url: url) == SheetTable(name: "Responses", rows: expectedResponses))
     }
 
     @Test func honoursThe1904DateSystem() throws {
-        let scratch = try XLSScratch()
+        let scratch = try TemporaryDirectory()
         let (bytes, _) = CompoundFileWriter.build(streams: [("Workbook", syntheticWorkbookStream(.init(date1904: true)))])
-        let url = try scratch.file("mac.xls", bytes: bytes)
+        let url = try scratch.write("mac.xls", bytes)
         let rows = try XLSReader.read(url: url).rows
         #expect(rows[1].fields[5] == "2027-07-20")
         #expect(rows[3].fields[2] == "2027-07-20 12:00:00")
@@ -355,9 +336,9 @@ struct XLSSyntheticTests {
     }
 
     @Test func unknownSheetNameListsTheSheets() throws {
-        let scratch = try XLSScratch()
+        let scratch = try TemporaryDirectory()
         let (bytes, _) = CompoundFileWriter.build(streams: [("Workbook", syntheticWorkbookStream())])
-        let url = try scratch.file("book.xls", bytes: bytes)
+        let url = try scratch.write("book.xls", bytes)
         #expect(
             throws: ImportError(
                 file: url.path, message: "the workbook has no sheet named \"Sheet1\"",
@@ -377,35 +358,35 @@ struct XLSDamagedTests {
     }
 
     private static func expectDamaged(_ bytes: [UInt8], _ detail: String) throws {
-        let scratch = try XLSScratch()
-        let url = try scratch.file("damaged.xls", bytes: bytes)
+        let scratch = try TemporaryDirectory()
+        let url = try scratch.write("damaged.xls", bytes)
         #expect(throws: ImportError(file: url.path, message: "the XLS file is damaged: \(detail)")) {
             try XLSReader.read(url: url)
         }
     }
 
     @Test func emptyFile() throws {
-        let scratch = try XLSScratch()
-        let url = try scratch.file("empty.xls", bytes: [])
+        let scratch = try TemporaryDirectory()
+        let url = try scratch.write("empty.xls", [])
         #expect(throws: ImportError(file: url.path, message: "not an XLS workbook (the file is empty)")) {
             try XLSReader.read(url: url)
         }
     }
 
     @Test func randomBytes() throws {
-        let scratch = try XLSScratch()
+        let scratch = try TemporaryDirectory()
         var generator = SystemRandomNumberGenerator()
         var bytes = (0..<4_096).map { _ in UInt8.random(in: 0...255, using: &generator) }
         bytes[0] = 0x17
-        let url = try scratch.file("noise.xls", bytes: bytes)
+        let url = try scratch.write("noise.xls", bytes)
         #expect(throws: ImportError(file: url.path, message: "not an XLS workbook (no OLE2 signature)")) {
             try XLSReader.read(url: url)
         }
     }
 
     @Test func xlsxUnderAnXLSName() throws {
-        let scratch = try XLSScratch()
-        let url = try scratch.file("export.xls", bytes: [0x50, 0x4B, 0x03, 0x04] + [UInt8](repeating: 0, count: 60))
+        let scratch = try TemporaryDirectory()
+        let url = try scratch.write("export.xls", [0x50, 0x4B, 0x03, 0x04] + [UInt8](repeating: 0, count: 60))
         #expect(
             throws: ImportError(
                 file: url.path, message: "not an XLS workbook (it is a ZIP archive)",
@@ -416,9 +397,9 @@ struct XLSDamagedTests {
     }
 
     @Test func compoundFileWithoutWorkbook() throws {
-        let scratch = try XLSScratch()
+        let scratch = try TemporaryDirectory()
         let (bytes, _) = CompoundFileWriter.build(streams: [("WordDocument", [UInt8](repeating: 1, count: 600))])
-        let url = try scratch.file("letter.xls", bytes: bytes)
+        let url = try scratch.write("letter.xls", bytes)
         #expect(
             throws: ImportError(
                 file: url.path, message: "not an XLS workbook (the compound file has no Workbook stream)",
@@ -429,9 +410,9 @@ struct XLSDamagedTests {
     }
 
     @Test func excel95Workbook() throws {
-        let scratch = try XLSScratch()
+        let scratch = try TemporaryDirectory()
         let (bytes, _) = CompoundFileWriter.build(streams: [("Book", syntheticWorkbookStream(.init(biffVersion: 0x0500)))])
-        let url = try scratch.file("old.xls", bytes: bytes)
+        let url = try scratch.write("old.xls", bytes)
         #expect(
             throws: ImportError(
                 file: url.path,
@@ -443,9 +424,9 @@ struct XLSDamagedTests {
     }
 
     @Test func passwordProtectedWorkbook() throws {
-        let scratch = try XLSScratch()
+        let scratch = try TemporaryDirectory()
         let (bytes, _) = CompoundFileWriter.build(streams: [("Workbook", syntheticWorkbookStream(.init(encrypted: true)))])
-        let url = try scratch.file("secret.xls", bytes: bytes)
+        let url = try scratch.write("secret.xls", bytes)
         #expect(
             throws: ImportError(
                 file: url.path, message: "the XLS workbook is password-protected",
@@ -524,8 +505,8 @@ struct XLSDamagedTests {
         var stream = syntheticWorkbookStream()
         stream.removeLast(4)  // the last sheet's EOF record
         let (bytes, _) = CompoundFileWriter.build(streams: [("Workbook", stream)])
-        let scratch = try XLSScratch()
-        let url = try scratch.file("open.xls", bytes: bytes)
+        let scratch = try TemporaryDirectory()
+        let url = try scratch.write("open.xls", bytes)
         #expect(throws: ImportError(file: url.path, message: "the XLS file is damaged: sheet \"第二页\" ends without its EOF record")) {
             try XLSReader.read(url: url, sheet: "第二页")
         }

@@ -6,27 +6,10 @@ import ZIPFoundation
 
 // MARK: - Fixture helpers
 
-/// A fresh folder per test, removed when the test ends, so parallel tests never share files.
-private struct XLSXScratch: ~Copyable {
-    let folder: URL
-
-    init() throws {
-        folder = FileManager.default.temporaryDirectory
-            .appendingPathComponent("feedback-xlsx-tests-\(UUID().uuidString)", isDirectory: true)
-        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
-    }
-
-    deinit { try? FileManager.default.removeItem(at: folder) }
-
-    func file(_ name: String, bytes: [UInt8]) throws -> URL {
-        let url = folder.appendingPathComponent(name)
-        try Data(bytes).write(to: url)
-        return url
-    }
-
+fileprivate extension TemporaryDirectory {
     /// Writes a ZIP with the given parts (deflated, in the order given).
     func zip(_ name: String, parts: [(String, String)]) throws -> URL {
-        let url = folder.appendingPathComponent(name)
+        let url = file(name)
         let archive = try Archive(url: url, accessMode: .create)
         for (path, text) in parts {
             let data = Data(text.utf8)
@@ -147,7 +130,7 @@ private func patchDeclaredSize(_ bytes: inout [UInt8], part: String, size: UInt3
 @Suite("XLSX reader: hand-made workbooks")
 struct XLSXHandMadeTests {
     @Test func readsTheFirstSheetInWorkbookOrderWithEveryKindOfValue() throws {
-        let scratch = try XLSXScratch()
+        let scratch = try TemporaryDirectory()
         let url = try scratch.zip("survey.xlsx", parts: handMadeParts())
         let table = try XLSXReader.read(url: url)
         #expect(
@@ -164,7 +147,7 @@ struct XLSXHandMadeTests {
     }
 
     @Test func readsASheetByNameAndListsSheetNames() throws {
-        let scratch = try XLSXScratch()
+        let scratch = try TemporaryDirectory()
         let url = try scratch.zip("survey.xlsx", parts: handMadeParts())
         #expect(try XLSXReader.sheetNames(url: url) == ["Responses", "Notes & more"])
         #expect(try SpreadsheetReader.sheetNames(url: url) == ["Responses", "Notes & more"])
@@ -175,7 +158,7 @@ struct XLSXHandMadeTests {
     }
 
     @Test func honoursThe1904DateSystem() throws {
-        let scratch = try XLSXScratch()
+        let scratch = try TemporaryDirectory()
         let url = try scratch.zip("mac.xlsx", parts: handMadeParts(date1904: true))
         let row = try #require(try XLSXReader.read(url: url).rows.first { $0.number == 2 })
         #expect(row.fields[2] == "2027-07-20")
@@ -183,7 +166,7 @@ struct XLSXHandMadeTests {
     }
 
     @Test func unknownSheetNameListsTheSheets() throws {
-        let scratch = try XLSXScratch()
+        let scratch = try TemporaryDirectory()
         let url = try scratch.zip("survey.xlsx", parts: handMadeParts())
         #expect(
             throws: ImportError(
@@ -200,26 +183,26 @@ struct XLSXHandMadeTests {
 @Suite("XLSX reader: damaged files")
 struct XLSXDamagedTests {
     @Test func emptyFile() throws {
-        let scratch = try XLSXScratch()
-        let url = try scratch.file("empty.xlsx", bytes: [])
+        let scratch = try TemporaryDirectory()
+        let url = try scratch.write("empty.xlsx", [])
         #expect(throws: ImportError(file: url.path, message: "not an XLSX workbook (the file is empty)")) {
             try XLSXReader.read(url: url)
         }
     }
 
     @Test func randomBytes() throws {
-        let scratch = try XLSXScratch()
+        let scratch = try TemporaryDirectory()
         var generator = SystemRandomNumberGenerator()
         var bytes = (0..<4_096).map { _ in UInt8.random(in: 0...255, using: &generator) }
         bytes[0] = 0x17  // never a ZIP, OLE2 or markup start
-        let url = try scratch.file("noise.xlsx", bytes: bytes)
+        let url = try scratch.write("noise.xlsx", bytes)
         #expect(throws: ImportError(file: url.path, message: "not an XLSX workbook (not a ZIP archive)")) {
             try XLSXReader.read(url: url)
         }
     }
 
     @Test func zipWithoutWorkbook() throws {
-        let scratch = try XLSXScratch()
+        let scratch = try TemporaryDirectory()
         let url = try scratch.zip("other.xlsx", parts: [("word/document.xml", "<document/>")])
         #expect(throws: ImportError(file: url.path, message: "not an XLSX workbook (no xl/workbook.xml)")) {
             try XLSXReader.read(url: url)
@@ -227,9 +210,9 @@ struct XLSXDamagedTests {
     }
 
     @Test func legacyWorkbookUnderAnXLSXName() throws {
-        let scratch = try XLSXScratch()
-        let url = try scratch.file(
-            "export.xlsx", bytes: [0xD0, 0xCF, 0x11, 0xE0, 0xA1, 0xB1, 0x1A, 0xE1] + [UInt8](repeating: 0, count: 504))
+        let scratch = try TemporaryDirectory()
+        let url = try scratch.write(
+            "export.xlsx", [0xD0, 0xCF, 0x11, 0xE0, 0xA1, 0xB1, 0x1A, 0xE1] + [UInt8](repeating: 0, count: 504))
         #expect(
             throws: ImportError(
                 file: url.path, message: "not an XLSX workbook (it is an OLE2 compound file)",
@@ -240,8 +223,8 @@ struct XLSXDamagedTests {
     }
 
     @Test func htmlTableUnderAnXLSName() throws {
-        let scratch = try XLSXScratch()
-        let url = try scratch.file("export.xls", bytes: Array("\u{FEFF}\n<html><table><tr><td>1</td></tr></table></html>".utf8))
+        let scratch = try TemporaryDirectory()
+        let url = try scratch.write("export.xls", Array("\u{FEFF}\n<html><table><tr><td>1</td></tr></table></html>".utf8))
         #expect(
             throws: ImportError(
                 file: url.path, message: "not a spreadsheet (it is an HTML or XML text file)",
@@ -252,21 +235,21 @@ struct XLSXDamagedTests {
     }
 
     @Test func truncatedArchive() throws {
-        let scratch = try XLSXScratch()
+        let scratch = try TemporaryDirectory()
         let whole = try scratch.zip("whole.xlsx", parts: handMadeParts())
         let bytes = [UInt8](try Data(contentsOf: whole))
-        let url = try scratch.file("cut.xlsx", bytes: Array(bytes.prefix(bytes.count / 2)))
+        let url = try scratch.write("cut.xlsx", Array(bytes.prefix(bytes.count / 2)))
         #expect(throws: ImportError(file: url.path, message: "the XLSX file is damaged: its ZIP directory cannot be read")) {
             try XLSXReader.read(url: url)
         }
     }
 
     @Test func hugeDeclaredSize() throws {
-        let scratch = try XLSXScratch()
+        let scratch = try TemporaryDirectory()
         let whole = try scratch.zip("whole.xlsx", parts: handMadeParts())
         var bytes = [UInt8](try Data(contentsOf: whole))
         patchDeclaredSize(&bytes, part: "xl/worksheets/sheet2.xml", size: 4_000_000_000)
-        let url = try scratch.file("bomb.xlsx", bytes: bytes)
+        let url = try scratch.write("bomb.xlsx", bytes)
         let archive = try Archive(url: url, accessMode: .read)
         let packed = try #require(archive["xl/worksheets/sheet2.xml"]).compressedSize
         #expect(
@@ -279,7 +262,7 @@ struct XLSXDamagedTests {
     }
 
     @Test func malformedSheetXML() throws {
-        let scratch = try XLSXScratch()
+        let scratch = try TemporaryDirectory()
         var parts = handMadeParts()
         parts[parts.count - 1].1 = "<worksheet><sheetData><row r=\"1\"><c r=\"A1\"><v>1</v></c></row><row r=\"2\""
         let url = try scratch.zip("broken.xlsx", parts: parts)
@@ -293,7 +276,7 @@ struct XLSXDamagedTests {
     }
 
     @Test func missingSharedString() throws {
-        let scratch = try XLSXScratch()
+        let scratch = try TemporaryDirectory()
         var parts = handMadeParts()
         parts[parts.count - 1].1 = "<worksheet><sheetData><row r=\"1\"><c r=\"C1\" t=\"s\"><v>99</v></c></row></sheetData></worksheet>"
         let url = try scratch.zip("strings.xlsx", parts: parts)
@@ -307,7 +290,7 @@ struct XLSXDamagedTests {
     }
 
     @Test func sheetWithoutPart() throws {
-        let scratch = try XLSXScratch()
+        let scratch = try TemporaryDirectory()
         let url = try scratch.zip("orphan.xlsx", parts: handMadeParts().filter { $0.0 != "xl/worksheets/sheet2.xml" })
         #expect(
             throws: ImportError(
@@ -318,7 +301,7 @@ struct XLSXDamagedTests {
     }
 
     @Test func badCellReference() throws {
-        let scratch = try XLSXScratch()
+        let scratch = try TemporaryDirectory()
         var parts = handMadeParts()
         parts[parts.count - 1].1 = "<worksheet><sheetData><row r=\"1\"><c r=\"ZZZZ1\"><v>1</v></c></row></sheetData></worksheet>"
         let url = try scratch.zip("wide.xlsx", parts: parts)
@@ -332,8 +315,8 @@ struct XLSXDamagedTests {
     }
 
     @Test func missingFile() throws {
-        let scratch = try XLSXScratch()
-        let url = scratch.folder.appendingPathComponent("absent.xlsx")
+        let scratch = try TemporaryDirectory()
+        let url = scratch.file("absent.xlsx")
         #expect(throws: ImportError(file: url.path, message: "the file does not exist")) {
             try XLSXReader.read(url: url)
         }

@@ -28,9 +28,14 @@ final class TemporaryDirectory {
 
     @discardableResult
     func write(_ name: String, _ text: String) throws -> URL {
+        try write(name, Array(text.utf8))
+    }
+
+    @discardableResult
+    func write(_ name: String, _ bytes: [UInt8]) throws -> URL {
         let target = file(name)
         try FileManager.default.createDirectory(at: target.deletingLastPathComponent(), withIntermediateDirectories: true)
-        try Data(text.utf8).write(to: target)
+        try Data(bytes).write(to: target)
         return target
     }
 
