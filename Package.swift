@@ -18,6 +18,7 @@ let package = Package(
             name: "feedback",
             dependencies: [
                 "FeedbackKit",
+                "CurlHTTP",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),

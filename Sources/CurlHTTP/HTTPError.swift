@@ -62,7 +62,7 @@ public struct HTTPError: LocalizedError, Sendable, Equatable {
 
     /// The printable start of an error body: invalid UTF-8 replaced, control and format characters and runs
     /// of white space folded to one space, so an HTML error page still reads on one line.
-    static func excerpt(of body: [UInt8], limit: Int = 200) -> String? {
+    public static func excerpt(of body: [UInt8], limit: Int = 200) -> String? {
         let text = String(decoding: body.prefix(limit * 4), as: UTF8.self)
         var folded = ""
         var pendingSpace = false

@@ -1,3 +1,6 @@
+import CCurl
+import Foundation
+
 /// One GET request: where to, and the headers to send (credentials included).
 public struct HTTPRequest: Sendable {
     public var url: String
@@ -26,6 +29,13 @@ public struct HTTPResponse: Sendable, Equatable {
         self.headers = headers
         self.body = body
         self.url = url
+    }
+
+    /// The server's clock when it answered (the Date header), or nil when it sent none or an unreadable one.
+    public var serverDate: Date? {
+        guard let value = header("date") else { return nil }
+        let seconds = curl_getdate(value, nil)
+        return seconds == -1 ? nil : Date(timeIntervalSince1970: Double(seconds))
     }
 
     /// The value of a header, whatever the case of `name`.

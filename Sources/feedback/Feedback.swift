@@ -13,6 +13,6 @@ struct Feedback: ParsableCommand {
               feedback forms validate
             """,
         version: FeedbackVersion.current,
-        subcommands: [Init.self, Forms.self, Import.self, Responses.self, Score.self, Report.self]
+        subcommands: [Init.self, Forms.self, Import.self, Fetch.self, Sources.self, Responses.self, Score.self, Report.self]
     )
 }

@@ -75,12 +75,9 @@ public struct Importer {
         let rejectsURL =
             options.rejectsPath.map { URL(fileURLWithPath: $0, relativeTo: baseDirectory) }
             ?? url.deletingLastPathComponent().appendingPathComponent(url.lastPathComponent + ".rejects.csv")
-        let mapper = RecordMapper(form: form, zone: zone, source: display)
+        var intake = RecordIntake(mapper: RecordMapper(form: form, zone: zone, source: display))
         var rejects: RejectsWriter?
         defer { rejects?.close() }
-        var plans: [[String]: RecordMapper.Plan] = [:]
-        var checkedHeader = false
-        var seen = Set<String>()
         let startedAt = Timestamp.now(zone: zone)
 
         func run(_ reader: any ResponseReader, _ writer: (any ResponseWriter)?) throws {
@@ -92,33 +89,17 @@ public struct Importer {
                 case .unreadable(let position, let raw, let message):
                     try reject(raw: .json(raw), names: [], position: position, problems: [RecordProblem(column: "", message: message)])
                 case .record(let record):
-                    let plan: RecordMapper.Plan
-                    if let cached = plans[record.names] {
-                        plan = cached
-                    } else {
-                        plan = mapper.plan(header: record.names)
-                        if !checkedHeader {
-                            try check(plan: plan, header: record.names, file: display, summary: &summary)
-                            checkedHeader = true
-                        }
-                        if plans.count < 256 { plans[record.names] = plan }
+                    let outcome = try intake.take(record, reader: reader, writer: writer, importId: importId) { plan, header in
+                        try check(plan: plan, header: header, file: display, summary: &summary)
                     }
-                    switch mapper.map(record, plan: plan) {
+                    switch outcome {
                     case .rejected(let problems):
                         try reject(raw: record.raw, names: record.names, position: record.position, problems: problems)
-                    case .accepted(let response):
-                        let stored: Bool
-                        if let writer, let importId {
-                            stored = try writer.insert(response, importId: importId)
-                        } else {
-                            stored = seen.insert(response.key).inserted ? !(try reader.contains(formId: form.id, key: response.key)) : false
-                        }
-                        if stored {
-                            summary.accepted += 1
-                            if response.month == nil { summary.withoutTime += 1 }
-                        } else {
-                            summary.duplicates += 1
-                        }
+                    case .stored(let response):
+                        summary.accepted += 1
+                        if response.month == nil { summary.withoutTime += 1 }
+                    case .duplicate:
+                        summary.duplicates += 1
                     }
                 }
             }

@@ -65,6 +65,8 @@ struct RecordMapper {
         var targets: [Target]
         var idColumns: [Int]
         var timeColumn: Int?
+        /// KoboToolbox writes `_submission_time` in UTC without saying so.
+        var timeIsUTC = false
     }
 
     init(form: Form, zone: UTCOffset, source: String) {
@@ -172,7 +174,8 @@ struct RecordMapper {
             }
         }
         let timeColumn = (form.metadata.submittedAt + Self.defaultTimeColumns).lazy.compactMap(index(of:)).first
-        return Plan(targets: targets, idColumns: idColumns, timeColumn: timeColumn)
+        let timeIsUTC = timeColumn.map { folded[$0] == "_submission_time" } ?? false
+        return Plan(targets: targets, idColumns: idColumns, timeColumn: timeColumn, timeIsUTC: timeIsUTC)
     }
 
     /// The response a record gives, or every problem that keeps it out.
@@ -254,6 +257,10 @@ struct RecordMapper {
         var timestamp: Timestamp?
         if let t = plan.timeColumn, !values[t].isBlank {
             timestamp = Timestamp(values[t].display, zone: zone)
+            // A time without an offset in a UTC column: read as UTC (appending Z fails when it has one).
+            if plan.timeIsUTC, let utc = Timestamp(values[t].display.trimmingCharacters(in: .whitespaces) + "Z", zone: zone) {
+                timestamp = utc
+            }
             if timestamp == nil {
                 problems.append(
                     RecordProblem(

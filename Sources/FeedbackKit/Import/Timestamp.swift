@@ -4,6 +4,8 @@ import Foundation
 public struct Timestamp: Sendable, Equatable {
     /// yyyy-MM-ddTHH:mm:ss±HH:MM in local time.
     public var iso: String
+    /// Seconds since 1970-01-01T00:00:00Z: for comparing times written with different offsets.
+    public private(set) var instant: Double = 0
     /// yyyy-MM of the local time: the month the response belongs to.
     public var month: String { String(iso.prefix(7)) }
 
@@ -54,6 +56,7 @@ public struct Timestamp: Sendable, Equatable {
                 // UTC is not local time: move it to the zone's local time.
                 let shifted = utc.addingTimeInterval(TimeInterval(zone.seconds))
                 iso = Self.format(shifted, offset: zone.seconds)
+                instant = utc.timeIntervalSince1970
                 return
             }
             if s.peek == UInt8(ascii: "+") || s.peek == UInt8(ascii: "-") {
@@ -68,6 +71,7 @@ public struct Timestamp: Sendable, Equatable {
         guard s.atEnd else { return nil }
         guard let local = Self.components(year, month, day, hour, minute, second) else { return nil }
         iso = Self.format(local, offset: offset ?? zone.seconds)
+        instant = local.timeIntervalSince1970 - Double(offset ?? zone.seconds)
     }
 
     private static let gregorian: Calendar = {

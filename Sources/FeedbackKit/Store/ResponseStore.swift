@@ -18,6 +18,8 @@ public protocol ResponseReader {
     func forEach(_ filter: ResponseFilter, limit: Int?, _ body: (StoredResponse) throws -> Void) throws
     /// The months that hold responses of a form, oldest first, with their counts.
     func months(formId: String?) throws -> [(month: String, count: Int)]
+    /// What the store keeps of every remote source it has fetched from, by name.
+    func sourceStates() throws -> [SourceState]
 }
 
 /// Writes inside one transaction of the store.
@@ -28,6 +30,29 @@ public protocol ResponseWriter: ResponseReader {
     func insert(_ response: Response, importId: Int64) throws -> Bool
     /// Records the outcome of an import.
     func finishImport(_ id: Int64, read: Int, accepted: Int, duplicates: Int, rejected: Int) throws
+    /// Saves a source's state, replacing what was kept under its name.
+    func saveSourceState(_ state: SourceState) throws
+}
+
+/// What the store keeps of a remote source between fetches.
+public struct SourceState: Sendable, Equatable {
+    public var name: String
+    public var formId: String
+    /// A submission time, written as the server writes it: every submission up to it is stored. Nil
+    /// before the first complete page.
+    public var cursor: String?
+    public var lastFetchAt: String?
+    /// "ok", or what went wrong the last time (redacted, as every fetch error is).
+    public var lastOutcome: String?
+    /// Totals over every fetch: records received, stored as new, and rejected.
+    public var received = 0
+    public var stored = 0
+    public var rejected = 0
+
+    public init(name: String, formId: String) {
+        self.name = name
+        self.formId = formId
+    }
 }
 
 /// A problem with the store: which store, what went wrong, what to do.

@@ -61,6 +61,21 @@ public final class SQLiteStore: ResponseStore {
                     CREATE INDEX response_month ON response(form_id, month, department);
                     """)
         }
+        migrator.registerMigration("v2: source cursors") { db in
+            try db.execute(
+                sql: """
+                    CREATE TABLE source_state (
+                        name TEXT PRIMARY KEY,
+                        form_id TEXT NOT NULL,
+                        cursor TEXT,
+                        last_fetch_at TEXT,
+                        last_outcome TEXT,
+                        received INTEGER NOT NULL DEFAULT 0,
+                        stored INTEGER NOT NULL DEFAULT 0,
+                        rejected INTEGER NOT NULL DEFAULT 0
+                    );
+                    """)
+        }
         return migrator
     }
 
@@ -181,6 +196,32 @@ struct SQLiteWriter: ResponseWriter {
         try db.execute(
             sql: "UPDATE import SET read = ?, accepted = ?, duplicates = ?, rejected = ? WHERE id = ?",
             arguments: [read, accepted, duplicates, rejected, id])
+    }
+
+    func sourceStates() throws -> [SourceState] {
+        try Row.fetchAll(
+            db, sql: "SELECT name, form_id, cursor, last_fetch_at, last_outcome, received, stored, rejected FROM source_state ORDER BY name"
+        ).map { row in
+            var state = SourceState(name: row[0], formId: row[1])
+            state.cursor = row[2]
+            state.lastFetchAt = row[3]
+            state.lastOutcome = row[4]
+            state.received = row[5]
+            state.stored = row[6]
+            state.rejected = row[7]
+            return state
+        }
+    }
+
+    func saveSourceState(_ state: SourceState) throws {
+        try db.execute(
+            sql: """
+                INSERT OR REPLACE INTO source_state (name, form_id, cursor, last_fetch_at, last_outcome, received, stored, rejected)
+                VALUES (?, ?, ?, ?, ?, ?, ?, ?)
+                """,
+            arguments: [
+                state.name, state.formId, state.cursor, state.lastFetchAt, state.lastOutcome, state.received, state.stored, state.rejected,
+            ])
     }
 
     static func encodeStrings(_ pairs: [(String, String)]) -> String {

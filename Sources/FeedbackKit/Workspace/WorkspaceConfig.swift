@@ -22,7 +22,7 @@ public struct WorkspaceConfig: Sendable, Equatable {
     public var timezone: UTCOffset = .china
     public var scoring = ScoringSettings()
     /// Remote sources, read by the fetch command.
-    public var sources: [JSONNode] = []
+    public var sources: [SourceConfig] = []
 
     public init() {}
 
@@ -66,7 +66,17 @@ public struct WorkspaceConfig: Sendable, Equatable {
                 reader.report(p.key("rankFrom"), "must not be less than suppressBelow (\(config.scoring.suppressBelow))")
             }
         }
-        if let sources = reader.array(f["sources"], at: root.key("sources")) { config.sources = sources }
+        if let sources = reader.array(f["sources"], at: root.key("sources")) {
+            var names = Set<String>()
+            for (i, node) in sources.enumerated() {
+                guard let source = SourceConfig.decode(node, at: root.key("sources").index(i), reader: &reader) else { continue }
+                if !names.insert(source.name).inserted {
+                    reader.report(root.key("sources").index(i).key("name"), "another source is already named \"\(source.name)\"")
+                    continue
+                }
+                config.sources.append(source)
+            }
+        }
         return config
     }
 }

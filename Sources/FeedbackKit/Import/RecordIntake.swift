@@ -1,0 +1,53 @@
+import Foundation
+
+/// Takes records into the store the same way whether they come from a file or a remote source: mapped
+/// onto the form, checked, stored once, or rejected with every reason.
+struct RecordIntake {
+    let mapper: RecordMapper
+    /// Plans by header; JSON records each carry their own names, so the cache is bounded.
+    private var plans: [[String]: RecordMapper.Plan] = [:]
+    private var planned = false
+    /// In a dry run nothing is written, so the keys accepted so far are remembered here instead.
+    private var seen = Set<String>()
+
+    enum Outcome {
+        case stored(Response)
+        case duplicate
+        case rejected([RecordProblem])
+    }
+
+    init(mapper: RecordMapper) {
+        self.mapper = mapper
+    }
+
+    /// Maps one record and stores it through `writer` (nil: a dry run, which only checks against `reader`).
+    /// `firstHeader` sees the plan of the first record's names, and may refuse the whole input by throwing.
+    mutating func take(
+        _ record: SourceRecord, reader: any ResponseReader, writer: (any ResponseWriter)?, importId: Int64?,
+        firstHeader: (RecordMapper.Plan, [String]) throws -> Void = { _, _ in }
+    ) throws -> Outcome {
+        let plan: RecordMapper.Plan
+        if let cached = plans[record.names] {
+            plan = cached
+        } else {
+            plan = mapper.plan(header: record.names)
+            if !planned {
+                planned = true
+                try firstHeader(plan, record.names)
+            }
+            if plans.count < 256 { plans[record.names] = plan }
+        }
+        switch mapper.map(record, plan: plan) {
+        case .rejected(let problems):
+            return .rejected(problems)
+        case .accepted(let response):
+            let stored: Bool
+            if let writer, let importId {
+                stored = try writer.insert(response, importId: importId)
+            } else {
+                stored = seen.insert(response.key).inserted ? !(try reader.contains(formId: mapper.form.id, key: response.key)) : false
+            }
+            return stored ? .stored(response) : .duplicate
+        }
+    }
+}
