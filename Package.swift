@@ -42,17 +42,22 @@ let package = Package(
         ),
         .testTarget(
             name: "FeedbackKitTests",
-            dependencies: ["FeedbackKit", "CurlHTTP", .product(name: "ZIPFoundation", package: "ZIPFoundation")],
+            dependencies: ["FeedbackKit", "CurlHTTP", "TestServers", .product(name: "ZIPFoundation", package: "ZIPFoundation")],
             exclude: ["Fixtures"]
+        ),
+        // Test servers and a test CA, shared by the test targets; not part of any product.
+        .target(
+            name: "TestServers",
+            path: "Tests/TestServers"
         ),
         .testTarget(
             name: "CurlHTTPTests",
-            dependencies: ["CurlHTTP"],
+            dependencies: ["CurlHTTP", "TestServers"],
             exclude: ["Fixtures"]
         ),
         .testTarget(
             name: "FeedbackEndToEndTests",
-            dependencies: ["FeedbackKit", .product(name: "GRDB", package: "GRDB.swift")],
+            dependencies: ["FeedbackKit", "CurlHTTP", "TestServers", .product(name: "GRDB", package: "GRDB.swift")],
             exclude: ["Fixtures", "Golden"]
         ),
     ],

@@ -1,6 +1,7 @@
 import CurlHTTP
 import Foundation
 import Testing
+import TestServers
 
 /// HTTPS against a server whose certificate a test CA signed: verified with that CA, refused without it.
 @Suite(.enabled(if: TestCertificates.openssl != nil, "the openssl command is not on PATH: no test CA can be made"))

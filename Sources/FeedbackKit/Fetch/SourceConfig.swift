@@ -160,11 +160,12 @@ public struct SourceConfig: Sendable, Equatable {
             && name.unicodeScalars.allSatisfy { ($0.isASCII && $0.properties.isAlphabetic) || ("0"..."9").contains($0) || "-_.".unicodeScalars.contains($0) }
     }
 
-    /// An environment variable's name: what `env` must hold (never the secret itself).
+    /// An environment variable's name as POSIX writes them, capitals, digits and "_": what `env` must hold.
+    /// Lower case is refused so that a secret pasted here (sk_live_…) is not taken for a name and later
+    /// printed in "variable … is not set".
     static func isEnvironmentName(_ name: String) -> Bool {
-        guard let first = name.unicodeScalars.first, first == "_" || (first.isASCII && first.properties.isAlphabetic) else { return false }
-        return name.count <= 128
-            && name.unicodeScalars.allSatisfy { $0 == "_" || ($0.isASCII && ($0.properties.isAlphabetic || ("0"..."9").contains($0))) }
+        guard let first = name.unicodeScalars.first, !("0"..."9").contains(first) else { return false }
+        return name.count <= 128 && name.unicodeScalars.allSatisfy { $0 == "_" || ("A"..."Z").contains($0) || ("0"..."9").contains($0) }
     }
 
     private static func checkURL(_ url: String, kind: Kind, at path: JSONPath, reader: inout StrictReader) {
@@ -205,7 +206,7 @@ public struct SourceConfig: Sendable, Equatable {
             if let value, !isEnvironmentName(value) {
                 reader.report(
                     path.key(key),
-                    "must be the NAME of an environment variable (letters, digits and _), such as KOBO_TOKEN, not the secret itself")
+                    "must be the NAME of an environment variable (capitals, digits and _), such as KOBO_TOKEN, not the secret itself")
             }
         }
         guard let scheme, let env, isEnvironmentName(env) else { return nil }

@@ -1,5 +1,6 @@
 import CurlHTTP
 import Foundation
+import TestServers
 
 #if canImport(Glibc)
 import Glibc
@@ -13,44 +14,16 @@ final class FixtureServer {
     static let script = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
         .appendingPathComponent("Fixtures/fixture_server.py")
 
-    let port: Int
-    let scheme: String
-    private let process = Process()
-    private let input = Pipe()
+    private let server: PythonServer
+    var port: Int { server.port }
+    var scheme: String { server.scheme }
 
     init(certificates: TestCertificates? = nil) throws {
-        var arguments = ["python3", Self.script.path]
-        if let certificates {
-            arguments += ["--cert", certificates.serverCertificate.path, "--key", certificates.serverKey.path]
-        }
-        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        process.arguments = arguments
-        let output = Pipe()
-        let errors = Pipe()
-        process.standardInput = input
-        process.standardOutput = output
-        process.standardError = errors
-        try process.run()
-        // The first line is the port; anything else means the script failed before serving.
-        var line = Data()
-        while !line.contains(UInt8(ascii: "\n")) {
-            let chunk = output.fileHandleForReading.availableData
-            if chunk.isEmpty { break }
-            line.append(chunk)
-        }
-        let text = String(decoding: line, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)
-        guard let port = Int(text) else {
-            process.terminate()
-            process.waitUntilExit()
-            let reason = String(decoding: errors.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
-            throw FixtureError(description: "fixture_server.py did not start: \(reason)")
-        }
-        self.port = port
-        scheme = certificates == nil ? "http" : "https"
+        server = try PythonServer(script: Self.script, certificates: certificates)
     }
 
     func url(_ path: String, host: String = "127.0.0.1") -> String {
-        "\(scheme)://\(host):\(port)\(path)"
+        server.url(path, host: host)
     }
 
     /// How many requests the server has seen for `path` (its path part, without the query).
@@ -64,9 +37,7 @@ final class FixtureServer {
     }
 
     func stop() {
-        try? input.fileHandleForWriting.close()
-        if process.isRunning { process.terminate() }
-        process.waitUntilExit()
+        server.stop()
     }
 }
 
@@ -145,62 +116,4 @@ private func closeSocket(_ descriptor: Int32) -> Int32 {
     #else
     Darwin.close(descriptor)
     #endif
-}
-
-/// A test CA and a certificate for 127.0.0.1 signed by it, made with the openssl command in a fresh
-/// temporary folder.
-final class TestCertificates {
-    /// The openssl command on PATH, or nil: the TLS tests are skipped without it.
-    static let openssl: URL? = {
-        let path = ProcessInfo.processInfo.environment["PATH"] ?? "/usr/bin:/bin"
-        return path.split(separator: ":").map { URL(fileURLWithPath: String($0)).appendingPathComponent("openssl") }
-            .first { FileManager.default.isExecutableFile(atPath: $0.path) }
-    }()
-
-    let directory: URL
-    var caFile: URL { directory.appendingPathComponent("ca.pem") }
-    var serverCertificate: URL { directory.appendingPathComponent("server.pem") }
-    var serverKey: URL { directory.appendingPathComponent("server.key") }
-
-    init() throws {
-        guard let openssl = Self.openssl else { throw FixtureError(description: "openssl is not on PATH") }
-        directory = FileManager.default.temporaryDirectory.appendingPathComponent("feedback-tls-\(UUID().uuidString)")
-        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
-        try Data("subjectAltName=IP:127.0.0.1\nbasicConstraints=CA:FALSE\nextendedKeyUsage=serverAuth\n".utf8)
-            .write(to: directory.appendingPathComponent("server.ext"))
-        let ecKey = ["-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1", "-nodes"]
-        try run(
-            openssl,
-            ["req", "-x509"] + ecKey + [
-                "-keyout", "ca.key", "-out", "ca.pem", "-days", "2", "-subj", "/CN=feedback test CA",
-                "-addext", "basicConstraints=critical,CA:TRUE", "-addext", "keyUsage=critical,keyCertSign,cRLSign",
-            ])
-        try run(openssl, ["req"] + ecKey + ["-keyout", "server.key", "-out", "server.csr", "-subj", "/CN=127.0.0.1"])
-        try run(
-            openssl,
-            [
-                "x509", "-req", "-in", "server.csr", "-CA", "ca.pem", "-CAkey", "ca.key", "-set_serial", "2",
-                "-days", "2", "-extfile", "server.ext", "-out", "server.pem",
-            ])
-    }
-
-    private func run(_ executable: URL, _ arguments: [String]) throws {
-        let process = Process()
-        process.executableURL = executable
-        process.arguments = arguments
-        process.currentDirectoryURL = directory
-        let errors = Pipe()
-        process.standardOutput = FileHandle.nullDevice
-        process.standardError = errors
-        try process.run()
-        let message = errors.fileHandleForReading.readDataToEndOfFile()
-        process.waitUntilExit()
-        guard process.terminationStatus == 0 else {
-            throw FixtureError(description: "openssl \(arguments.first ?? ""): \(String(decoding: message, as: UTF8.self))")
-        }
-    }
-
-    deinit {
-        try? FileManager.default.removeItem(at: directory)
-    }
 }

@@ -40,7 +40,8 @@ Control routes (GET, no auth, JSON replies):
                                    other_host (next links go to example.org:<port>),
                                    file_redirect (302 to file:///etc/passwd), oversize (N bytes of
                                    JSON-ish chunked body), stall (headers announcing 100000 bytes,
-                                   then nothing), normal; clear=1 also drops fail_page
+                                   then nothing), echo_auth (500, an HTML page quoting the
+                                   Authorization header), normal; clear=1 also drops fail_page
     /_control/stats                {"requests", "records_sent", "total", "last_query", "authorization_seen"}
     /_control/reset_stats          zero requests and records_sent
 
@@ -66,7 +67,7 @@ from urllib.parse import parse_qsl, quote, quote_plus, urlencode, urlsplit
 
 EPOCH = datetime(2025, 4, 1, tzinfo=timezone.utc)
 DEPARTMENTS = ["tax", "market", "social", "housing", "health"]
-MODES = {"normal", "html", "loop", "other_host", "file_redirect", "oversize", "stall"}
+MODES = {"normal", "html", "loop", "other_host", "file_redirect", "oversize", "stall", "echo_auth"}
 KOBO_PATH = re.compile(r"^/api/v2/assets/[^/]+/data/?$")
 ODK_PATH = re.compile(r"^/v1/projects/([^/]+)/forms/([^/]+)\.svc/Submissions$")
 ODK_FILTER = re.compile(r"^\s*__system/submissionDate\s+(gt|ge)\s+(\S+)\s*$")
@@ -311,6 +312,10 @@ class Handler(BaseHTTPRequestHandler):
             mode, size, subs = state["mode"], state["bytes"], list(state["subs"])
         if not self.authorized():
             return self.send_json(401, {"detail": "Authentication credentials were not provided."})
+        if mode == "echo_auth":
+            # A careless server that quotes the credentials back in its error page.
+            body = f"<html><body>500: bad request with Authorization: {self.headers.get('Authorization')}</body></html>"
+            return self.send(500, body.encode(), "text/html; charset=utf-8")
         if mode in ("html", "file_redirect", "oversize", "stall"):
             return self.fault(mode, size)
         try:

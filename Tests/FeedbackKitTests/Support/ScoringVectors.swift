@@ -1,4 +1,5 @@
 import Foundation
+import TestServers
 import Testing
 
 /// A step into the vectors' JSON: an object key or an array index.

@@ -1,8 +1,8 @@
 import Foundation
 
 /// Locates ../shared (real-world exports, scoring vectors) beside the checkout; nil where it is absent.
-enum SharedData {
-    static let directory: URL? = {
+public enum SharedData {
+    public static let directory: URL? = {
         let fm = FileManager.default
         if let env = ProcessInfo.processInfo.environment["FEEDBACK_SHARED_DIR"], !env.isEmpty {
             let url = URL(fileURLWithPath: env, isDirectory: true)
@@ -17,10 +17,10 @@ enum SharedData {
         return nil
     }()
 
-    static func realWorld(_ name: String) -> URL? {
+    public static func realWorld(_ name: String) -> URL? {
         guard let url = directory?.appendingPathComponent("real-world/\(name)") else { return nil }
         return FileManager.default.fileExists(atPath: url.path) ? url : nil
     }
 
-    static var isAvailable: Bool { directory != nil }
+    public static var isAvailable: Bool { directory != nil }
 }
