@@ -230,6 +230,32 @@ struct FetchCommandTests {
         #expect(try world.count() == 0)
     }
 
+    @Test func twoFetchesOfOneSourceAtOnceStoreEachSubmissionOnce() throws {
+        let world = try FetchWorld { $0["pageSize"] = 200 }
+        try world.control("add?count=2000")
+        var environment = ProcessInfo.processInfo.environment
+        environment.merge(FetchWorld.environment) { $1 }
+        let processes = (0..<2).map { _ in
+            let process = Process()
+            process.executableURL = CLI.binary
+            process.arguments = ["fetch", "kobo"]
+            process.currentDirectoryURL = world.scratch.url
+            process.environment = environment
+            process.standardOutput = FileHandle.nullDevice
+            process.standardError = FileHandle.nullDevice
+            return process
+        }
+        try processes.forEach { try $0.run() }
+        processes.forEach { $0.waitUntilExit() }
+        #expect(processes.map(\.terminationStatus) == [0, 0])
+        #expect(try world.count() == 2000)
+        #expect(try world.integrityCheck() == "ok")
+        // The totals add up whichever fetch stored which page, and the cursor reached the newest.
+        let stored = try world.query { db in try Int.fetchOne(db, sql: "SELECT stored FROM source_state WHERE name = 'kobo'") }
+        #expect(stored == 2000)
+        #expect(try world.cursor("kobo") == Self.koboTime(2000))
+    }
+
     @Test func aMissingSecretIsNamedAndNothingIsSent() throws {
         let world = try FetchWorld()
         try world.control("add?count=5")

@@ -142,7 +142,7 @@ public struct Fetcher {
             credentials = try Credentials(source: source, environment: environment)
             let form = try workspace.form(id: source.form)
             let transport = makeTransport(try httpOptions(for: source))
-            var state = try states()[source.name] ?? SourceState(name: source.name, formId: form.id)
+            let state = try states()[source.name] ?? SourceState(name: source.name, formId: form.id)
             summary.cursorBefore = state.cursor
             summary.cursorAfter = state.cursor
             let zone = workspace.config.timezone
@@ -167,7 +167,7 @@ public struct Fetcher {
                 let newCursor = tracker.advance(page: times, serverNow: serverNow, isLast: next == nil)
                 var counts = PageCounts()
                 var pageRejects: [(SourceRecord.Raw, Int, [RecordProblem])] = []
-                var pageState = state
+                var savedCursor = summary.cursorAfter
                 func commit(_ reader: any ResponseReader, _ writer: (any ResponseWriter)?) throws {
                     var id = importId
                     if let writer, id == nil {
@@ -180,23 +180,26 @@ public struct Fetcher {
                     try writer.finishImport(
                         id, read: summary.received + counts.received, accepted: summary.accepted + counts.accepted,
                         duplicates: summary.duplicates + counts.duplicates, rejected: summary.rejected + counts.rejected)
-                    pageState.formId = form.id
-                    if let newCursor { pageState.cursor = newCursor.raw }
-                    pageState.lastFetchAt = startedAt
-                    pageState.lastOutcome =
+                    // Read inside the transaction: another fetch of the same source may have moved it meanwhile.
+                    var current = try writer.sourceStates().first { $0.name == source.name } ?? SourceState(name: source.name, formId: form.id)
+                    current.formId = form.id
+                    let stored = current.cursor.flatMap { Self.instant($0, api: api, zone: zone) }
+                    if let newCursor, stored.map({ newCursor.instant > $0 }) ?? true { current.cursor = newCursor.raw }
+                    current.lastFetchAt = startedAt
+                    current.lastOutcome =
                         next == nil ? "ok" : "incomplete: stopped after page \(pageNumber); `feedback fetch \(source.name)` goes on from there"
-                    pageState.received += counts.received
-                    pageState.stored += counts.accepted
-                    pageState.rejected += counts.rejected
-                    try writer.saveSourceState(pageState)
+                    current.received += counts.received
+                    current.stored += counts.accepted
+                    current.rejected += counts.rejected
+                    try writer.saveSourceState(current)
+                    savedCursor = current.cursor
                     importId = id
                 }
                 if options.dryRun {
                     try store.read { reader in try commit(reader, nil) }
                 } else {
                     try store.write { writer in try commit(writer, writer) }
-                    state = pageState
-                    summary.cursorAfter = state.cursor
+                    summary.cursorAfter = savedCursor
                 }
                 // Only now that the page is committed does the run move on.
                 fetchRun.tracker = tracker
