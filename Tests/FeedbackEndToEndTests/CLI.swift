@@ -62,6 +62,22 @@ struct CLI {
 }
 
 extension CLI {
+    /// Starts `feedback ARGS` in `directory` and returns at once, its output discarded: for tests that
+    /// kill it or run several at a time.
+    static func start(_ arguments: [String], in directory: URL, environment: [String: String] = [:]) throws -> Process {
+        let process = Process()
+        process.executableURL = binary
+        process.arguments = arguments
+        process.currentDirectoryURL = directory
+        var env = ProcessInfo.processInfo.environment
+        for (k, v) in environment { env[k] = v }
+        process.environment = env
+        process.standardOutput = FileHandle.nullDevice
+        process.standardError = FileHandle.nullDevice
+        try process.run()
+        return process
+    }
+
     /// Runs another program (python3, diff) and returns its standard output.
     static func shell(_ program: String, _ arguments: [String]) throws -> String {
         let process = Process()

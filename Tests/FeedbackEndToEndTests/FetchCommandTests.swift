@@ -233,19 +233,7 @@ struct FetchCommandTests {
     @Test func twoFetchesOfOneSourceAtOnceStoreEachSubmissionOnce() throws {
         let world = try FetchWorld { $0["pageSize"] = 200 }
         try world.control("add?count=2000")
-        var environment = ProcessInfo.processInfo.environment
-        environment.merge(FetchWorld.environment) { $1 }
-        let processes = (0..<2).map { _ in
-            let process = Process()
-            process.executableURL = CLI.binary
-            process.arguments = ["fetch", "kobo"]
-            process.currentDirectoryURL = world.scratch.url
-            process.environment = environment
-            process.standardOutput = FileHandle.nullDevice
-            process.standardError = FileHandle.nullDevice
-            return process
-        }
-        try processes.forEach { try $0.run() }
+        let processes = try (0..<2).map { _ in try CLI.start(["fetch", "kobo"], in: world.scratch.url, environment: FetchWorld.environment) }
         processes.forEach { $0.waitUntilExit() }
         #expect(processes.map(\.terminationStatus) == [0, 0])
         #expect(try world.count() == 2000)

@@ -34,17 +34,9 @@ struct FetchCrashTests {
         var attempt = 0
         while kills < 10 && attempt < 40 {
             attempt += 1
-            let process = Process()
-            process.executableURL = CLI.binary
             // Every other run asks for everything again, so kills also land in a pass over stored pages.
-            process.arguments = ["fetch", "odk"] + (attempt % 2 == 0 ? ["--full"] : [])
-            process.currentDirectoryURL = world.scratch.url
-            var environment = ProcessInfo.processInfo.environment
-            environment.merge(FetchWorld.environment) { $1 }
-            process.environment = environment
-            process.standardOutput = FileHandle.nullDevice
-            process.standardError = FileHandle.nullDevice
-            try process.run()
+            let process = try CLI.start(
+                ["fetch", "odk"] + (attempt % 2 == 0 ? ["--full"] : []), in: world.scratch.url, environment: FetchWorld.environment)
             usleep(UInt32.random(in: 30_000...600_000, using: &generator))
             kill(process.processIdentifier, SIGKILL)
             process.waitUntilExit()

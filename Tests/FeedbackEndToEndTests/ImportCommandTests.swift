@@ -88,13 +88,7 @@ struct ImportCommandTests {
 
         var generator = SystemRandomNumberGenerator()
         for trial in 0..<3 {
-            let process = Process()
-            process.executableURL = CLI.binary
-            process.arguments = ["import", "big.jsonl", "--form", "window-evaluation"]
-            process.currentDirectoryURL = scratch.url
-            process.standardOutput = FileHandle.nullDevice
-            process.standardError = FileHandle.nullDevice
-            try process.run()
+            let process = try CLI.start(["import", "big.jsonl", "--form", "window-evaluation"], in: scratch.url)
             usleep(UInt32.random(in: 150_000...900_000, using: &generator))
             kill(process.processIdentifier, SIGKILL)
             process.waitUntilExit()

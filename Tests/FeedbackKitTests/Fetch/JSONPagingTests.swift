@@ -43,14 +43,26 @@ struct JSONPagingTests {
         "[" + range.map(record).joined(separator: ",") + "]"
     }
 
-    private func fetch(_ source: String, transport: ScriptedTransport) throws -> (FetchSummary, SQLiteStore) {
-        let folder = try TemporaryDirectory()
+    /// The workspace of one test, removed with the test's instance.
+    private let folder: TemporaryDirectory
+
+    init() throws {
+        folder = try TemporaryDirectory()
+    }
+
+    /// A workspace holding the form and one source, and a fetcher that uses `transport`.
+    private func fetcher(_ source: String, transport: ScriptedTransport) throws -> (Fetcher, SourceConfig) {
         try folder.write("forms/s.json", Self.form)
         try folder.write("feedback.json", #"{"sources": ["# + source + "]}")
         let workspace = try Workspace.open(folder.url)
         let store = try SQLiteStore(path: folder.file("feedback.sqlite").path)
         let fetcher = Fetcher(workspace: workspace, store: store, environment: [:], baseDirectory: folder.url) { _ in transport }
-        return (fetcher.fetch(try #require(workspace.config.sources.first), options: FetchOptions()), store)
+        return (fetcher, try #require(workspace.config.sources.first))
+    }
+
+    private func fetch(_ source: String, transport: ScriptedTransport) throws -> (FetchSummary, any ResponseStore) {
+        let (fetcher, config) = try fetcher(source, transport: transport)
+        return (fetcher.fetch(config, options: FetchOptions()), fetcher.store)
     }
 
     private static func query(_ url: String, _ key: String) -> String? {
@@ -140,13 +152,7 @@ struct JSONPagingTests {
         }
         let source =
             #"{"name": "s", "kind": "json", "url": "https://api.example.org/r", "form": "s", "time": {"field": "at", "param": "since"}}"#
-        let folder = try TemporaryDirectory()
-        try folder.write("forms/s.json", Self.form)
-        try folder.write("feedback.json", #"{"sources": ["# + source + "]}")
-        let workspace = try Workspace.open(folder.url)
-        let store = try SQLiteStore(path: folder.file("feedback.sqlite").path)
-        let fetcher = Fetcher(workspace: workspace, store: store, environment: [:], baseDirectory: folder.url) { _ in transport }
-        let config = try #require(workspace.config.sources.first)
+        let (fetcher, config) = try fetcher(source, transport: transport)
         #expect(fetcher.fetch(config, options: FetchOptions()).accepted == 4)
         #expect(fetcher.fetch(config, options: FetchOptions()).received == 0)
         #expect(transport.requests.map { Self.query($0.url, "since") } == [nil, "2025-04-01T10:00:03+08:00"])
