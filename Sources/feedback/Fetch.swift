@@ -6,15 +6,9 @@ struct Fetch: ParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Fetch new submissions from the remote sources in feedback.json.",
         discussion: """
-            Each source (KoboToolbox, ODK Central, or any JSON API) keeps a cursor in the store: a
-            fetch asks only for what is newer, and stores each page in one transaction with the
-            cursor that covers it, so an interrupted fetch goes on where it stopped when run again.
-            Records go through the same checks as `feedback import`; rejected ones are written to
-            rejects/SOURCE-TIME.rejects.csv. Secrets are read from the environment variables that
-            the sources name, and never printed. See docs/sources.md.
+            Each source (KoboToolbox, ODK Central, or any JSON API) keeps a cursor in the store: a fetch asks only for what is newer, and stores each page in one transaction with the cursor that covers it, so an interrupted fetch goes on where it stopped when run again. Records go through the same checks as `feedback import`; rejected ones are written to rejects/SOURCE-TIME.rejects.csv. Secrets are read from the environment variables that the sources name, and never printed. See docs/sources.md.
 
-            Exit status: 0 every record stored or already stored; 2 some rejected; 1 a source failed
-            (the others are still fetched).
+            Exit status: 0 every record stored or already stored; 2 some rejected; 1 a source failed (the others are still fetched).
 
             Examples:
               export KOBO_TOKEN=…

@@ -6,12 +6,9 @@ struct Import: ParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Import responses from CSV, JSON, JSON Lines or XLSX files into the store.",
         discussion: """
-            Every record is checked against the form. Valid records are stored; rejected ones are
-            written whole to FILE.rejects.csv with their line, column and reason. Re-importing a file
-            stores nothing twice. Each file is imported in one transaction.
+            Every record is checked against the form. Valid records are stored; rejected ones are written whole to FILE.rejects.csv with their line, column and reason. Re-importing a file stores nothing twice. Each file is imported in one transaction.
 
-            Exit status: 0 every record accepted or already stored; 2 some rejected, the rest stored;
-            1 a file could not be read, the form is unknown, or every record was rejected.
+            Exit status: 0 every record accepted or already stored; 2 some rejected, the rest stored; 1 a file could not be read, the form is unknown, or every record was rejected.
 
             Examples:
               feedback import exports/2025-04.csv --form enterprise-service

@@ -6,9 +6,7 @@ struct Report: ParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Write the monthly report into reports/YYYY-MM/ and print it.",
         discussion: """
-            Writes report.txt (the 通报), departments.csv, pain-points.csv, dimensions.csv and
-            bad-reviews.csv (every 差评, personal data masked). CSV files are UTF-8 with a BOM so
-            that Excel shows Chinese. The same store always gives byte-identical files.
+            Writes report.txt (the 通报), departments.csv, pain-points.csv, dimensions.csv and bad-reviews.csv (every 差评, personal data masked). CSV files are UTF-8 with a BOM so that Excel shows Chinese. The same store always gives byte-identical files.
 
             Examples:
               feedback report --month 2025-04

@@ -6,10 +6,7 @@ struct Score: ParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Score departments for a month: indices, rates with intervals, pain points, ranking, change, drivers.",
         discussion: """
-            Months are counted in the local time written in the data. Departments with fewer than
-            suppressBelow responses are not shown, fewer than rankFrom are not ranked, fewer than
-            cautionBelow are marked low confidence (feedback.json "scoring"). docs/scoring.md gives
-            every formula and the JSON fields.
+            Months are counted in the local time written in the data. Departments with fewer than suppressBelow responses are not shown, fewer than rankFrom are not ranked, fewer than cautionBelow are marked low confidence (feedback.json "scoring"). docs/scoring.md gives every formula and the JSON fields.
 
             Examples:
               feedback score --month 2025-04

@@ -70,9 +70,7 @@ extension Sources {
         static let configuration = CommandConfiguration(
             abstract: "Make one request to a source and say what it found; stores nothing.",
             discussion: """
-                Asks for the first page, as a fetch from the start would, and reports the status, the
-                records on the page, how many questions of the form their fields answer, and how the
-                records would fare.
+                Asks for the first page, as a fetch from the start would, and reports the status, the records on the page, how many questions of the form their fields answer, and how the records would fare.
 
                 Example:
                   feedback sources test kobo-enterprise
