@@ -7,13 +7,14 @@ import Foundation
 // without copying, in the common case where neither end is white space.
 
 extension Unicode.Scalar {
-    /// Whether Foundation's `CharacterSet.whitespaces` holds the scalar: general category Zs and tab.
+    /// Whether Foundation's `CharacterSet.whitespaces` holds the scalar: general category Zs, tab,
+    /// and (in swift-corelibs-foundation) the zero-width space U+200B.
     @inline(__always)
     var isFoundationWhitespace: Bool {
         let v = value
         if v > 0x20 && v < 0xA0 { return false }
         switch v {
-        case 0x20, 0x09, 0xA0, 0x1680, 0x2000...0x200A, 0x202F, 0x205F, 0x3000: return true
+        case 0x20, 0x09, 0xA0, 0x1680, 0x2000...0x200B, 0x202F, 0x205F, 0x3000: return true
         default: return false
         }
     }
