@@ -113,13 +113,13 @@ public struct Importer {
         /// reads and maps (see ImportPipeline.swift). Same outcome as `run`, record for record.
         func runPipelined(_ writer: any ResponseWriter) throws {
             let importId = try writer.beginImport(formId: form.id, source: display, startedAt: startedAt)
-            let channel = BatchChannel<Response>()
+            let channel = BatchChannel<EncodedResponse>()
             let batchSize = 256
             // Until `waitForReader()` returns, `source`, `intake`, `rejects` and `summary` belong to
             // the reading thread alone; this thread keeps its own counts.
             let waitForReader = runOnThread {
                 do {
-                    var batch: [Response] = []
+                    var batch: [EncodedResponse] = []
                     batch.reserveCapacity(batchSize)
                     while let item = try source.next() {
                         summary.read += 1
@@ -135,7 +135,7 @@ public struct Importer {
                             case .rejected(let problems):
                                 try reject(raw: record.raw, names: record.names, position: record.position, problems: problems)
                             case .accepted(let response):
-                                batch.append(response)
+                                batch.append(EncodedResponse(response))
                                 if batch.count == batchSize {
                                     guard channel.put(batch) else { return }
                                     batch = []
@@ -155,10 +155,10 @@ public struct Importer {
             var withoutTime = 0
             do {
                 while let batch = try channel.take() {
-                    for response in batch {
-                        if try writer.insert(response, importId: importId) {
+                    for encoded in batch {
+                        if try writer.insert(encoded, importId: importId) {
                             accepted += 1
-                            if response.month == nil { withoutTime += 1 }
+                            if encoded.response.month == nil { withoutTime += 1 }
                         } else {
                             duplicates += 1
                         }

@@ -39,17 +39,17 @@ public struct Timestamp: Sendable, Equatable {
         if !s.atEnd {
             guard s.peek == UInt8(ascii: "T") || s.peek == UInt8(ascii: " ") else { return nil }
             while s.peek == UInt8(ascii: " ") || s.peek == UInt8(ascii: "T") { s.index += 1 }
-            guard let h = s.digits(1, 2), s.take(":"), let m = s.digits(2, 2) else { return nil }
+            guard let h = s.digits(1, 2), s.take(UInt8(ascii: ":")), let m = s.digits(2, 2) else { return nil }
             hour = h
             minute = m
-            if s.take(":") {
+            if s.take(UInt8(ascii: ":")) {
                 guard let sec = s.digits(2, 2) else { return nil }
                 second = sec
-                if s.take(".") || s.take(",") {
+                if s.take(UInt8(ascii: ".")) || s.take(UInt8(ascii: ",")) {
                     guard s.digits(1, 9) != nil else { return nil }
                 }
             }
-            if s.take("Z") || s.take("z") {
+            if s.take(UInt8(ascii: "Z")) || s.take(UInt8(ascii: "z")) {
                 offset = 0
                 if !s.atEnd { return nil }
                 guard let utc = Self.components(year, month, day, hour, minute, second) else { return nil }
@@ -63,7 +63,7 @@ public struct Timestamp: Sendable, Equatable {
                 let negative = s.peek == UInt8(ascii: "-")
                 s.index += 1
                 guard let oh = s.digits(2, 2) else { return nil }
-                _ = s.take(":")
+                _ = s.take(UInt8(ascii: ":"))
                 guard let om = s.digits(2, 2), oh <= 14, om < 60 else { return nil }
                 offset = (oh * 3600 + om * 60) * (negative ? -1 : 1)
             }
@@ -133,13 +133,14 @@ public struct Timestamp: Sendable, Equatable {
         var bytes = [UInt8]()
         bytes.reserveCapacity(25)
         func put(_ n: Int, _ width: Int) {
-            var digits = [UInt8](repeating: 0x30, count: width)
+            var divisor = 1
+            for _ in 1..<width { divisor *= 10 }
             var v = n
-            for i in stride(from: width - 1, through: 0, by: -1) {
-                digits[i] = UInt8(0x30 + v % 10)
-                v /= 10
+            while divisor > 0 {
+                bytes.append(UInt8(0x30 + (v / divisor) % 10))
+                v %= divisor
+                divisor /= 10
             }
-            bytes += digits
         }
         put(y, 4)
         bytes.append(0x2D)
@@ -185,6 +186,13 @@ public struct Timestamp: Sendable, Equatable {
                 count += 1
             }
             return count >= minCount ? value : nil
+        }
+
+        /// One ASCII byte (for speed: the String overload below allocates an array per call).
+        mutating func take(_ byte: UInt8) -> Bool {
+            guard index < bytes.count, bytes[index] == byte else { return false }
+            index += 1
+            return true
         }
 
         mutating func take(_ text: String) -> Bool {

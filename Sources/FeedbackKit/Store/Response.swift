@@ -90,11 +90,11 @@ public struct Response: Sendable, Equatable {
         // Written directly rather than through JSONValue, for speed (one per stored response);
         // the text is the same as JSONValue.object(...).serialized() gives.
         var out = "{"
-        for (i, key) in answers.keys.sorted().enumerated() {
+        for (i, (key, answer)) in answers.sorted(by: { $0.key < $1.key }).enumerated() {
             if i > 0 { out += "," }
             out += JSONWriter.quoted(key)
             out += ":"
-            switch answers[key] {
+            switch answer {
             case .number(let v): out += JSONWriter.number(v)
             case .text(let s): out += JSONWriter.quoted(s)
             case .choices(let values):
@@ -104,7 +104,7 @@ public struct Response: Sendable, Equatable {
                     out += JSONWriter.quoted(value)
                 }
                 out += "]"
-            case .notApplicable, nil: out += "null"
+            case .notApplicable: out += "null"
             }
         }
         return out + "}"

@@ -184,18 +184,20 @@ struct SQLiteWriter: ResponseWriter {
     }
 
     func insert(_ response: Response, importId: Int64) throws -> Bool {
+        try insert(EncodedResponse(response), importId: importId)
+    }
+
+    func insert(_ encoded: EncodedResponse, importId: Int64) throws -> Bool {
         let statement = try db.cachedStatement(
             sql: """
                 INSERT OR IGNORE INTO response
                 (form_id, form_version, response_key, submitted_at, month, department, answers, other, extra, source, position, import_id)
                 VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
                 """)
-        let other =
-            response.otherText.isEmpty ? nil : Self.encodeStrings(response.otherText.sorted { $0.key < $1.key }.map { ($0.key, $0.value) })
-        let extra = response.extra.isEmpty ? nil : Self.encodeStrings(response.extra)
+        let response = encoded.response
         try statement.execute(arguments: [
             response.formId, response.formVersion, response.key, response.submittedAt, response.month, response.department,
-            response.answersJSON, other, extra, response.source, response.position, importId,
+            encoded.answers, encoded.other, encoded.extra, response.source, response.position, importId,
         ])
         return db.changesCount > 0
     }
