@@ -13,8 +13,12 @@ command -v /usr/bin/time >/dev/null || { echo "bench: GNU time is needed (apt-ge
 
 mkdir -p "$dir"
 [ -f "$dir/data-$rows.csv" ] || python3 "$gen" --rows "$rows" --seed 1 --csv "$dir/data-$rows.csv" --jsonl "$dir/data-$rows.jsonl" >&2
-(cd "$root" && swift build -c release --product feedback >&2)
-feedback="$root/.build/release/feedback"
+# SCRATCH: the build folder (default .build), so that a worktree can keep its own build lock.
+scratch=${SCRATCH:-$root/.build}
+(cd "$root" && swift build -c release --product feedback --scratch-path "$scratch" >&2)
+feedback="$scratch/release/feedback"
+# 100k other responses (another seed), imported into an empty store and into the CSV store.
+[ -f "$dir/more-100000.csv" ] || python3 "$gen" --rows 100000 --seed 2 --csv "$dir/more-100000.csv" --jsonl "$dir/more-100000.jsonl" >&2
 
 step() { # name, then the command
   local name=$1; shift
@@ -29,3 +33,5 @@ step "import CSV"         "$feedback" import "$dir/data-$rows.csv"   --form benc
 step "import JSON Lines"  "$feedback" import "$dir/data-$rows.jsonl" --form bench-survey -w "$here/workspace" --store "$dir/store-jsonl.sqlite" --rejects "$dir/rejects.csv"
 step "re-import CSV (all duplicates)" "$feedback" import "$dir/data-$rows.csv" --form bench-survey -w "$here/workspace" --store "$dir/store-csv.sqlite" --rejects "$dir/rejects.csv"
 step "report 2025-06"     "$feedback" report --month 2025-06 --quiet -w "$here/workspace" --store "$dir/store-csv.sqlite" --out "$dir/report"
+step "import 100k more, empty store" "$feedback" import "$dir/more-100000.csv" --form bench-survey -w "$here/workspace" --store "$dir/store-more.sqlite" --rejects "$dir/rejects.csv"
+step "import 100k more into CSV store" "$feedback" import "$dir/more-100000.csv" --form bench-survey -w "$here/workspace" --store "$dir/store-csv.sqlite" --rejects "$dir/rejects.csv"

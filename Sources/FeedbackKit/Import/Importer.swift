@@ -109,6 +109,74 @@ public struct Importer {
             }
         }
 
+        /// The stored import: this thread inserts, in the store's transaction, what another thread
+        /// reads and maps (see ImportPipeline.swift). Same outcome as `run`, record for record.
+        func runPipelined(_ writer: any ResponseWriter) throws {
+            let importId = try writer.beginImport(formId: form.id, source: display, startedAt: startedAt)
+            let channel = BatchChannel<EncodedResponse>()
+            let batchSize = 256
+            // Until `waitForReader()` returns, `source`, `intake`, `rejects` and `summary` belong to
+            // the reading thread alone; this thread keeps its own counts.
+            let waitForReader = runOnThread {
+                do {
+                    var batch: [EncodedResponse] = []
+                    batch.reserveCapacity(batchSize)
+                    while let item = try source.next() {
+                        summary.read += 1
+                        if summary.read % 4096 == 0 { progress?(summary.read) }
+                        switch item {
+                        case .unreadable(let position, let raw, let message):
+                            try reject(raw: .json(raw), names: [], position: position, problems: [RecordProblem(column: "", message: message)])
+                        case .record(let record):
+                            let mapped = try intake.map(record) { plan, header in
+                                try check(plan: plan, header: header, file: display, summary: &summary)
+                            }
+                            switch mapped {
+                            case .rejected(let problems):
+                                try reject(raw: record.raw, names: record.names, position: record.position, problems: problems)
+                            case .accepted(let response):
+                                batch.append(EncodedResponse(response))
+                                if batch.count == batchSize {
+                                    guard channel.put(batch) else { return }
+                                    batch = []
+                                    batch.reserveCapacity(batchSize)
+                                }
+                            }
+                        }
+                    }
+                    if !batch.isEmpty, !channel.put(batch) { return }
+                    channel.finish(nil)
+                } catch {
+                    channel.finish(error)
+                }
+            }
+            var accepted = 0
+            var duplicates = 0
+            var withoutTime = 0
+            do {
+                while let batch = try channel.take() {
+                    for encoded in batch {
+                        if try writer.insert(encoded, importId: importId) {
+                            accepted += 1
+                            if encoded.response.month == nil { withoutTime += 1 }
+                        } else {
+                            duplicates += 1
+                        }
+                    }
+                }
+            } catch {
+                channel.cancel()
+                waitForReader()
+                throw error
+            }
+            waitForReader()
+            summary.accepted += accepted
+            summary.duplicates += duplicates
+            summary.withoutTime += withoutTime
+            try writer.finishImport(
+                importId, read: summary.read, accepted: summary.accepted, duplicates: summary.duplicates, rejected: summary.rejected)
+        }
+
         func reject(raw: SourceRecord.Raw, names: [String], position: Int, problems: [RecordProblem]) throws {
             summary.rejected += 1
             if rejects == nil {
@@ -128,7 +196,7 @@ public struct Importer {
         if options.dryRun {
             try store.read { reader in try run(reader, nil) }
         } else {
-            try store.write { writer in try run(writer, writer) }
+            try store.write { writer in try runPipelined(writer) }
         }
         progress?(summary.read)
         if rejects != nil {

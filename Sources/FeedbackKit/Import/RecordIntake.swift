@@ -7,6 +7,10 @@ struct RecordIntake {
     /// Plans by header; JSON records each carry their own names, so the cache is bounded.
     private var plans: [[String]: RecordMapper.Plan] = [:]
     private var planned = false
+    /// The last header and its plan. Every record of a table shares one header array, and `==`
+    /// on arrays that share storage returns at once, so a table never hashes its header per
+    /// record (for speed: that hash was a per-record cost over every column name).
+    private var last: (names: [String], plan: RecordMapper.Plan)?
     /// In a dry run nothing is written, so the keys accepted so far are remembered here instead.
     private var seen = Set<String>()
 
@@ -26,18 +30,7 @@ struct RecordIntake {
         _ record: SourceRecord, reader: any ResponseReader, writer: (any ResponseWriter)?, importId: Int64?,
         firstHeader: (RecordMapper.Plan, [String]) throws -> Void = { _, _ in }
     ) throws -> Outcome {
-        let plan: RecordMapper.Plan
-        if let cached = plans[record.names] {
-            plan = cached
-        } else {
-            plan = mapper.plan(header: record.names)
-            if !planned {
-                planned = true
-                try firstHeader(plan, record.names)
-            }
-            if plans.count < 256 { plans[record.names] = plan }
-        }
-        switch mapper.map(record, plan: plan) {
+        switch try map(record, firstHeader: firstHeader) {
         case .rejected(let problems):
             return .rejected(problems)
         case .accepted(let response):
@@ -49,5 +42,27 @@ struct RecordIntake {
             }
             return stored ? .stored(response) : .duplicate
         }
+    }
+
+    /// Maps one record onto the form without storing it: the first half of `take`, which a
+    /// pipelined import runs on its own thread while the store inserts on another.
+    mutating func map(
+        _ record: SourceRecord, firstHeader: (RecordMapper.Plan, [String]) throws -> Void = { _, _ in }
+    ) throws -> RecordMapper.Mapped {
+        let plan: RecordMapper.Plan
+        if let last, last.names == record.names {
+            plan = last.plan
+        } else if let cached = plans[record.names] {
+            plan = cached
+        } else {
+            plan = mapper.plan(header: record.names)
+            if !planned {
+                planned = true
+                try firstHeader(plan, record.names)
+            }
+            if plans.count < 256 { plans[record.names] = plan }
+        }
+        last = (record.names, plan)
+        return mapper.map(record, plan: plan)
     }
 }

@@ -230,7 +230,7 @@ struct RecordMapper {
                     problems.append(RecordProblem(column: record.names[i], message: message))
                 }
             case .option(let q, let choice):
-                let text = value.display.trimmingCharacters(in: .whitespaces)
+                let text = value.display.trimmingSpace()
                 if text.isEmpty || AnswerParser.skipMarkers.contains(text) { continue }
                 var list = ticks[q] ?? []
                 if ["1", "true", "yes", "是", "1.0"].contains(AnswerParser.fold(text)) {
@@ -258,7 +258,7 @@ struct RecordMapper {
         if let t = plan.timeColumn, !values[t].isBlank {
             timestamp = Timestamp(values[t].display, zone: zone)
             // A time without an offset in a UTC column: read as UTC (appending Z fails when it has one).
-            if plan.timeIsUTC, let utc = Timestamp(values[t].display.trimmingCharacters(in: .whitespaces) + "Z", zone: zone) {
+            if plan.timeIsUTC, let utc = Timestamp(values[t].display.trimmingSpace() + "Z", zone: zone) {
                 timestamp = utc
             }
             if timestamp == nil {
@@ -269,7 +269,7 @@ struct RecordMapper {
         }
         if !problems.isEmpty { return .rejected(problems) }
 
-        let idParts = plan.idColumns.map { values[$0].display.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }
+        let idParts = plan.idColumns.map { values[$0].display.trimmingSpace() }.filter { !$0.isEmpty }
         let key: String
         if !idParts.isEmpty && idParts.count == plan.idColumns.count {
             key = idParts.joined(separator: "|")

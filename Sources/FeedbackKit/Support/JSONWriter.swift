@@ -10,6 +10,11 @@ public struct JSONWriter {
     public init() {}
 
     public static func quoted(_ string: String) -> String {
+        // Fast path, for speed: most text needs no escape, which a byte scan shows. 0xE2 leads
+        // U+2028 and U+2029 (and other punctuation, which then takes the slow path).
+        if !string.utf8.contains(where: { $0 < 0x20 || $0 == 0x22 || $0 == 0x5C || $0 == 0xE2 }) {
+            return "\"" + string + "\""
+        }
         var out = "\""
         out.reserveCapacity(string.utf8.count + 2)
         for scalar in string.unicodeScalars {

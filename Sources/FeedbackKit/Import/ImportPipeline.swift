@@ -1,0 +1,82 @@
+import Foundation
+
+// Written by hand for speed: an import reads and maps records on one thread while the store
+// inserts on the thread that holds its transaction, so that both cores work. Records travel in
+// batches, so the two threads meet once per few hundred records rather than once per record,
+// and at most `capacity` batches wait, so memory stays flat however large the file.
+
+/// A bounded queue of batches from one producer thread to one consumer thread.
+final class BatchChannel<Item>: @unchecked Sendable {
+    private let condition = NSCondition()
+    private var batches: [[Item]] = []
+    private var finished = false
+    private var failure: (any Error)?
+    private var cancelled = false
+    private let capacity: Int
+
+    init(capacity: Int = 4) {
+        self.capacity = capacity
+    }
+
+    /// Waits for room and queues a batch; false when the consumer has stopped (the producer stops too).
+    func put(_ batch: [Item]) -> Bool {
+        condition.lock()
+        defer { condition.unlock() }
+        while batches.count >= capacity && !cancelled { condition.wait() }
+        if cancelled { return false }
+        batches.append(batch)
+        condition.broadcast()
+        return true
+    }
+
+    /// Ends the stream, with the error that ended it early, if any.
+    func finish(_ error: (any Error)?) {
+        condition.lock()
+        finished = true
+        failure = error
+        condition.broadcast()
+        condition.unlock()
+    }
+
+    /// The next batch; nil at the end of the stream. Throws the producer's error after the
+    /// batches queued before it.
+    func take() throws -> [Item]? {
+        condition.lock()
+        defer { condition.unlock() }
+        while batches.isEmpty && !finished { condition.wait() }
+        if !batches.isEmpty {
+            let batch = batches.removeFirst()
+            condition.broadcast()
+            return batch
+        }
+        if let failure { throw failure }
+        return nil
+    }
+
+    /// The consumer gives up: the producer's next `put` returns false.
+    func cancel() {
+        condition.lock()
+        cancelled = true
+        batches.removeAll()
+        condition.broadcast()
+        condition.unlock()
+    }
+}
+
+/// Runs `body` on a thread of its own, with a stack as large as the main thread's (the JSON
+/// parser recurses), and returns a way to wait for it.
+func runOnThread(_ body: @escaping () -> Void) -> () -> Void {
+    final class Box: @unchecked Sendable {
+        let body: () -> Void
+        let done = DispatchSemaphore(value: 0)
+        init(_ body: @escaping () -> Void) { self.body = body }
+    }
+    let box = Box(body)
+    let thread = Thread {
+        box.body()
+        box.done.signal()
+    }
+    thread.stackSize = 8 << 20
+    thread.start()
+    return { box.done.wait() }
+}
