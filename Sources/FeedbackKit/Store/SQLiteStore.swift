@@ -13,24 +13,44 @@ public final class SQLiteStore: ResponseStore {
         // A second writer (another import) waits for the first instead of failing at once.
         config.busyMode = .timeout(60)
         config.label = "feedback"
-        config.prepareDatabase { db in
-            // WAL with synchronous=NORMAL stays atomic and consistent when a process is killed (the
-            // QUALITY.md promise); only a power cut can lose the last commits. FULL syncs the WAL
-            // at every commit, which imports do not need. A 32 MiB page cache keeps the identity
-            // index of a store of millions of responses in memory while importing.
-            try db.execute(sql: "PRAGMA synchronous = NORMAL; PRAGMA cache_size = -32768")
-        }
         do {
             let folder = URL(fileURLWithPath: path).deletingLastPathComponent()
             try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
-            pool = try DatabasePool(path: path, configuration: config)
-            try Self.migrator.migrate(pool)
+            pool = try Self.openWaiting(path: path, configuration: config)
+            // On the one writing connection only, set after the store is open (so the busy wait covers
+            // opening): WAL with synchronous=NORMAL stays atomic and consistent when a process is killed
+            // (the QUALITY.md promise); only a power cut can lose the last commits. FULL syncs the WAL at
+            // every commit, which imports do not need. A 32 MiB page cache keeps the identity index of a
+            // store of millions of responses in memory while importing.
+            try pool.writeWithoutTransaction { db in try db.execute(sql: "PRAGMA synchronous = NORMAL; PRAGMA cache_size = -32768") }
         } catch let error as DatabaseError {
             throw StoreError(
                 "cannot open the store \(path): \(error.message ?? "\(error.resultCode)") (is it a feedback store? pass --store to choose another)"
             )
         } catch {
             throw StoreError("cannot open the store \(path): \(error.localizedDescription)")
+        }
+    }
+
+    /// Opens the pool and migrates it. Two commands creating the same new store at once race: for the
+    /// switch to WAL, which SQLite answers with "locked" at once rather than through the busy wait, and
+    /// for the first migration, which both may start ("table already exists" for the second). The loser
+    /// tries again: busy for as long as a busy writer would be waited for, other errors twice more (a
+    /// store that is really broken fails the same way each time).
+    private static func openWaiting(path: String, configuration: Configuration) throws -> DatabasePool {
+        let deadline = Date().addingTimeInterval(60)
+        var otherFailures = 0
+        while true {
+            do {
+                let pool = try DatabasePool(path: path, configuration: configuration)
+                try migrator.migrate(pool)
+                return pool
+            } catch let error as DatabaseError {
+                let busy = error.resultCode == .SQLITE_BUSY || error.resultCode == .SQLITE_LOCKED
+                if busy ? Date() > deadline : otherFailures >= 2 { throw error }
+                if !busy { otherFailures += 1 }
+                Thread.sleep(forTimeInterval: 0.05)
+            }
         }
     }
 
