@@ -250,9 +250,7 @@ public struct Fetcher {
 
     /// The instant a source's time names, or nil when it is not a time.
     static func instant(_ raw: String, api: any SourceAPI, zone: UTCOffset) -> Double? {
-        let trimmed = raw.trimmingCharacters(in: .whitespaces)
-        if api.timesWithoutOffsetAreUTC, let utc = Timestamp(trimmed + "Z", zone: zone) { return utc.instant }
-        return Timestamp(trimmed, zone: zone)?.instant
+        Timestamp(raw, zone: zone, unmarkedIsUTC: api.timesWithoutOffsetAreUTC)?.instant
     }
 
     // MARK: - Test

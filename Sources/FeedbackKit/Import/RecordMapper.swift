@@ -256,11 +256,7 @@ struct RecordMapper {
 
         var timestamp: Timestamp?
         if let t = plan.timeColumn, !values[t].isBlank {
-            timestamp = Timestamp(values[t].display, zone: zone)
-            // A time without an offset in a UTC column: read as UTC (appending Z fails when it has one).
-            if plan.timeIsUTC, let utc = Timestamp(values[t].display.trimmingSpace() + "Z", zone: zone) {
-                timestamp = utc
-            }
+            timestamp = Timestamp(values[t].display, zone: zone, unmarkedIsUTC: plan.timeIsUTC)
             if timestamp == nil {
                 problems.append(
                     RecordProblem(

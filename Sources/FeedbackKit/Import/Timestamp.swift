@@ -13,8 +13,9 @@ public struct Timestamp: Sendable, Equatable {
     /// and offset), 2025/4/3 9:05:31 (问卷星), 2025年4月3日 9:05, and dates alone.
     ///
     /// A time with a written offset keeps its local time as written; one in UTC ("Z") is moved
-    /// to `zone`; one without an offset is taken to be in `zone`. Nil when it is not a valid time.
-    public init?(_ text: String, zone: UTCOffset) {
+    /// to `zone`; one without an offset is taken to be in `zone`, or in UTC when `unmarkedIsUTC`
+    /// (KoboToolbox's `_submission_time`) and moved to `zone` likewise. Nil when it is not a valid time.
+    public init?(_ text: String, zone: UTCOffset, unmarkedIsUTC: Bool = false) {
         var s = Scanner(Array(text.trimmingSpace().utf8))
         guard let year = s.digits(4, 4) else { return nil }
         let separator = s.peek
@@ -36,6 +37,7 @@ public struct Timestamp: Sendable, Equatable {
         var minute = 0
         var second = 0
         var offset: Int?
+        var utc = false
         if !s.atEnd {
             guard s.peek == UInt8(ascii: "T") || s.peek == UInt8(ascii: " ") else { return nil }
             while s.peek == UInt8(ascii: " ") || s.peek == UInt8(ascii: "T") { s.index += 1 }
@@ -50,25 +52,28 @@ public struct Timestamp: Sendable, Equatable {
                 }
             }
             if s.take(UInt8(ascii: "Z")) || s.take(UInt8(ascii: "z")) {
-                offset = 0
                 if !s.atEnd { return nil }
-                guard let utc = Self.components(year, month, day, hour, minute, second) else { return nil }
-                // UTC is not local time: move it to the zone's local time.
-                let shifted = utc.addingTimeInterval(TimeInterval(zone.seconds))
-                iso = Self.format(shifted, offset: zone.seconds)
-                instant = utc.timeIntervalSince1970
-                return
-            }
-            if s.peek == UInt8(ascii: "+") || s.peek == UInt8(ascii: "-") {
+                utc = true
+            } else if s.peek == UInt8(ascii: "+") || s.peek == UInt8(ascii: "-") {
                 let negative = s.peek == UInt8(ascii: "-")
                 s.index += 1
                 guard let oh = s.digits(2, 2) else { return nil }
                 _ = s.take(UInt8(ascii: ":"))
                 guard let om = s.digits(2, 2), oh <= 14, om < 60 else { return nil }
                 offset = (oh * 3600 + om * 60) * (negative ? -1 : 1)
+            } else {
+                utc = unmarkedIsUTC
             }
         }
         guard s.atEnd else { return nil }
+        if utc {
+            guard let utc = Self.components(year, month, day, hour, minute, second) else { return nil }
+            // UTC is not local time: move it to the zone's local time.
+            let shifted = utc.addingTimeInterval(TimeInterval(zone.seconds))
+            iso = Self.format(shifted, offset: zone.seconds)
+            instant = utc.timeIntervalSince1970
+            return
+        }
         guard let local = Self.components(year, month, day, hour, minute, second) else { return nil }
         iso = Self.format(local, offset: offset ?? zone.seconds)
         instant = local.timeIntervalSince1970 - Double(offset ?? zone.seconds)

@@ -31,4 +31,15 @@ struct TimestampTests {
     func refusesWhatIsNotATime(text: String) {
         #expect(Timestamp(text, zone: .china) == nil)
     }
+
+    @Test func anUnmarkedTimeMayBeReadAsUTC() {
+        // KoboToolbox's _submission_time: UTC without saying so; 23:30 UTC is the next day in +08:00.
+        let kobo = Timestamp("2025-04-30T23:30:00", zone: .china, unmarkedIsUTC: true)
+        #expect(kobo?.iso == "2025-05-01T07:30:00+08:00")
+        #expect(kobo?.instant == Timestamp("2025-04-30T23:30:00Z", zone: .china)?.instant)
+        // A written offset, and a date alone, are read as ever.
+        #expect(Timestamp("2025-04-30T23:30:00+02:00", zone: .china, unmarkedIsUTC: true)?.iso == "2025-04-30T23:30:00+02:00")
+        #expect(Timestamp("2025-04-30", zone: .china, unmarkedIsUTC: true)?.iso == "2025-04-30T00:00:00+08:00")
+        #expect(Timestamp("2025-04-30T23:30:00Zx", zone: .china, unmarkedIsUTC: true) == nil)
+    }
 }
