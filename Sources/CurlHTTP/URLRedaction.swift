@@ -128,14 +128,16 @@ struct URLParts {
 
 /// Masks, in text that is about to go into an error, every secret the request carried: header values
 /// (whole, and their long words, such as the token after "Token ") and the URL's credentials. A server
-/// that echoes the credential it rejected must not put it on the user's screen.
-struct SecretScrubber {
+/// that echoes the credential it rejected must not put it on the user's screen. Fetching uses it too, for
+/// every message and file it writes about a source.
+public struct SecretScrubber: Sendable {
     private let secrets: [String]
     /// Headers that never carry a secret; masking "application/json" would only garble messages.
     private static let plainHeaders: Set<String> = ["accept", "accept-language", "content-type", "user-agent"]
 
-    init(request: HTTPRequest) {
-        var found: [String] = []
+    /// `also`: further secrets that the request carries only in encoded form (a Basic password).
+    public init(request: HTTPRequest, also extra: [String] = []) {
+        var found = extra
         for header in request.headers where !Self.plainHeaders.contains(header.name.lowercased()) {
             let value = header.value.trimmingCharacters(in: .whitespaces)
             found.append(value)
@@ -147,7 +149,7 @@ struct SecretScrubber {
         secrets = Array(Set(found.filter { $0.count >= 4 })).sorted { $0.count > $1.count }
     }
 
-    func scrub(_ text: String) -> String {
+    public func scrub(_ text: String) -> String {
         secrets.reduce(text) { $0.replacingOccurrences(of: $1, with: URLRedaction.mask) }
     }
 }

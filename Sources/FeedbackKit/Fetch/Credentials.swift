@@ -1,17 +1,18 @@
+import CurlHTTP
 import Foundation
 
-/// A source's Authorization header, read from the environment, and the strings that must never be shown.
+/// A source's Authorization header, read from the environment, and what masks it in every message.
 struct Credentials {
     var header: (name: String, value: String)?
-    /// The secret and every form it is sent in, longest first, for scrubbing messages.
-    var secrets: [String]
+    /// Masks the header's value, the secret itself and any credentials in the source's URL.
+    let scrubber: SecretScrubber
 
-    static let none = Credentials(header: nil, secrets: [])
+    static let none = Credentials(header: nil, url: "", secrets: [])
 
     /// Reads the secret named by the source's auth from `environment`.
     init(source: SourceConfig, environment: [String: String]) throws {
         guard let auth = source.auth else {
-            self = .none
+            self.init(header: nil, url: source.url, secrets: [])
             return
         }
         func read(_ name: String, what: String) throws -> String {
@@ -30,27 +31,26 @@ struct Credentials {
         switch auth {
         case .token(let env):
             let secret = try read(env, what: "env")
-            self.init(header: ("Authorization", "Token " + secret), secrets: [secret])
+            self.init(header: ("Authorization", "Token " + secret), url: source.url, secrets: [secret])
         case .bearer(let env):
             let secret = try read(env, what: "env")
-            self.init(header: ("Authorization", "Bearer " + secret), secrets: [secret])
+            self.init(header: ("Authorization", "Bearer " + secret), url: source.url, secrets: [secret])
         case .basic(let user, let userEnv, let passwordEnv):
             let name = try user ?? read(userEnv ?? "", what: "userEnv")
             let password = try read(passwordEnv, what: "env")
             let encoded = Data("\(name):\(password)".utf8).base64EncodedString()
-            self.init(header: ("Authorization", "Basic " + encoded), secrets: [encoded, password])
+            self.init(header: ("Authorization", "Basic " + encoded), url: source.url, secrets: [password])
         }
     }
 
-    private init(header: (name: String, value: String)?, secrets: [String]) {
+    private init(header: (name: String, value: String)?, url: String, secrets: [String]) {
         self.header = header
-        // Short "secrets" would blank ordinary words; a real secret is not that short.
-        self.secrets = secrets.filter { $0.count >= 4 }.sorted { $0.count > $1.count }
+        scrubber = SecretScrubber(request: HTTPRequest(url: url, headers: header.map { [$0] } ?? []), also: secrets)
     }
 
     /// `text` with every secret replaced by ***.
     func scrub(_ text: String) -> String {
-        secrets.reduce(text) { $0.replacingOccurrences(of: $1, with: "***") }
+        scrubber.scrub(text)
     }
 }
 
