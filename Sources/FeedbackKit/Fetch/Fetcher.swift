@@ -274,10 +274,7 @@ public struct Fetcher {
             let mapper = RecordMapper(form: form, zone: workspace.config.timezone, source: "source \(source.name)")
             var matched = Set<Int>()
             for record in page.records.prefix(200) where record.members != nil {
-                for target in mapper.plan(header: record.flattened().names).targets {
-                    if case .question(let q) = target { matched.insert(q) }
-                    if case .option(let q, _) = target { matched.insert(q) }
-                }
+                matched.formUnion(mapper.plan(header: record.flattened().names).answeredQuestions)
             }
             probe.questionsMatched = matched.count
             let (counts, rejects) = try store.read { reader in
@@ -439,12 +436,8 @@ struct FetchRun {
             let (names, values) = node.flattened()
             let record = SourceRecord(position: position, names: names, values: values, raw: .json(node.serialized))
             let outcome = try intake.take(record, reader: reader, writer: writer, importId: importId) { plan, header in
-                let answers = plan.targets.contains { target in
-                    if case .extra = target { return false }
-                    return true
-                }
-                if !answers {
-                    let shown = header.prefix(8).joined(separator: ", ") + (header.count > 8 ? ", …" : "")
+                if plan.answeredQuestions.isEmpty {
+                    let shown = RecordMapper.listed(header)
                     throw FetchError(
                         source: sourceName,
                         message:

@@ -210,15 +210,9 @@ public struct Importer {
 
     /// Refuses a file whose columns cannot give valid records, before reading it all.
     private func check(plan: RecordMapper.Plan, header: [String], file: String, summary: inout FileImportSummary) throws {
-        let mapped = Set(
-            plan.targets.compactMap { target -> Int? in
-                switch target {
-                case .question(let q), .option(let q, _): q
-                case .extra: nil
-                }
-            })
+        let mapped = plan.answeredQuestions
         if mapped.isEmpty {
-            let shown = header.prefix(8).joined(separator: ", ") + (header.count > 8 ? ", …" : "")
+            let shown = RecordMapper.listed(header)
             throw ImportError(
                 file: file, line: 1, message: "none of its columns matches a question of form \(form.id) (columns: \(shown))",
                 hint: "is it the right form? Map columns with \"columns\" in the form (docs/forms.md)")

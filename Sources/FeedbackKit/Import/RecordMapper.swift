@@ -67,6 +67,22 @@ struct RecordMapper {
         var timeColumn: Int?
         /// KoboToolbox writes `_submission_time` in UTC without saying so.
         var timeIsUTC = false
+
+        /// The questions that some column answers, whole or as the tick column of one choice.
+        var answeredQuestions: Set<Int> {
+            Set(
+                targets.compactMap { target -> Int? in
+                    switch target {
+                    case .question(let q), .option(let q, _): q
+                    case .extra: nil
+                    }
+                })
+        }
+    }
+
+    /// The first names of a header, for a message: "a, b, c, …".
+    static func listed(_ names: [String], most: Int = 8) -> String {
+        names.prefix(most).joined(separator: ", ") + (names.count > most ? ", …" : "")
     }
 
     init(form: Form, zone: UTCOffset, source: String) {
