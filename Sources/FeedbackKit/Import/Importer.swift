@@ -80,8 +80,9 @@ public struct Importer {
         defer { rejects?.close() }
         let startedAt = Timestamp.now(zone: zone)
 
-        func run(_ reader: any ResponseReader, _ writer: (any ResponseWriter)?) throws {
-            let importId = try writer?.beginImport(formId: form.id, source: display, startedAt: startedAt)
+        /// Reads and maps every record, rejecting what is rejected, and hands each accepted response to
+        /// `accept`, which returns false to stop reading.
+        func readAll(_ accept: (Response) throws -> Bool) throws {
             while let item = try source.next() {
                 summary.read += 1
                 if summary.read % 4096 == 0 { progress?(summary.read) }
@@ -89,28 +90,34 @@ public struct Importer {
                 case .unreadable(let position, let raw, let message):
                     try reject(raw: .json(raw), names: [], position: position, problems: [RecordProblem(column: "", message: message)])
                 case .record(let record):
-                    let outcome = try intake.take(record, reader: reader, writer: writer, importId: importId) { plan, header in
+                    let mapped = try intake.map(record) { plan, header in
                         try check(plan: plan, header: header, file: display, summary: &summary)
                     }
-                    switch outcome {
+                    switch mapped {
                     case .rejected(let problems):
                         try reject(raw: record.raw, names: record.names, position: record.position, problems: problems)
-                    case .stored(let response):
-                        summary.accepted += 1
-                        if response.month == nil { summary.withoutTime += 1 }
-                    case .duplicate:
-                        summary.duplicates += 1
+                    case .accepted(let response):
+                        guard try accept(response) else { return }
                     }
                 }
             }
-            if let writer, let importId {
-                try writer.finishImport(
-                    importId, read: summary.read, accepted: summary.accepted, duplicates: summary.duplicates, rejected: summary.rejected)
+        }
+
+        /// A dry run: checks each record against the store without writing.
+        func checkOnly(_ reader: any ResponseReader) throws {
+            try readAll { response in
+                if try intake.isNew(response, reader: reader) {
+                    summary.accepted += 1
+                    if response.month == nil { summary.withoutTime += 1 }
+                } else {
+                    summary.duplicates += 1
+                }
+                return true
             }
         }
 
         /// The stored import: this thread inserts, in the store's transaction, what another thread
-        /// reads and maps (see ImportPipeline.swift). Same outcome as `run`, record for record.
+        /// reads and maps (see ImportPipeline.swift).
         func runPipelined(_ writer: any ResponseWriter) throws {
             let importId = try writer.beginImport(formId: form.id, source: display, startedAt: startedAt)
             let channel = BatchChannel<EncodedResponse>()
@@ -121,30 +128,19 @@ public struct Importer {
                 do {
                     var batch: [EncodedResponse] = []
                     batch.reserveCapacity(batchSize)
-                    while let item = try source.next() {
-                        summary.read += 1
-                        if summary.read % 4096 == 0 { progress?(summary.read) }
-                        switch item {
-                        case .unreadable(let position, let raw, let message):
-                            try reject(raw: .json(raw), names: [], position: position, problems: [RecordProblem(column: "", message: message)])
-                        case .record(let record):
-                            let mapped = try intake.map(record) { plan, header in
-                                try check(plan: plan, header: header, file: display, summary: &summary)
-                            }
-                            switch mapped {
-                            case .rejected(let problems):
-                                try reject(raw: record.raw, names: record.names, position: record.position, problems: problems)
-                            case .accepted(let response):
-                                batch.append(EncodedResponse(response))
-                                if batch.count == batchSize {
-                                    guard channel.put(batch) else { return }
-                                    batch = []
-                                    batch.reserveCapacity(batchSize)
-                                }
-                            }
+                    var consumerStopped = false
+                    try readAll { response in
+                        batch.append(EncodedResponse(response))
+                        guard batch.count == batchSize else { return true }
+                        guard channel.put(batch) else {
+                            consumerStopped = true
+                            return false
                         }
+                        batch = []
+                        batch.reserveCapacity(batchSize)
+                        return true
                     }
-                    if !batch.isEmpty, !channel.put(batch) { return }
+                    if consumerStopped || (!batch.isEmpty && !channel.put(batch)) { return }
                     channel.finish(nil)
                 } catch {
                     channel.finish(error)
@@ -194,7 +190,7 @@ public struct Importer {
         }
 
         if options.dryRun {
-            try store.read { reader in try run(reader, nil) }
+            try store.read { reader in try checkOnly(reader) }
         } else {
             try store.write { writer in try runPipelined(writer) }
         }

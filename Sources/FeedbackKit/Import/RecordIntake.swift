@@ -38,10 +38,15 @@ struct RecordIntake {
             if let writer, let importId {
                 stored = try writer.insert(response, importId: importId)
             } else {
-                stored = seen.insert(response.key).inserted ? !(try reader.contains(formId: mapper.form.id, key: response.key)) : false
+                stored = try isNew(response, reader: reader)
             }
             return stored ? .stored(response) : .duplicate
         }
+    }
+
+    /// In a dry run: whether a response is neither stored nor accepted earlier in this run.
+    mutating func isNew(_ response: Response, reader: any ResponseReader) throws -> Bool {
+        seen.insert(response.key).inserted ? !(try reader.contains(formId: mapper.form.id, key: response.key)) : false
     }
 
     /// Maps one record onto the form without storing it: the first half of `take`, which a
