@@ -49,7 +49,7 @@ struct Fetch: ParsableCommand {
                 if terminal.stderrIsTerminal {
                     fetcher.progress = { p in
                         let total = p.total.map { " of \($0)" } ?? ""
-                        FileHandle.standardError.write(Data("\r\(p.source): page \(p.page), \(p.received)\(total) records\u{1B}[K".utf8))
+                        Progress.show("\(p.source): page \(p.page), \(p.received)\(total) records")
                     }
                 }
                 summaries.append(fetcher.fetch(source, options: options))

@@ -146,8 +146,13 @@ enum Progress {
         return { count in
             let seconds = max(Date().timeIntervalSince(start), 0.001)
             let rate = Int(Double(count) / seconds)
-            FileHandle.standardError.write(Data("\r\(label): \(count) records (\(rate)/s)\u{1B}[K".utf8))
+            show("\(label): \(count) records (\(rate)/s)")
         }
+    }
+
+    /// Redraws the progress line in place.
+    static func show(_ text: String) {
+        FileHandle.standardError.write(Data("\r\(text)\u{1B}[K".utf8))
     }
 
     static func clear(_ terminal: Terminal) {
