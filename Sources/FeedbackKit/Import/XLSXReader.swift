@@ -629,7 +629,7 @@ private struct XMLScanner {
                     } else {
                         // Wait until enough bytes are there to tell a comment or CDATA from a declaration.
                         if !final, count - index < 9 { return index }
-                        guard let end = Self.declarationEnd(bytes, from: index + 2) else { return index }
+                        guard let end = Self.closingAngle(bytes, from: index + 2, nestsBrackets: true) else { return index }
                         index = end + 1
                     }
                 case UInt8(ascii: "/"):
@@ -637,7 +637,7 @@ private struct XMLScanner {
                     try handler.endElement(Self.localName(bytes, (index + 2)..<end))
                     index = end + 1
                 default:
-                    guard let end = Self.tagEnd(bytes, from: index + 1) else { return index }
+                    guard let end = Self.closingAngle(bytes, from: index + 1, nestsBrackets: false) else { return index }
                     try Self.startTag(bytes, (index + 1)..<end, into: &handler)
                     index = end + 1
                 }
@@ -669,8 +669,9 @@ private struct XMLScanner {
         return (0..<pattern.count).allSatisfy { bytes[index + $0] == pattern[$0] }
     }
 
-    /// End of a <!DOCTYPE …> style declaration, stepping over an internal subset in brackets.
-    private static func declarationEnd(_ bytes: UnsafeBufferPointer<UInt8>, from start: Int) -> Int? {
+    /// The ">" that closes a start tag, or (with `nestsBrackets`) a <!DOCTYPE …> style declaration, whose
+    /// internal subset in brackets may hold ">". Quoted values may hold ">" too, so quotes are tracked.
+    private static func closingAngle(_ bytes: UnsafeBufferPointer<UInt8>, from start: Int, nestsBrackets: Bool) -> Int? {
         var depth = 0
         var quote: UInt8 = 0
         for index in start..<bytes.count {
@@ -679,27 +680,11 @@ private struct XMLScanner {
                 if byte == quote { quote = 0 }
             } else if byte == UInt8(ascii: "\"") || byte == UInt8(ascii: "'") {
                 quote = byte
-            } else if byte == UInt8(ascii: "[") {
+            } else if nestsBrackets && byte == UInt8(ascii: "[") {
                 depth += 1
-            } else if byte == UInt8(ascii: "]") {
+            } else if nestsBrackets && byte == UInt8(ascii: "]") {
                 depth = max(0, depth - 1)
             } else if byte == UInt8(ascii: ">"), depth == 0 {
-                return index
-            }
-        }
-        return nil
-    }
-
-    /// The ">" closing a start tag; attribute values may contain ">" so quotes are tracked.
-    private static func tagEnd(_ bytes: UnsafeBufferPointer<UInt8>, from start: Int) -> Int? {
-        var quote: UInt8 = 0
-        for index in start..<bytes.count {
-            let byte = bytes[index]
-            if quote != 0 {
-                if byte == quote { quote = 0 }
-            } else if byte == UInt8(ascii: "\"") || byte == UInt8(ascii: "'") {
-                quote = byte
-            } else if byte == UInt8(ascii: ">") {
                 return index
             }
         }
