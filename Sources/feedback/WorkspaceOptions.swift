@@ -50,8 +50,12 @@ struct StoreOptions: ParsableArguments {
         return URL(fileURLWithPath: workspace.config.store, relativeTo: workspace.root).standardizedFileURL.path
     }
 
+    /// Opens the store; a command that has to wait for another one's write says so on stderr.
     func open(in workspace: Workspace) throws -> SQLiteStore {
-        try SQLiteStore(path: path(in: workspace))
+        let path = try path(in: workspace)
+        return try SQLiteStore(path: path) {
+            FileHandle.standardError.write(Data("waiting for another feedback command to finish writing to \(path)\n".utf8))
+        }
     }
 }
 

@@ -101,6 +101,11 @@ public struct Importer {
                     }
                 }
             }
+            // A table with a header and no records: its columns are checked all the same, so that a
+            // wrong form or an export of the wrong survey is not reported as "read 0".
+            if summary.read == 0, let header = source.header {
+                try check(plan: intake.mapper.plan(header: header), header: header, file: display, summary: &summary)
+            }
         }
 
         /// A dry run: checks each record against the store without writing.

@@ -6,12 +6,16 @@ public final class SQLiteStore: ResponseStore {
     public let path: String
     private let pool: DatabasePool
 
+    /// How long a command waits for another that holds the store's write lock before giving up.
+    public static let busyTimeout: TimeInterval = 60
+
     /// Opens (creating where needed) the store at `path` and brings its schema up to date.
-    public init(path: String) throws {
+    /// `onWait` is called when a write has waited a second for another command's write to end.
+    public init(path: String, onWait: (@Sendable () -> Void)? = nil) throws {
         self.path = path
         var config = Configuration()
         // A second writer (another import) waits for the first instead of failing at once.
-        config.busyMode = .timeout(60)
+        config.busyMode = .callback { tries in Self.waitWhileBusy(tries: tries, onWait: onWait) }
         config.label = "feedback"
         do {
             let folder = URL(fileURLWithPath: path).deletingLastPathComponent()
@@ -32,13 +36,26 @@ public final class SQLiteStore: ResponseStore {
         }
     }
 
+    /// SQLite's busy handler: sleeps a little longer on each try (1 ms up to 100 ms), says once per wait
+    /// when a second has passed, and gives up after `busyTimeout`. The time waited is worked out from the
+    /// number of tries, so the handler keeps no state.
+    static func waitWhileBusy(tries: Int, onWait: (@Sendable () -> Void)?) -> Bool {
+        func pause(_ n: Int) -> Int { min(100, 1 << min(n, 7)) }  // milliseconds: 1, 2, 4, … 64, 100, 100, …
+        func waited(_ n: Int) -> Int { n <= 7 ? (1 << n) - 1 : 127 + (n - 7) * 100 }  // the sum of pause(0..<n)
+        let before = waited(tries)
+        if before >= Int(busyTimeout * 1000) { return false }
+        if before < 1000 && before + pause(tries) >= 1000 { onWait?() }
+        usleep(UInt32(pause(tries) * 1000))
+        return true
+    }
+
     /// Opens the pool and migrates it. Two commands creating the same new store at once race: for the
     /// switch to WAL, which SQLite answers with "locked" at once rather than through the busy wait, and
     /// for the first migration, which both may start ("table already exists" for the second). The loser
     /// tries again: busy for as long as a busy writer would be waited for, other errors twice more (a
     /// store that is really broken fails the same way each time).
     private static func openWaiting(path: String, configuration: Configuration) throws -> DatabasePool {
-        let deadline = Date().addingTimeInterval(60)
+        let deadline = Date().addingTimeInterval(busyTimeout)
         var otherFailures = 0
         while true {
             do {
@@ -129,7 +146,7 @@ public final class SQLiteStore: ResponseStore {
         } catch let error as DatabaseError {
             if error.resultCode == .SQLITE_BUSY || error.resultCode == .SQLITE_LOCKED {
                 throw StoreError(
-                    "the store \(path) stayed busy for 60 s: another feedback command is writing to it; try again when it ends")
+                    "the store \(path) stayed busy for \(Int(Self.busyTimeout)) s: another feedback command is writing to it; try again when it ends")
             }
             throw StoreError("the store \(path): \(error.message ?? "\(error.resultCode)")")
         }
