@@ -2,8 +2,8 @@ import Foundation
 
 /// Writes rejected records whole and unchanged, each beside its position, column and reason.
 ///
-/// The reason columns come last, so that after fixing the rows a user can import the rejects
-/// file itself: the extra columns map onto no question and are ignored.
+/// The reason columns come after the header's columns, so that after fixing the rows a user can
+/// import the rejects file itself: the extra columns map onto no question and are ignored.
 final class RejectsWriter {
     let url: URL
     private let header: [String]
@@ -21,7 +21,11 @@ final class RejectsWriter {
         if handle == nil { try open() }
         var row = CSVWriter(escapesFormulas: false, byteOrderMark: false)
         let columns = problems.map(\.column).filter { !$0.isEmpty }
-        row.append(cells + [String(position), columns.joined(separator: "; "), problems.map(\.message).joined(separator: "; ")])
+        let reason = [String(position), columns.joined(separator: "; "), problems.map(\.message).joined(separator: "; ")]
+        // The reason columns stay under their names whatever the row's length: a short row is padded
+        // with empty cells, and the cells of a long row past the header's width come after them.
+        let padding = Array(repeating: "", count: max(0, header.count - cells.count))
+        row.append(cells.prefix(header.count) + padding + reason.map(Terminal.visible) + cells.dropFirst(header.count))
         handle?.write(row.data)
         count += 1
     }
