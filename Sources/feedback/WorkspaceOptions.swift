@@ -83,9 +83,14 @@ struct MonthOptions: ParsableArguments {
         _ = try checkedMonth(month)
     }
 
-    /// The named form, or every valid form of the workspace that has responses in the month.
+    /// The named form, or every valid form of the workspace that has responses in the month; a form
+    /// file that is not valid is left out with a warning.
     func forms(in workspace: Workspace, reader: any ResponseReader) throws -> [Form] {
         if let form { return [try workspace.form(id: form)] }
-        return try workspace.loadForms().forms.filter { try reader.count(ResponseFilter(formId: $0.id, month: month)) > 0 }
+        let (forms, diagnostics) = try workspace.loadForms()
+        for file in Set(diagnostics.map(\.file)).sorted() {
+            Terminal().warning("\(file) is not a valid form and is left out (`feedback forms validate` says why)")
+        }
+        return try forms.filter { try reader.count(ResponseFilter(formId: $0.id, month: month)) > 0 }
     }
 }

@@ -1,3 +1,4 @@
+import FeedbackKit
 import Foundation
 
 /// Runs the built `feedback` binary the way a user would, capturing its output and exit status.
@@ -111,5 +112,31 @@ final class Scratch {
 
     deinit {
         try? FileManager.default.removeItem(at: url)
+    }
+}
+
+extension CLI {
+    /// Runs `feedback ARGS` like `run`, and also returns its peak resident memory in KiB, as the
+    /// kernel counted it for that child alone (through a python3 parent that waits for it).
+    static func runMeasuringMemory(_ arguments: [String], in directory: URL) throws -> (result: Result, peakKiB: Int) {
+        let script = """
+            import resource, subprocess, sys
+            with open(sys.argv[1], "w") as out, open(sys.argv[2], "w") as err:
+                status = subprocess.run(sys.argv[4:], cwd=sys.argv[3], stdout=out, stderr=err, stdin=subprocess.DEVNULL,
+                                        env=dict(__import__("os").environ, NO_COLOR="1")).returncode
+            print(status, resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss)
+            """
+        let scratch = FileManager.default.temporaryDirectory.appendingPathComponent("feedback-mem-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: scratch, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: scratch) }
+        let out = scratch.appendingPathComponent("out").path
+        let err = scratch.appendingPathComponent("err").path
+        let printed = try shell("python3", ["-c", script, out, err, directory.path, binary.path] + arguments)
+        let fields = printed.split(separator: " ").compactMap { Int($0.trimmingCharacters(in: .whitespacesAndNewlines)) }
+        guard fields.count == 2 else { throw WorkspaceError("could not measure \(arguments): \(printed)") }
+        let result = Result(
+            status: Int32(fields[0]), stdout: try String(contentsOf: URL(fileURLWithPath: out), encoding: .utf8),
+            stderr: try String(contentsOf: URL(fileURLWithPath: err), encoding: .utf8))
+        return (result, fields[1])
     }
 }

@@ -7,6 +7,9 @@ import Foundation
 /// copied out of it), so memory is about twice the file size plus the result. Every length read from a
 /// record is checked against the record, and every offset against the stream, before it is used.
 public enum XLSReader {
+    /// The largest .xls file read (it is read whole).
+    static let maxFileBytes = 256 << 20
+
     /// Reads `sheet` by name, or the first worksheet in workbook order when nil.
     public static func read(url: URL, sheet: String? = nil) throws -> SheetTable {
         let book = try Book(url: url)
@@ -76,6 +79,14 @@ private struct Book {
         file = url.path
         let kind = try SpreadsheetFile.sniff(url)
         guard kind == .compoundFile else { throw SpreadsheetFile.notAWorkbook(url, kind: kind, expected: "XLS") }
+        // The legacy format holds at most 65,536 rows, and its container is read whole (its streams are
+        // chains of sectors anywhere in the file); the cap keeps that bounded.
+        let size = (try? FileManager.default.attributesOfItem(atPath: url.path)[.size] as? Int) ?? 0
+        if size > XLSReader.maxFileBytes {
+            throw ImportError(
+                file: url.path, message: "the XLS file is larger than \(XLSReader.maxFileBytes >> 20) MiB",
+                hint: "save it as XLSX or CSV, which are read as a stream")
+        }
         let bytes: [UInt8]
         do {
             bytes = [UInt8](try Data(contentsOf: url))

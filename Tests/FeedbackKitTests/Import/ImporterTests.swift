@@ -115,7 +115,7 @@ struct ImporterTests {
         }
         #expect(
             throws: ImportError(
-                file: "broken.json", line: 1, message: "not valid JSON at column 12: expected a value but found the end of the file")
+                file: "broken.json", line: 1, message: "not valid JSON at column 12: expected ',' or ']' but found the end of the file (an array is not closed)")
         ) {
             try bench.run("broken.json", #"[{"a": 1}, "#)
         }
