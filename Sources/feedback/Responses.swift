@@ -154,7 +154,9 @@ extension Responses {
                 let export = ResponseExport(form: form, includeContact: includeContact)
                 let sink: FileHandle
                 if let out {
-                    guard FileManager.default.createFile(atPath: out, contents: nil) else {
+                    // Unmasked contact answers make the file personal data: the owner's alone.
+                    let attributes: [FileAttributeKey: Any]? = includeContact ? [.posixPermissions: 0o600] : nil
+                    guard FileManager.default.createFile(atPath: out, contents: nil, attributes: attributes) else {
                         throw WorkspaceError("cannot write \(out): check the folder exists and is writable")
                     }
                     sink = try FileHandle(forWritingTo: URL(fileURLWithPath: out))
@@ -170,14 +172,15 @@ extension Responses {
                 }
                 var count = 0
                 if format == "csv" {
-                    var header = CSVWriter(escapesFormulas: false)
+                    // A CSV is opened in a spreadsheet: cells that would run as formulas are escaped.
+                    var header = CSVWriter(escapesFormulas: true)
                     header.append(export.csvHeader)
                     buffer = header.text
                 }
                 try store.read { reader in
                     try reader.forEach(filter.filter, limit: nil) { stored in
                         if format == "csv" {
-                            var row = CSVWriter(escapesFormulas: false, byteOrderMark: false)
+                            var row = CSVWriter(escapesFormulas: true, byteOrderMark: false)
                             row.append(export.csvRow(stored))
                             buffer += row.text
                         } else {

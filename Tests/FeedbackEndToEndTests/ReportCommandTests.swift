@@ -103,6 +103,14 @@ struct ReportCommandTests {
         let badReviews = try String(contentsOf: dir.appendingPathComponent("bad-reviews.csv"), encoding: .utf8)
         #expect(badReviews.contains("\"'=HYPERLINK(\"\"http://example.invalid\"\",\"\"点我\"\") 电话138****5678\""))
         #expect(!badReviews.contains(",=HYPERLINK"))
+
+        // The CSV export escapes the formula too; JSON Lines keeps the value exactly.
+        let export = ["responses", "export", "--form", "window-evaluation", "--month", "2025-04"]
+        let csv = try CLI.run(export + ["--format", "csv"], in: scratch.url).stdout
+        #expect(csv.contains("\"'=HYPERLINK(\"\"http://example.invalid\"\""))
+        #expect(!csv.contains(",=HYPERLINK") && !csv.contains(",\"=HYPERLINK"))
+        let jsonl = try CLI.run(export + ["--format", "jsonl"], in: scratch.url).stdout
+        #expect(jsonl.contains(#""=HYPERLINK(\"http://example.invalid\""#))
         for file in Self.files {
             let text = try String(contentsOf: dir.appendingPathComponent(file), encoding: .utf8)
             #expect(text.range(of: #"1[3-9][0-9]{9}"#, options: .regularExpression) == nil, "an unmasked phone number in \(file)")

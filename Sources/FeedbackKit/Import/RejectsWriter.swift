@@ -34,7 +34,11 @@ final class RejectsWriter {
         var head = CSVWriter(escapesFormulas: false)
         head.append(header + ["_reject_\(positionName)", "_reject_column", "_reject_reason"])
         do {
-            try head.data.write(to: url)
+            // Rejected records are personal data as they were read: the file is the owner's alone.
+            try? FileManager.default.removeItem(at: url)
+            guard FileManager.default.createFile(atPath: url.path, contents: head.data, attributes: [.posixPermissions: 0o600]) else {
+                throw CocoaError(.fileWriteNoPermission)
+            }
             handle = try FileHandle(forWritingTo: url)
             handle?.seekToEndOfFile()
         } catch {

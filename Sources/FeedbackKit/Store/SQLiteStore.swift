@@ -1,6 +1,12 @@
 import Foundation
 import GRDB
 
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
 /// The embedded store: one SQLite file, in WAL mode, reached through GRDB.
 public final class SQLiteStore: ResponseStore {
     public let path: String
@@ -20,6 +26,10 @@ public final class SQLiteStore: ResponseStore {
         do {
             let folder = URL(fileURLWithPath: path).deletingLastPathComponent()
             try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+            // The store holds contact answers unmasked: a new one is readable by its owner only (SQLite
+            // gives its -wal and -shm files the same mode). O_EXCL leaves a store another command has
+            // just made as it is.
+            Self.createPrivately(path)
             pool = try Self.openWaiting(path: path, configuration: config)
             // On the one writing connection only, set after the store is open (so the busy wait covers
             // opening): WAL with synchronous=NORMAL stays atomic and consistent when a process is killed
@@ -34,6 +44,16 @@ public final class SQLiteStore: ResponseStore {
         } catch {
             throw StoreError("cannot open the store \(path): \(error.localizedDescription)")
         }
+    }
+
+    /// Creates an empty file with mode 0600 unless one exists (an empty file is an empty SQLite database).
+    private static func createPrivately(_ path: String) {
+        #if canImport(Glibc)
+        let fd = Glibc.open(path, O_CREAT | O_EXCL | O_WRONLY, 0o600)
+        #else
+        let fd = Darwin.open(path, O_CREAT | O_EXCL | O_WRONLY, 0o600)
+        #endif
+        if fd >= 0 { close(fd) }
     }
 
     /// SQLite's busy handler: sleeps a little longer on each try (1 ms up to 100 ms), says once per wait

@@ -1,8 +1,9 @@
 import Foundation
 import Testing
 
-/// Arguments and form ids that could name a path outside the workspace's reports/ are refused.
-struct PathSafetyTests {
+/// Arguments and form ids that could name a path outside the workspace's reports/ are refused, and
+/// the files that hold personal data as it was read are readable by their owner only.
+struct FileSafetyTests {
     @Test(arguments: ["../x", "/etc", "2025-04/../../x", "..", "2025-4", "2025-04-01", "２０２５-04", "+202-04"])
     func monthsThatAreNotYYYYMMAreRefusedByEveryCommand(month: String) throws {
         let scratch = try ImportCommandTests.workspace()
@@ -36,5 +37,16 @@ struct PathSafetyTests {
         let byId = try CLI.run(["import", "x.csv", "--form", "../../escape"], in: scratch.url)
         #expect(byId.status == 1)
         #expect(byId.stderr.contains(#"no form with id "../../escape""#))
+    }
+
+    @Test func theStoreAndTheRejectsFileAreReadableByTheOwnerOnly() throws {
+        let scratch = try ImportCommandTests.workspace()
+        let input = BadInputTests.folder.appendingPathComponent("02-ragged-rows.csv")
+        let result = try CLI.run(["import", input.path, "--form", "enterprise-service", "--rejects", "rejects.csv"], in: scratch.url)
+        #expect(result.status == 2, "\(result.stderr)")
+        for file in ["feedback.sqlite", "rejects.csv"] {
+            let mode = try FileManager.default.attributesOfItem(atPath: scratch.path(file).path)[.posixPermissions] as? Int
+            #expect(mode == 0o600, "\(file) has mode \(String(mode ?? 0, radix: 8))")
+        }
     }
 }
