@@ -460,6 +460,40 @@ struct MutationTests {
     }
 }
 
+/// The XLS seeds of the fuzz target (fuzz/seeds/xls) come from the same writer as the XLS tests:
+/// `FEEDBACK_WRITE_FUZZ_SEEDS=fuzz/seeds/xls swift test --filter writesXLSFuzzSeeds`.
+@Test(.enabled(if: ProcessInfo.processInfo.environment["FEEDBACK_WRITE_FUZZ_SEEDS"] != nil))
+func writesXLSFuzzSeeds() throws {
+    let folder = URL(fileURLWithPath: ProcessInfo.processInfo.environment["FEEDBACK_WRITE_FUZZ_SEEDS"] ?? ".")
+    try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+    let seeds: [(String, [UInt8])] = [
+        ("mini-stream.xls", CompoundFileWriter.build(streams: [("Workbook", syntheticWorkbookStream())]).bytes),
+        (
+            "date1904-4k-sectors.xls",
+            CompoundFileWriter.build(
+                streams: [("Workbook", syntheticWorkbookStream(SyntheticOptions(date1904: true)))], sectorShift: 12
+            ).bytes
+        ),
+        (
+            "summary-and-short-string.xls",
+            CompoundFileWriter.build(streams: [
+                ("\u{5}SummaryInformation", [UInt8](repeating: 7, count: 200)),
+                ("Workbook", syntheticWorkbookStream(SyntheticOptions(shortLastString: true))),
+            ]).bytes
+        ),
+        (
+            "large-stream.xls",
+            CompoundFileWriter.build(streams: [
+                ("Workbook", syntheticWorkbookStream() + [UInt8](repeating: 0, count: 5_000))
+            ]).bytes
+        ),
+    ]
+    // The target's first byte picks the sheet: 0 the first worksheet, 1 "Sheet1".
+    for (name, bytes) in seeds {
+        try Data([0] + bytes).write(to: folder.appendingPathComponent(name))
+    }
+}
+
 // MARK: - A workbook to damage
 
 enum MutationWorkbook {
