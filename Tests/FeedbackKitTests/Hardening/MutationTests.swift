@@ -112,13 +112,14 @@ struct Mutator {
             let b = a + 1 + random.below(bytes.count - a - 1)
             bytes.swapAt(a, b)
         default:
-            // A digit run replaced by a huge or negative number.
+            // A digit replaced by a huge or negative number.
             guard let start = bytes.indices.first(where: { bytes[$0] >= 0x30 && bytes[$0] <= 0x39 && random.chance(20) }) else {
                 bytes.append(contentsOf: Self.interesting[random.below(Self.interesting.count)])
                 return
             }
             bytes.replaceSubrange(
-                start..<(start + 1), with: Array(["18446744073709551616", "-9223372036854775809", "1e400", "4294967296"][random.below(4)].utf8))
+                start..<(start + 1),
+                with: Array(["18446744073709551616", "-9223372036854775809", "1e400", "4294967296"][random.below(4)].utf8))
         }
     }
 }
@@ -242,6 +243,19 @@ struct MutationTests {
                 tally.fail(input, "record lines do not increase")
             }
             if let error = whole.error { tally.check(error, input: input, file: "m.csv") }
+            // Records written as the rejects file writes them read back the same (a lone empty field
+            // makes a blank line, which is skipped).
+            let kept = whole.records.map(\.fields).filter { $0 != [""] }
+            if !kept.isEmpty {
+                var writer = CSVWriter(escapesFormulas: false)
+                for fields in kept { writer.append(fields) }
+                let again = readAllCSV(
+                    try dir.write("again.csv", Array(writer.text.utf8)), options: CSVOptions(encoding: .utf8, delimiter: 0x2C),
+                    chunkSize: 1 << 20)
+                if again.error != nil || again.records.map(\.fields) != kept {
+                    tally.fail(input, "records written by CSVWriter read back differently")
+                }
+            }
         }
         tally.expectSound(count)
     }
@@ -313,6 +327,13 @@ struct MutationTests {
                     tally.records += 1
                     if record.position <= previous { tally.fail(input, "record \(record.position) after \(previous)") }
                     previous = record.position
+                    // The JSON kept for the rejects file parses again, and is stable once written compactly.
+                    if case .json(let text) = record.raw {
+                        let once = try? JSONParser.parse(Array(text.utf8)).serialized
+                        if once == nil || once != (try? JSONParser.parse(Array((once ?? "").utf8)).serialized) {
+                            tally.fail(input, "the raw JSON of record \(record.position) does not read back: \(text)")
+                        }
+                    }
                 case .unreadable(let position, _, let message):
                     unreadable += 1
                     if position <= previous || message.isEmpty { tally.fail(input, "unreadable \(position) without a reason") }

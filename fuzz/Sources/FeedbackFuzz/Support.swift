@@ -102,10 +102,23 @@ struct FormMapping {
             switch item {
             case .record(let record):
                 if record.position < 1 { fatalError("record at position \(record.position)") }
+                if case .json(let text) = record.raw { requireStableJSON(text) }
                 map(record)
             case .unreadable(let position, _, let message):
                 if message.isEmpty || position < 1 { fatalError("unreadable record without a place or a message") }
             }
         }
+    }
+}
+
+/// The JSON text kept for a record (in the rejects file) must parse again, and its compact form
+/// must not change when parsed and written once more.
+func requireStableJSON(_ text: String) {
+    do {
+        let once = try JSONParser.parse(Array(text.utf8)).serialized
+        let twice = try JSONParser.parse(Array(once.utf8)).serialized
+        if once != twice { fatalError("JSON text changes when parsed again:\n\(once)\n\(twice)") }
+    } catch {
+        fatalError("the JSON text kept for a record does not parse: \(error)\n\(text)")
     }
 }
