@@ -70,7 +70,9 @@ if Context.environment["FEEDBACK_FUZZ"] != nil {
     package.targets += [
         .executableTarget(
             name: "FeedbackFuzz",
-            dependencies: ["FeedbackKit", "FuzzerDriver", .product(name: "ZIPFoundation", package: "ZIPFoundation")],
+            dependencies: [
+                "FeedbackKit", "CurlHTTP", "FuzzerDriver", .product(name: "ZIPFoundation", package: "ZIPFoundation"),
+            ],
             path: "fuzz/Sources/FeedbackFuzz"),
         .target(name: "FuzzerDriver", path: "fuzz/Sources/FuzzerDriver"),
     ]

@@ -4,7 +4,7 @@
 #   scripts/fuzz.sh [SECONDS_PER_TARGET] [TARGET...]     (default: 60 seconds; every target)
 #
 # 0 seconds builds and stops.
-# Targets: csv json jsonl xlsx xls form config (fuzz/README.md says what each covers).
+# Targets: csv json jsonl xlsx xls form config page (fuzz/README.md says what each covers).
 # Environment:
 #   FUZZ_DIR          working corpora, crash inputs and logs (default /tmp/feedback-fuzz); never the repository
 #   FUZZ_SCRATCH      the sanitizer build's scratch path (default .build-fuzz-san in the checkout)
@@ -17,7 +17,7 @@ set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 seconds=${1:-60}
 [ $# -gt 0 ] && shift
-all=(csv json jsonl xlsx xls form config)
+all=(csv json jsonl xlsx xls form config page)
 targets=("$@")
 [ ${#targets[@]} -eq 0 ] && targets=("${all[@]}")
 fuzz_dir=${FUZZ_DIR:-/tmp/feedback-fuzz}
@@ -47,7 +47,7 @@ prefix() {
 }
 extensions() {
     case $1 in
-        csv) echo csv ;; json) echo json ;; jsonl) echo jsonl ;; xlsx) echo xlsx ;; xls) echo xls ;; *) ;;
+        csv) echo csv ;; json | page) echo json ;; jsonl) echo jsonl ;; xlsx) echo xlsx ;; xls) echo xls ;; *) ;;
     esac
 }
 max_len() {

@@ -15,6 +15,7 @@ let targets: [String: @Sendable (inout FuzzInput) -> Void] = [
     "xls": fuzzXLS,
     "form": fuzzForm,
     "config": fuzzConfig,
+    "page": fuzzPage,
 ]
 
 nonisolated(unsafe) private var selected: (@Sendable (inout FuzzInput) -> Void)?
