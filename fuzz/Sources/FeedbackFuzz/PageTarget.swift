@@ -13,10 +13,11 @@ func fuzzPage(_ input: inout FuzzInput) {
     var source = SourceConfig(name: "fuzz", kind: kind, url: "https://example.org/api/data/?a=1&b=%20x", form: "f")
     if kind == .json {
         source.records = [nil, "data", "data.items", "$"][Int(choice >> 2 & 3)]
-        source.paging = [
-            .none, .nextLink(field: "links.next"), .page(param: "page", first: 1), .offset(param: "skip"),
-            .cursor(param: "after", field: "meta.cursor"), .nextLink(field: "next"), .page(param: "p", first: 0), .none,
-        ][Int(choice >> 4 & 7)]
+        source.paging =
+            [
+                .none, .nextLink(field: "links.next"), .page(param: "page", first: 1), .offset(param: "skip"),
+                .cursor(param: "after", field: "meta.cursor"), .nextLink(field: "next"), .page(param: "p", first: 0), .none,
+            ][Int(choice >> 4 & 7)]
         source.pageSize = choice & 0x80 == 0 ? nil : 2
         source.pageSizeParam = "limit"
         source.timeField = "submitted_at"
