@@ -44,7 +44,7 @@ func requireClearImportError(_ error: Error, file: URL) {
     guard let error = error as? ImportError else {
         fatalError("not an ImportError: \(type(of: error)): \(error)")
     }
-    guard !error.message.isEmpty, !error.file.isEmpty else {
+    guard !error.message.isEmpty, error.file.hasSuffix(file.lastPathComponent) else {
         fatalError("an ImportError without a place or a message: \(error)")
     }
     if let line = error.line, line < 1 { fatalError("an ImportError with line \(line): \(error)") }
