@@ -63,3 +63,17 @@ let package = Package(
     ],
     swiftLanguageModes: [.v6]
 )
+
+// The fuzz targets (fuzz/README.md), declared only when scripts/fuzz.sh sets FEEDBACK_FUZZ: they are
+// built with -sanitize=fuzzer and link libFuzzer's main, so ordinary builds must never see them.
+if Context.environment["FEEDBACK_FUZZ"] != nil {
+    package.targets += [
+        .executableTarget(
+            name: "FeedbackFuzz",
+            dependencies: [
+                "FeedbackKit", "CurlHTTP", "FuzzerDriver", .product(name: "ZIPFoundation", package: "ZIPFoundation"),
+            ],
+            path: "fuzz/Sources/FeedbackFuzz"),
+        .target(name: "FuzzerDriver", path: "fuzz/Sources/FuzzerDriver"),
+    ]
+}

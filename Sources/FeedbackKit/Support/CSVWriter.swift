@@ -21,10 +21,21 @@ public struct CSVWriter {
             // A number such as -3 or +86 is data, not a formula.
             if Double(value) == nil { value = "'" + value }
         }
+        // Bytes, not Characters: CRLF is one Character, equal to neither "\r" nor "\n", and a comma or
+        // quote followed by a combining mark is one Character too; each must still be quoted.
         let needsQuotes =
-            value.contains(where: { $0 == "," || $0 == "\"" || $0 == "\n" || $0 == "\r" })
-            || value.hasPrefix(" ") || value.hasSuffix(" ")
-        return needsQuotes ? "\"" + value.replacingOccurrences(of: "\"", with: "\"\"") + "\"" : value
+            value.utf8.contains(where: { $0 == 0x2C || $0 == 0x22 || $0 == 0x0A || $0 == 0x0D })
+            || value.utf8.first == 0x20 || value.utf8.last == 0x20
+        guard needsQuotes else { return value }
+        // replacingOccurrences(of:with:) also compares Characters, so it left a quote with a mark on it single.
+        var bytes: [UInt8] = [0x22]
+        bytes.reserveCapacity(value.utf8.count + 4)
+        for byte in value.utf8 {
+            bytes.append(byte)
+            if byte == 0x22 { bytes.append(0x22) }
+        }
+        bytes.append(0x22)
+        return String(decoding: bytes, as: UTF8.self)
     }
 
     public var data: Data { Data(text.utf8) }

@@ -11,7 +11,7 @@ private func le32(_ value: UInt32) -> [UInt8] { (0..<4).map { UInt8(truncatingIf
 private func le64(_ value: UInt64) -> [UInt8] { (0..<8).map { UInt8(truncatingIfNeeded: value >> (8 * $0)) } }
 
 /// Writes OLE2 compound files the way the reader expects to find them, so tests control every sector.
-private enum CompoundFileWriter {
+enum CompoundFileWriter {
     static let endOfChain: UInt32 = 0xFFFF_FFFE
     static let free: UInt32 = 0xFFFF_FFFF
 
@@ -176,7 +176,7 @@ private struct BIFFWriter {
     static func rkDouble(_ value: Double) -> UInt32 { UInt32(value.bitPattern >> 32) & 0xFFFF_FFFC }
 }
 
-private struct SyntheticOptions {
+struct SyntheticOptions {
     var date1904 = false
     var biffVersion: UInt16 = 0x0600
     var encrypted = false
@@ -186,7 +186,7 @@ private struct SyntheticOptions {
 
 /// A workbook stream with a chart sheet first, then "Responses" holding every kind of cell record, then "第二页".
 /// Its shared strings are split across CONTINUE records mid-string, in both directions between 8- and 16-bit.
-private func syntheticWorkbookStream(_ options: SyntheticOptions = SyntheticOptions()) -> [UInt8] {
+func syntheticWorkbookStream(_ options: SyntheticOptions = SyntheticOptions()) -> [UInt8] {
     var book = BIFFWriter()
     book.record(0x0809, BIFFWriter.bof(0x0005, version: options.biffVersion))
     if options.encrypted { book.record(0x002F, le16(0) + le16(0) + le16(0)) }
