@@ -106,6 +106,8 @@ public struct ScoringLayout: Sendable {
     public let daysTaken: Question?
     public let daysPromised: Question?
     private let keywords: [[String]]
+    /// The keywords' UTF-8 bytes, where every keyword is made of simple scalars (see `isSimple`).
+    private let keywordBytes: [[[UInt8]]]?
 
     public init(form: Form) {
         self.form = form
@@ -125,11 +127,106 @@ public struct ScoringLayout: Sendable {
         daysTaken = form.question(withRole: .daysTaken)
         daysPromised = form.question(withRole: .daysPromised)
         keywords = form.painPoints.map { $0.keywords.map(AnswerParser.fold).filter { !$0.isEmpty } }
+        keywordBytes =
+            keywords.allSatisfy { $0.allSatisfy { $0.unicodeScalars.allSatisfy(Self.isSimple) } }
+            ? keywords.map { $0.map { Array($0.utf8) } } : nil
     }
 
     /// The pain points whose keywords a comment mentions (indices into `painPoints`).
     public func tags(_ comment: String) -> [Int] {
         let folded = AnswerParser.fold(comment)
+        // For speed (every comment of an import is tagged): where the text and the keywords are made
+        // of simple scalars only, Foundation's search, which matches canonically equivalent text on
+        // character boundaries, finds exactly what a search of the bytes finds.
+        if let keywordBytes, folded.unicodeScalars.allSatisfy(Self.isSimple) {
+            var text = folded
+            return text.withUTF8 { bytes in
+                keywordBytes.indices.filter { i in keywordBytes[i].contains { Self.occurs($0, in: bytes) } }
+            }
+        }
         return keywords.indices.filter { i in keywords[i].contains { folded.contains($0) } }
+    }
+
+    /// A scalar that is a character by itself, has no canonical decomposition and combines with
+    /// nothing: printable ASCII, tab, line feed, CJK ideographs, CJK punctuation (without its
+    /// combining tone marks) and fullwidth forms.
+    static func isSimple(_ scalar: Unicode.Scalar) -> Bool {
+        switch scalar.value {
+        case 0x09, 0x0A, 0x20...0x7E, 0x3000...0x3029, 0x3030...0x303F, 0x4E00...0x9FFF, 0xFF01...0xFF5E: true
+        default: false
+        }
+    }
+
+    private static func occurs(_ needle: [UInt8], in haystack: UnsafeBufferPointer<UInt8>) -> Bool {
+        guard !needle.isEmpty else { return true }
+        guard needle.count <= haystack.count else { return false }
+        let first = needle[0]
+        for start in 0...(haystack.count - needle.count) where haystack[start] == first {
+            var k = 1
+            while k < needle.count && haystack[start + k] == needle[k] { k += 1 }
+            if k == needle.count { return true }
+        }
+        return false
+    }
+
+    /// The same by Foundation's search alone: the reference the fast path is tested against.
+    func tagsBySearch(_ comment: String) -> [Int] {
+        let folded = AnswerParser.fold(comment)
+        return keywords.indices.filter { i in keywords[i].contains { folded.contains($0) } }
+    }
+}
+
+extension ScoreTally {
+    /// The sums as bytes, in an order fixed by the layout (see `TallyWords`).
+    var encoded: [UInt8] {
+        var out = TallyWords()
+        out.put(responses)
+        overall.write(&out)
+        for d in dimensions { d.write(&out) }
+        for d in drivers { d.write(&out) }
+        recommend?.write(&out)
+        for p in painPoints { p.write(&out) }
+        for n in commentMentions { out.put(n) }
+        out.put(comments)
+        efficiency.write(&out)
+        for n in notApplicable { out.put(n) }
+        return out.bytes
+    }
+
+    /// The tally `encoded` wrote for the same layout; nil when the bytes do not fit it.
+    init?(encoded bytes: [UInt8], layout: ScoringLayout) {
+        guard var input = TallyWords(bytes: bytes) else { return nil }
+        self.init(form: layout)
+        guard let n = input.int(), let o = ItemAccumulator(levels: overall.levels, reading: &input) else { return nil }
+        responses = n
+        overall = o
+        for i in dimensions.indices {
+            guard let d = ItemAccumulator(levels: dimensions[i].levels, reading: &input) else { return nil }
+            dimensions[i] = d
+        }
+        for i in drivers.indices {
+            guard let d = PairAccumulator(reading: &input) else { return nil }
+            drivers[i] = d
+        }
+        if let r = recommend {
+            guard let d = ItemAccumulator(levels: r.levels, reading: &input) else { return nil }
+            recommend = d
+        }
+        for i in painPoints.indices {
+            guard let p = ProportionAccumulator(reading: &input) else { return nil }
+            painPoints[i] = p
+        }
+        for i in commentMentions.indices {
+            guard let v = input.int() else { return nil }
+            commentMentions[i] = v
+        }
+        guard let c = input.int(), let e = EfficiencyAccumulator(reading: &input) else { return nil }
+        comments = c
+        efficiency = e
+        for i in notApplicable.indices {
+            guard let v = input.int() else { return nil }
+            notApplicable[i] = v
+        }
+        guard input.atEnd else { return nil }
     }
 }

@@ -12,7 +12,11 @@ public struct CSVWriter {
     }
 
     public mutating func append(_ row: [String]) {
-        text += row.map(cell).joined(separator: ",") + "\r\n"
+        for (i, value) in row.enumerated() {
+            if i > 0 { text += "," }
+            text += cell(value)
+        }
+        text += "\r\n"
     }
 
     public func cell(_ value: String) -> String {
@@ -21,9 +25,11 @@ public struct CSVWriter {
             // A number such as -3 or +86 is data, not a formula.
             if Double(value) == nil { value = "'" + value }
         }
+        // The bytes first (for speed): a character can only be one of these when its byte is there.
+        let mayNeedQuotes = value.utf8.contains { (byte: UInt8) -> Bool in byte == 0x2C || byte == 0x22 || byte == 0x0A || byte == 0x0D }
         let needsQuotes =
-            value.contains(where: { $0 == "," || $0 == "\"" || $0 == "\n" || $0 == "\r" })
-            || value.hasPrefix(" ") || value.hasSuffix(" ")
+            (mayNeedQuotes && value.contains(where: { $0 == "," || $0 == "\"" || $0 == "\n" || $0 == "\r" }))
+            || (value.utf8.first == 0x20 && value.hasPrefix(" ")) || (value.utf8.last == 0x20 && value.hasSuffix(" "))
         return needsQuotes ? "\"" + value.replacingOccurrences(of: "\"", with: "\"\"") + "\"" : value
     }
 
