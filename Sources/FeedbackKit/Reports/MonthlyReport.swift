@@ -58,16 +58,19 @@ struct MaterialReader {
     ) -> BadReview? {
         let department = r.department.flatMap { names[$0] } ?? ""
         var comment = ""
-        if let q = layout.comment, case .text(let s) = r.answers[q.id] { comment = mask(s) }
+        if let id = layout.commentId, case .text(let s) = r.answers[id] { comment = mask(s) }
         var ticked: [String] = []
-        if let q = layout.painPointQuestion, case .choices(let values) = r.answers[q.id] {
-            ticked = layout.painPoints.filter { !(layout.choicesFor[$0.id] ?? []).isDisjoint(with: values) }.map(\.id)
+        if let id = layout.painPointQuestionId, case .choices(let values) = r.answers[id] {
+            ticked = layout.painPoints.indices.filter { i in values.contains { layout.painChoices[i].contains($0) } }
+                .map { layout.painPoints[$0].id }
         }
         if !comment.isEmpty {
             let tagged = Set(layout.tags(comment).map { layout.painPoints[$0].id }).union(ticked)
             for id in tagged { commented(id, department, comment) }
         }
-        guard let q = layout.overall, let level = r.answers[q.id]?.number, Int(level) <= badThrough else { return nil }
+        guard let id = layout.overallId, let level = r.answers[id]?.number, Int(level) <= badThrough, let q = layout.overall else {
+            return nil
+        }
         let levelLabel = q.levels.indices.contains(Int(level) - 1) ? q.levels[Int(level) - 1].zh : JSONWriter.number(level)
         let contactText = text(contact, r)
         return BadReview(

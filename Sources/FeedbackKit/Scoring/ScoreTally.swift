@@ -33,11 +33,13 @@ public struct ScoreTally: Sendable, Equatable {
 
     /// Adds one response.
     public mutating func add(_ response: Response, layout: ScoringLayout) {
+        // By the layout's question ids (for speed: reading a Question to get its id copies it).
+        let answers = response.answers
         responses += 1
-        let overallLevel = layout.overall.flatMap { response.answers[$0.id]?.number }.map { Int($0) }
+        let overallLevel = layout.overallId.flatMap { answers[$0]?.number }.map { Int($0) }
         if let overallLevel { _ = overall.add(overallLevel) }
-        for (i, question) in layout.dimensions.enumerated() {
-            switch response.answers[question.id] {
+        for (i, id) in layout.dimensionIds.enumerated() {
+            switch answers[id] {
             case .number(let v):
                 _ = dimensions[i].add(Int(v))
                 if let overallLevel { _ = drivers[i].add(x: v, y: Double(overallLevel)) }
@@ -47,29 +49,29 @@ public struct ScoreTally: Sendable, Equatable {
                 break
             }
         }
-        if let q = layout.recommend, let v = response.answers[q.id]?.number {
+        if let id = layout.recommendId, let v = answers[id]?.number {
             _ = recommend?.add(Int(v))
         }
-        if let q = layout.painPointQuestion, let answer = response.answers[q.id] {
-            var ticked: Set<String> = []
+        if let id = layout.painPointQuestionId, let answer = answers[id], answer != .notApplicable {
+            let ticked: [String]
             switch answer {
-            case .choices(let values): ticked = Set(values)
+            case .choices(let values): ticked = values
             case .text(let value): ticked = [value]
-            default: break
+            default: ticked = []
             }
-            if answer != .notApplicable {
-                for (i, pain) in layout.painPoints.enumerated() {
-                    painPoints[i].add(!ticked.isDisjoint(with: layout.choicesFor[pain.id] ?? []))
-                }
+            for i in painPoints.indices {
+                let choices = layout.painChoices[i]
+                painPoints[i].add(ticked.contains { choices.contains($0) })
             }
         }
-        if let q = layout.comment, case .text(let text) = response.answers[q.id], !text.isEmpty {
+        if let id = layout.commentId, case .text(let text) = answers[id], !text.isEmpty {
             comments += 1
             for i in layout.tags(text) { commentMentions[i] += 1 }
         }
-        let number = { (q: Question?) -> Double? in q.flatMap { response.answers[$0.id]?.number } }
+        let number = { (id: String?) -> Double? in id.flatMap { answers[$0]?.number } }
         efficiency.add(
-            daysTaken: number(layout.daysTaken), promisedDays: number(layout.daysPromised), trips: number(layout.trips).map { Int($0) })
+            daysTaken: number(layout.daysTakenId), promisedDays: number(layout.daysPromisedId),
+            trips: number(layout.tripsId).map { Int($0) })
     }
 
     public mutating func merge(_ other: ScoreTally) {
@@ -106,6 +108,17 @@ public struct ScoringLayout: Sendable {
     public let daysTaken: Question?
     public let daysPromised: Question?
     private let keywords: [[String]]
+    // The ids of the questions above and the choice values of each pain point by index, which
+    // tallies read for every response (for speed).
+    let overallId: String?
+    let dimensionIds: [String]
+    let recommendId: String?
+    let painPointQuestionId: String?
+    let painChoices: [Set<String>]
+    let commentId: String?
+    let tripsId: String?
+    let daysTakenId: String?
+    let daysPromisedId: String?
     /// The keywords' UTF-8 bytes, where every keyword is made of simple scalars (see `isSimple`).
     private let keywordBytes: [[[UInt8]]]?
 
@@ -127,6 +140,15 @@ public struct ScoringLayout: Sendable {
         daysTaken = form.question(withRole: .daysTaken)
         daysPromised = form.question(withRole: .daysPromised)
         keywords = form.painPoints.map { $0.keywords.map(AnswerParser.fold).filter { !$0.isEmpty } }
+        overallId = overall?.id
+        dimensionIds = dimensions.map(\.id)
+        recommendId = recommend?.id
+        painPointQuestionId = painPointQuestion?.id
+        painChoices = form.painPoints.map { choices[$0.id] ?? [] }
+        commentId = comment?.id
+        tripsId = trips?.id
+        daysTakenId = daysTaken?.id
+        daysPromisedId = daysPromised?.id
         keywordBytes =
             keywords.allSatisfy { $0.allSatisfy { $0.unicodeScalars.allSatisfy(Self.isSimple) } }
             ? keywords.map { $0.map { Array($0.utf8) } } : nil

@@ -151,7 +151,7 @@ final class DigestKeeper {
         let visitor: MaterialReader
         var months: [String: MonthState] = [:]
         var comments: [(month: String, painPoint: String, text: String, department: String, id: Int64)] = []
-        var seenComments = Set<String>()
+        var seenComments = Set<CommentKey>()
         var badReviews: [(month: String, id: Int64, review: BadReview)] = []
         /// Masked comments by their text: exports repeat comments, and masking is a per-character walk.
         var masked: [String: String] = [:]
@@ -161,6 +161,13 @@ final class DigestKeeper {
             fingerprint = ReportDigest.fingerprint(form)
             visitor = MaterialReader(form: form)
         }
+    }
+
+    private struct CommentKey: Hashable {
+        var month: String
+        var painPoint: String
+        var department: String
+        var text: String
     }
 
     private struct MonthState {
@@ -215,7 +222,7 @@ final class DigestKeeper {
             state.masked[text] = masked
             return masked
         }) { painPoint, department, text in
-            if state.seenComments.insert(month + "\u{1F}" + painPoint + "\u{1F}" + department + "\u{1F}" + text).inserted {
+            if state.seenComments.insert(CommentKey(month: month, painPoint: painPoint, department: department, text: text)).inserted {
                 state.comments.append((month, painPoint, text, department, id))
             }
         }
