@@ -170,6 +170,7 @@ public struct Fetcher {
                 var savedCursor = summary.cursorAfter
                 func commit(_ reader: any ResponseReader, _ writer: (any ResponseWriter)?) throws {
                     var id = importId
+                    writer?.keepDigests(of: form)
                     if let writer, id == nil {
                         id = try writer.beginImport(
                             formId: form.id, source: "source \(source.name): \(URLRedaction.redact(source.url))", startedAt: startedAt)

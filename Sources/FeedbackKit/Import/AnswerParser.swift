@@ -34,7 +34,9 @@ enum ParsedAnswer: Equatable {
 /// Reads answers as exports write them, for one question of a form.
 ///
 /// Built once per question so that lookups of labels and aliases are dictionary hits.
-struct AnswerParser {
+// A class rather than a struct (for speed): an import calls `parse` for every cell, and a struct
+// this size was copied out of the mapper's array, field by field, for each call.
+final class AnswerParser {
     let question: Question
     /// Every accepted spelling of every choice (value, labels, aliases), folded, to its value.
     private var choiceBySpelling: [String: String] = [:]

@@ -124,6 +124,7 @@ public struct Importer {
         /// The stored import: this thread inserts, in the store's transaction, what another thread
         /// reads and maps (see ImportPipeline.swift).
         func runPipelined(_ writer: any ResponseWriter) throws {
+            writer.keepDigests(of: form)
             let importId = try writer.beginImport(formId: form.id, source: display, startedAt: startedAt)
             let channel = BatchChannel<EncodedResponse>()
             let batchSize = 256

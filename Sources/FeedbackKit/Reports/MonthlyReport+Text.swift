@@ -186,10 +186,8 @@ extension MonthlyReport {
             let unused = (material.comments[p.painPoint.id] ?? []).filter { !quotedTexts.contains($0.text) }
             let comments = representative(unused)
             guard !comments.isEmpty else { continue }
-            for c in unused
-            where comments.contains(where: {
-                $0.department == c.department && c.text.hasPrefix($0.text.replacingOccurrences(of: "…", with: ""))
-            }) {
+            let shown = comments.map { (department: $0.department, prefix: $0.text.replacingOccurrences(of: "…", with: "")) }
+            for c in unused where shown.contains(where: { $0.department == c.department && c.text.hasPrefix($0.prefix) }) {
                 quotedTexts.insert(c.text)
             }
             quoted.append(["【\(p.painPoint.label.text(english: english))】"] + comments.map { "  “\($0.text)” —— \($0.department)" })
@@ -204,9 +202,27 @@ extension MonthlyReport {
     /// Up to three comments that say something: the longest distinct ones, cut to fit a line.
     private func representative(_ comments: [(department: String, text: String)]) -> [(department: String, text: String)] {
         var seen = Set<String>()
-        let distinct = comments.filter { seen.insert($0.text).inserted && $0.text.count >= 8 }
-        let sorted = distinct.sorted { ($0.text.count, $1.text, $1.department) > ($1.text.count, $0.text, $0.department) }
-        return sorted.prefix(3).map { ($0.department, DisplayWidth.truncate($0.text.replacingOccurrences(of: "\n", with: " "), to: 70)) }
+        // Each text's length counted once (counting characters walks the whole string), not per comparison.
+        let distinct = comments.compactMap { c -> (length: Int, comment: (department: String, text: String))? in
+            guard seen.insert(c.text).inserted else { return nil }
+            let length = c.text.count
+            return length >= 8 ? (length, c) : nil
+        }
+        // The first three in the order longest, then by text, then by department: picked in one pass
+        // (texts are distinct, so the order is total and this is what sorting all would give).
+        func before(_ a: (length: Int, comment: (department: String, text: String)), _ b: (length: Int, comment: (department: String, text: String))) -> Bool {
+            if a.length != b.length { return a.length > b.length }
+            return (b.comment.text, b.comment.department) > (a.comment.text, a.comment.department)
+        }
+        var best: [(length: Int, comment: (department: String, text: String))] = []
+        for candidate in distinct where best.count < 3 || before(candidate, best[best.count - 1]) {
+            let at = best.firstIndex { before(candidate, $0) } ?? best.count
+            best.insert(candidate, at: at)
+            if best.count > 3 { best.removeLast() }
+        }
+        return best.map {
+            ($0.comment.department, DisplayWidth.truncate($0.comment.text.replacingOccurrences(of: "\n", with: " "), to: 70))
+        }
     }
 
     private func movers(_ score: FormScore) -> [String] {

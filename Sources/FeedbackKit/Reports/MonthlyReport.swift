@@ -21,6 +21,66 @@ public struct ReportMaterial: Sendable {
     public var comments: [String: [(department: String, text: String)]] = [:]
 }
 
+/// What one response gives a report's material: its comment under each pain point it mentions or
+/// ticks, and a bad review when its overall level is `badThrough` or lower. Shared by the rescan and
+/// the store's digests, so that both read a response the same way.
+struct MaterialReader {
+    /// The level through which a response is a bad review in the reports (and in the digests).
+    static let badThrough = 2
+    let layout: ScoringLayout
+    private let names: [String: String]
+    private let service: Question?
+    private let channel: Question?
+    private let contact: Question?
+
+    init(form: Form) {
+        layout = ScoringLayout(form: form)
+        names = Dictionary(form.departments.map { ($0.id, $0.name.zh) }, uniquingKeysWith: { a, _ in a })
+        service = form.question(withRole: .service)
+        channel = form.question(withRole: .channel)
+        contact = form.question(withRole: .contact)
+    }
+
+    private func text(_ q: Question?, _ r: Response) -> String {
+        guard let q, let answer = r.answers[q.id] else { return "" }
+        switch answer {
+        case .text(let s): return q.choices.first { $0.value == s }?.label.zh ?? s
+        case .number(let v): return JSONWriter.number(v)
+        case .choices(let values): return values.joined(separator: ";")
+        case .notApplicable: return "不适用"
+        }
+    }
+
+    /// Hands each (pain point id, department name, masked comment) to `comment`; returns the bad review, if it is one.
+    /// `mask` masks personal data in free text (the digests remember the texts they have masked).
+    func visit(
+        _ r: Response, badThrough: Int, mask: (String) -> String = PersonalData.maskText, comment commented: (String, String, String) -> Void
+    ) -> BadReview? {
+        let department = r.department.flatMap { names[$0] } ?? ""
+        var comment = ""
+        if let id = layout.commentId, case .text(let s) = r.answers[id] { comment = mask(s) }
+        var ticked: [String] = []
+        if let id = layout.painPointQuestionId, case .choices(let values) = r.answers[id] {
+            ticked = layout.painPoints.indices.filter { i in values.contains { layout.painChoices[i].contains($0) } }
+                .map { layout.painPoints[$0].id }
+        }
+        if !comment.isEmpty {
+            let tagged = Set(layout.tags(comment).map { layout.painPoints[$0].id }).union(ticked)
+            for id in tagged { commented(id, department, comment) }
+        }
+        guard let id = layout.overallId, let level = r.answers[id]?.number, Int(level) <= badThrough, let q = layout.overall else {
+            return nil
+        }
+        let levelLabel = q.levels.indices.contains(Int(level) - 1) ? q.levels[Int(level) - 1].zh : JSONWriter.number(level)
+        let contactText = text(contact, r)
+        return BadReview(
+            responseId: r.key, submittedAt: r.submittedAt ?? "", department: department, service: text(service, r),
+            channel: text(channel, r), level: levelLabel,
+            painPoints: ticked.compactMap { id in layout.painPoints.first { $0.id == id }?.label.zh }, comment: comment,
+            contact: contactText.isEmpty ? "" : PersonalData.maskContact(contactText))
+    }
+}
+
 /// The monthly 通报 of one or more forms: report.txt and four CSV tables.
 public struct MonthlyReport {
     public var month: String
@@ -35,45 +95,24 @@ public struct MonthlyReport {
         self.sections = sections
     }
 
-    /// Reads the month's bad reviews and comments of a form.
+    /// Reads the month's bad reviews and comments of a form: from the store's digest of the month
+    /// where it has a current one (see ReportDigest.swift), otherwise from every response of the month.
     public static func material(form: Form, month: String, reader: any ResponseReader, badThrough: Int = 2) throws -> ReportMaterial {
-        let layout = ScoringLayout(form: form)
+        if badThrough == MaterialReader.badThrough, let digest = try reader.digestMaterial(of: form, month: month) { return digest }
+        return try scannedMaterial(form: form, month: month, reader: reader, badThrough: badThrough)
+    }
+
+    /// The same, always from every response of the month: the reference the digests are tested against.
+    public static func scannedMaterial(form: Form, month: String, reader: any ResponseReader, badThrough: Int = 2) throws
+        -> ReportMaterial
+    {
+        let visitor = MaterialReader(form: form)
         var material = ReportMaterial()
-        let names = Dictionary(form.departments.map { ($0.id, $0.name.zh) }, uniquingKeysWith: { a, _ in a })
-        let service = form.question(withRole: .service)
-        let channel = form.question(withRole: .channel)
-        let contact = form.question(withRole: .contact)
-        func text(_ q: Question?, _ r: Response) -> String {
-            guard let q, let answer = r.answers[q.id] else { return "" }
-            switch answer {
-            case .text(let s): return q.choices.first { $0.value == s }?.label.zh ?? s
-            case .number(let v): return JSONWriter.number(v)
-            case .choices(let values): return values.joined(separator: ";")
-            case .notApplicable: return "不适用"
-            }
-        }
         try reader.forEach(ResponseFilter(formId: form.id, month: month), limit: nil) { stored in
-            let r = stored.response
-            let department = r.department.flatMap { names[$0] } ?? ""
-            var comment = ""
-            if let q = layout.comment, case .text(let s) = r.answers[q.id] { comment = PersonalData.maskText(s) }
-            var ticked: [String] = []
-            if let q = layout.painPointQuestion, case .choices(let values) = r.answers[q.id] {
-                ticked = layout.painPoints.filter { !(layout.choicesFor[$0.id] ?? []).isDisjoint(with: values) }.map(\.id)
+            let bad = visitor.visit(stored.response, badThrough: badThrough) { id, department, text in
+                material.comments[id, default: []].append((department, text))
             }
-            if !comment.isEmpty {
-                let tagged = Set(layout.tags(comment).map { layout.painPoints[$0].id }).union(ticked)
-                for id in tagged { material.comments[id, default: []].append((department, comment)) }
-            }
-            if let q = layout.overall, let level = r.answers[q.id]?.number, Int(level) <= badThrough {
-                let levelLabel = q.levels.indices.contains(Int(level) - 1) ? q.levels[Int(level) - 1].zh : JSONWriter.number(level)
-                material.badReviews.append(
-                    BadReview(
-                        responseId: r.key, submittedAt: r.submittedAt ?? "", department: department, service: text(service, r),
-                        channel: text(channel, r), level: levelLabel,
-                        painPoints: ticked.compactMap { id in layout.painPoints.first { $0.id == id }?.label.zh }, comment: comment,
-                        contact: text(contact, r).isEmpty ? "" : PersonalData.maskContact(text(contact, r))))
-            }
+            if let bad { material.badReviews.append(bad) }
         }
         material.badReviews.sort { ($0.submittedAt, $0.responseId) < ($1.submittedAt, $1.responseId) }
         return material

@@ -358,3 +358,131 @@ public struct CrossProductAccumulator: Sendable, Hashable {
         return matrix
     }
 }
+
+// MARK: - Stored form
+
+/// Sums as 64-bit words (integers as themselves, floating-point sums by their bits, so that they come
+/// back exactly), for the store's report digests.
+struct TallyWords {
+    private(set) var words: [UInt64] = []
+    private var index = 0
+
+    init() {}
+
+    init?(bytes: [UInt8]) {
+        guard bytes.count % 8 == 0 else { return nil }
+        words.reserveCapacity(bytes.count / 8)
+        for i in stride(from: 0, to: bytes.count, by: 8) {
+            var w: UInt64 = 0
+            for k in 0..<8 { w |= UInt64(bytes[i + k]) << (8 * UInt64(k)) }
+            words.append(w)
+        }
+    }
+
+    var bytes: [UInt8] {
+        var out: [UInt8] = []
+        out.reserveCapacity(words.count * 8)
+        for w in words { for k in 0..<8 { out.append(UInt8(truncatingIfNeeded: w >> (8 * UInt64(k)))) } }
+        return out
+    }
+
+    var atEnd: Bool { index == words.count }
+
+    mutating func put(_ v: Int) { words.append(UInt64(bitPattern: Int64(v))) }
+    mutating func put(_ v: Double) { words.append(v.bitPattern) }
+
+    mutating func int() -> Int? {
+        guard index < words.count else { return nil }
+        index += 1
+        return Int(Int64(bitPattern: words[index - 1]))
+    }
+
+    mutating func double() -> Double? {
+        guard index < words.count else { return nil }
+        index += 1
+        return Double(bitPattern: words[index - 1])
+    }
+}
+
+extension ItemAccumulator {
+    func write(_ out: inout TallyWords) {
+        for n in countsByLevel { out.put(n) }
+        out.put(count)
+        out.put(sum)
+        out.put(sumOfSquares)
+    }
+
+    init?(levels: ClosedRange<Int>, reading input: inout TallyWords) {
+        self.init(levels: levels)
+        for i in countsByLevel.indices {
+            guard let n = input.int() else { return nil }
+            countsByLevel[i] = n
+        }
+        guard let c = input.int(), let s = input.int(), let ss = input.int() else { return nil }
+        count = c
+        sum = s
+        sumOfSquares = ss
+    }
+}
+
+extension PairAccumulator {
+    func write(_ out: inout TallyWords) {
+        out.put(count)
+        for v in [sumX, sumY, sumXX, sumYY, sumXY] { out.put(v) }
+    }
+
+    init?(reading input: inout TallyWords) {
+        self.init()
+        guard let c = input.int(), let x = input.double(), let y = input.double(), let xx = input.double(), let yy = input.double(),
+            let xy = input.double()
+        else { return nil }
+        count = c
+        sumX = x
+        sumY = y
+        sumXX = xx
+        sumYY = yy
+        sumXY = xy
+    }
+}
+
+extension ProportionAccumulator {
+    func write(_ out: inout TallyWords) {
+        out.put(trials)
+        out.put(successes)
+    }
+
+    init?(reading input: inout TallyWords) {
+        self.init()
+        guard let t = input.int(), let s = input.int() else { return nil }
+        trials = t
+        successes = s
+    }
+}
+
+extension EfficiencyAccumulator {
+    func write(_ out: inout TallyWords) {
+        out.put(timedCount)
+        out.put(onTimeCount)
+        out.put(ratioCount)
+        out.put(ratioSum)
+        out.put(tripCount)
+        out.put(zeroTripCount)
+        out.put(atMostOneTripCount)
+        out.put(tripSum)
+    }
+
+    init?(reading input: inout TallyWords) {
+        self.init()
+        guard let a = input.int(), let b = input.int(), let c = input.int(), let d = input.double(), let e = input.int(),
+            let f = input.int(), let g = input.int(), let h = input.int()
+        else { return nil }
+        timedCount = a
+        onTimeCount = b
+        ratioCount = c
+        ratioSum = d
+        tripCount = e
+        zeroTripCount = f
+        atMostOneTripCount = g
+        tripSum = h
+    }
+}

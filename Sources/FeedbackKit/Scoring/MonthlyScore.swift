@@ -115,8 +115,15 @@ public struct Scorer {
         return m == 1 ? String(format: "%04d-12", y - 1) : String(format: "%04d-%02d", y, m - 1)
     }
 
-    /// Tallies of one month by department id ("" for responses without one).
+    /// Tallies of one month by department id ("" for responses without one): the store's digest of the
+    /// month where it has a current one (see ReportDigest.swift), otherwise from every response of the month.
     public func tallies(_ reader: any ResponseReader, layout: ScoringLayout, month: String) throws -> [String: ScoreTally] {
+        if let digest = try reader.digestTallies(of: layout, month: month) { return digest }
+        return try scannedTallies(reader, layout: layout, month: month)
+    }
+
+    /// The same, always from every response of the month: the reference the digests are tested against.
+    public func scannedTallies(_ reader: any ResponseReader, layout: ScoringLayout, month: String) throws -> [String: ScoreTally] {
         var result: [String: ScoreTally] = [:]
         try reader.forEach(ResponseFilter(formId: layout.form.id, month: month), limit: nil) { stored in
             let key = stored.response.department ?? ""

@@ -33,11 +33,13 @@ public struct ScoreTally: Sendable, Equatable {
 
     /// Adds one response.
     public mutating func add(_ response: Response, layout: ScoringLayout) {
+        // By the layout's question ids (for speed: reading a Question to get its id copies it).
+        let answers = response.answers
         responses += 1
-        let overallLevel = layout.overall.flatMap { response.answers[$0.id]?.number }.map { Int($0) }
+        let overallLevel = layout.overallId.flatMap { answers[$0]?.number }.map { Int($0) }
         if let overallLevel { _ = overall.add(overallLevel) }
-        for (i, question) in layout.dimensions.enumerated() {
-            switch response.answers[question.id] {
+        for (i, id) in layout.dimensionIds.enumerated() {
+            switch answers[id] {
             case .number(let v):
                 _ = dimensions[i].add(Int(v))
                 if let overallLevel { _ = drivers[i].add(x: v, y: Double(overallLevel)) }
@@ -47,29 +49,29 @@ public struct ScoreTally: Sendable, Equatable {
                 break
             }
         }
-        if let q = layout.recommend, let v = response.answers[q.id]?.number {
+        if let id = layout.recommendId, let v = answers[id]?.number {
             _ = recommend?.add(Int(v))
         }
-        if let q = layout.painPointQuestion, let answer = response.answers[q.id] {
-            var ticked: Set<String> = []
+        if let id = layout.painPointQuestionId, let answer = answers[id], answer != .notApplicable {
+            let ticked: [String]
             switch answer {
-            case .choices(let values): ticked = Set(values)
+            case .choices(let values): ticked = values
             case .text(let value): ticked = [value]
-            default: break
+            default: ticked = []
             }
-            if answer != .notApplicable {
-                for (i, pain) in layout.painPoints.enumerated() {
-                    painPoints[i].add(!ticked.isDisjoint(with: layout.choicesFor[pain.id] ?? []))
-                }
+            for i in painPoints.indices {
+                let choices = layout.painChoices[i]
+                painPoints[i].add(ticked.contains { choices.contains($0) })
             }
         }
-        if let q = layout.comment, case .text(let text) = response.answers[q.id], !text.isEmpty {
+        if let id = layout.commentId, case .text(let text) = answers[id], !text.isEmpty {
             comments += 1
             for i in layout.tags(text) { commentMentions[i] += 1 }
         }
-        let number = { (q: Question?) -> Double? in q.flatMap { response.answers[$0.id]?.number } }
+        let number = { (id: String?) -> Double? in id.flatMap { answers[$0]?.number } }
         efficiency.add(
-            daysTaken: number(layout.daysTaken), promisedDays: number(layout.daysPromised), trips: number(layout.trips).map { Int($0) })
+            daysTaken: number(layout.daysTakenId), promisedDays: number(layout.daysPromisedId),
+            trips: number(layout.tripsId).map { Int($0) })
     }
 
     public mutating func merge(_ other: ScoreTally) {
@@ -106,6 +108,19 @@ public struct ScoringLayout: Sendable {
     public let daysTaken: Question?
     public let daysPromised: Question?
     private let keywords: [[String]]
+    // The ids of the questions above and the choice values of each pain point by index, which
+    // tallies read for every response (for speed).
+    let overallId: String?
+    let dimensionIds: [String]
+    let recommendId: String?
+    let painPointQuestionId: String?
+    let painChoices: [Set<String>]
+    let commentId: String?
+    let tripsId: String?
+    let daysTakenId: String?
+    let daysPromisedId: String?
+    /// The keywords' UTF-8 bytes, where every keyword is made of simple scalars (see `isSimple`).
+    private let keywordBytes: [[[UInt8]]]?
 
     public init(form: Form) {
         self.form = form
@@ -125,11 +140,115 @@ public struct ScoringLayout: Sendable {
         daysTaken = form.question(withRole: .daysTaken)
         daysPromised = form.question(withRole: .daysPromised)
         keywords = form.painPoints.map { $0.keywords.map(AnswerParser.fold).filter { !$0.isEmpty } }
+        overallId = overall?.id
+        dimensionIds = dimensions.map(\.id)
+        recommendId = recommend?.id
+        painPointQuestionId = painPointQuestion?.id
+        painChoices = form.painPoints.map { choices[$0.id] ?? [] }
+        commentId = comment?.id
+        tripsId = trips?.id
+        daysTakenId = daysTaken?.id
+        daysPromisedId = daysPromised?.id
+        keywordBytes =
+            keywords.allSatisfy { $0.allSatisfy { $0.unicodeScalars.allSatisfy(Self.isSimple) } }
+            ? keywords.map { $0.map { Array($0.utf8) } } : nil
     }
 
     /// The pain points whose keywords a comment mentions (indices into `painPoints`).
     public func tags(_ comment: String) -> [Int] {
         let folded = AnswerParser.fold(comment)
+        // For speed (every comment of an import is tagged): where the text and the keywords are made
+        // of simple scalars only, Foundation's search, which matches canonically equivalent text on
+        // character boundaries, finds exactly what a search of the bytes finds.
+        if let keywordBytes, folded.unicodeScalars.allSatisfy(Self.isSimple) {
+            var text = folded
+            return text.withUTF8 { bytes in
+                keywordBytes.indices.filter { i in keywordBytes[i].contains { Self.occurs($0, in: bytes) } }
+            }
+        }
         return keywords.indices.filter { i in keywords[i].contains { folded.contains($0) } }
+    }
+
+    /// A scalar that is a character by itself, has no canonical decomposition and combines with
+    /// nothing: printable ASCII, tab, line feed, CJK ideographs, CJK punctuation (without its
+    /// combining tone marks) and fullwidth forms.
+    static func isSimple(_ scalar: Unicode.Scalar) -> Bool {
+        switch scalar.value {
+        case 0x09, 0x0A, 0x20...0x7E, 0x3000...0x3029, 0x3030...0x303F, 0x4E00...0x9FFF, 0xFF01...0xFF5E: true
+        default: false
+        }
+    }
+
+    private static func occurs(_ needle: [UInt8], in haystack: UnsafeBufferPointer<UInt8>) -> Bool {
+        guard !needle.isEmpty else { return true }
+        guard needle.count <= haystack.count else { return false }
+        let first = needle[0]
+        for start in 0...(haystack.count - needle.count) where haystack[start] == first {
+            var k = 1
+            while k < needle.count && haystack[start + k] == needle[k] { k += 1 }
+            if k == needle.count { return true }
+        }
+        return false
+    }
+
+    /// The same by Foundation's search alone: the reference the fast path is tested against.
+    func tagsBySearch(_ comment: String) -> [Int] {
+        let folded = AnswerParser.fold(comment)
+        return keywords.indices.filter { i in keywords[i].contains { folded.contains($0) } }
+    }
+}
+
+extension ScoreTally {
+    /// The sums as bytes, in an order fixed by the layout (see `TallyWords`).
+    var encoded: [UInt8] {
+        var out = TallyWords()
+        out.put(responses)
+        overall.write(&out)
+        for d in dimensions { d.write(&out) }
+        for d in drivers { d.write(&out) }
+        recommend?.write(&out)
+        for p in painPoints { p.write(&out) }
+        for n in commentMentions { out.put(n) }
+        out.put(comments)
+        efficiency.write(&out)
+        for n in notApplicable { out.put(n) }
+        return out.bytes
+    }
+
+    /// The tally `encoded` wrote for the same layout; nil when the bytes do not fit it.
+    init?(encoded bytes: [UInt8], layout: ScoringLayout) {
+        guard var input = TallyWords(bytes: bytes) else { return nil }
+        self.init(form: layout)
+        guard let n = input.int(), let o = ItemAccumulator(levels: overall.levels, reading: &input) else { return nil }
+        responses = n
+        overall = o
+        for i in dimensions.indices {
+            guard let d = ItemAccumulator(levels: dimensions[i].levels, reading: &input) else { return nil }
+            dimensions[i] = d
+        }
+        for i in drivers.indices {
+            guard let d = PairAccumulator(reading: &input) else { return nil }
+            drivers[i] = d
+        }
+        if let r = recommend {
+            guard let d = ItemAccumulator(levels: r.levels, reading: &input) else { return nil }
+            recommend = d
+        }
+        for i in painPoints.indices {
+            guard let p = ProportionAccumulator(reading: &input) else { return nil }
+            painPoints[i] = p
+        }
+        for i in commentMentions.indices {
+            guard let v = input.int() else { return nil }
+            commentMentions[i] = v
+        }
+        guard let c = input.int(), let e = EfficiencyAccumulator(reading: &input) else { return nil }
+        comments = c
+        efficiency = e
+        for i in notApplicable.indices {
+            guard let v = input.int() else { return nil }
+            notApplicable[i] = v
+        }
+        guard input.atEnd else { return nil }
     }
 }

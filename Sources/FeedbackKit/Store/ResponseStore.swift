@@ -7,6 +7,13 @@ public protocol ResponseStore: Sendable {
     func write<T>(_ body: (any ResponseWriter) throws -> T) throws -> T
     /// Runs `body` against a consistent snapshot of the store.
     func read<T>(_ body: (any ResponseReader) throws -> T) throws -> T
+    /// Brings the report digests of these months of a form up to date where the store can do so
+    /// without waiting (a report calls this before reading).
+    func refreshDigests(of form: Form, months: [String]) throws
+}
+
+extension ResponseStore {
+    public func refreshDigests(of form: Form, months: [String]) throws {}
 }
 
 /// Queries that see one consistent state of the store.
@@ -20,6 +27,16 @@ public protocol ResponseReader {
     func months(formId: String?) throws -> [(month: String, count: Int)]
     /// What the store keeps of every remote source it has fetched from, by name.
     func sourceStates() throws -> [SourceState]
+    /// A month's tallies by department from the store's report digest, when it has one that is
+    /// current for this layout's form; nil otherwise (the caller rescans the month).
+    func digestTallies(of layout: ScoringLayout, month: String) throws -> [String: ScoreTally]?
+    /// A month's report material from the store's digest, when current; nil otherwise.
+    func digestMaterial(of form: Form, month: String) throws -> ReportMaterial?
+}
+
+extension ResponseReader {
+    public func digestTallies(of layout: ScoringLayout, month: String) throws -> [String: ScoreTally]? { nil }
+    public func digestMaterial(of form: Form, month: String) throws -> ReportMaterial? { nil }
 }
 
 /// Writes inside one transaction of the store.
@@ -34,9 +51,14 @@ public protocol ResponseWriter: ResponseReader {
     func finishImport(_ id: Int64, read: Int, accepted: Int, duplicates: Int, rejected: Int) throws
     /// Saves a source's state, replacing what was kept under its name.
     func saveSourceState(_ state: SourceState) throws
+    /// Keeps the report digests of `form` current with the responses this transaction stores (for
+    /// speed: reports then read sums instead of rescanning the month).
+    func keepDigests(of form: Form)
 }
 
 extension ResponseWriter {
+    public func keepDigests(of form: Form) {}
+
     public func insert(_ encoded: EncodedResponse, importId: Int64) throws -> Bool {
         try insert(encoded.response, importId: importId)
     }

@@ -140,12 +140,59 @@ public final class SQLiteStore: ResponseStore {
                     );
                     """)
         }
+        migrator.registerMigration("v3: identity hash and report digests") { db in
+            // The identity becomes a 64-bit hash with a plain index (see KeyHash); existing rows get theirs here.
+            db.add(function: DatabaseFunction("feedback_key_hash", argumentCount: 2, pure: true) { values in
+                guard let formId = String.fromDatabaseValue(values[0]), let key = String.fromDatabaseValue(values[1]) else { return nil }
+                return KeyHash.of(formId: formId, key: key)
+            })
+            try db.execute(
+                sql: """
+                    ALTER TABLE response ADD COLUMN key_hash INTEGER NOT NULL DEFAULT 0;
+                    UPDATE response SET key_hash = feedback_key_hash(form_id, response_key);
+                    DROP INDEX response_identity;
+                    CREATE INDEX response_key_hash ON response(key_hash);
+                    """)
+            try ReportDigest.createTables(db)
+        }
         return migrator
     }
 
     public func write<T>(_ body: (any ResponseWriter) throws -> T) throws -> T {
         try translatingErrors {
-            try pool.write { db in try body(SQLiteWriter(db: db)) }
+            try pool.write { db in
+                let writer = SQLiteWriter(db: db, digests: DigestKeeper())
+                let result = try body(writer)
+                try writer.digests?.finish(db)
+                return result
+            }
+        }
+    }
+
+    /// Rebuilds the report digests of a form's months that are stale (see ReportDigest.swift), when
+    /// the store can be written at once: a report does not wait for an import, nor fail on a store
+    /// it may only read; it rescans such months instead.
+    public func refreshDigests(of form: Form, months: [String]) throws {
+        let layout = ScoringLayout(form: form)
+        let fingerprint = ReportDigest.fingerprint(form)
+        let stale = try translatingErrors {
+            try pool.read { db in
+                try months.filter { try ReportDigest.currentTallies(db, layout: layout, fingerprint: fingerprint, month: $0) == nil }
+            }
+        }
+        guard !stale.isEmpty else { return }
+        try translatingErrors {
+            try pool.writeWithoutTransaction { db in
+                try db.execute(sql: "PRAGMA busy_timeout = 0")
+                defer { try? db.execute(sql: "PRAGMA busy_timeout = 60000") }
+                try db.inTransaction(.immediate) {
+                    let keeper = DigestKeeper()
+                    keeper.track(form)
+                    for month in stale { try keeper.prepare(formId: form.id, month: month, db: db) }
+                    try keeper.finish(db)
+                    return .commit
+                }
+            }
         }
     }
 
@@ -176,11 +223,55 @@ public final class SQLiteStore: ResponseStore {
 /// Reads and writes on one GRDB connection, inside whatever transaction it is in.
 struct SQLiteWriter: ResponseWriter {
     let db: Database
+    /// In a write transaction: the report digests kept current with what it stores.
+    var digests: DigestKeeper?
+
+    init(db: Database, digests: DigestKeeper? = nil) {
+        self.db = db
+        self.digests = digests
+    }
+
+    func keepDigests(of form: Form) {
+        digests?.track(form)
+    }
+
+    func digestTallies(of layout: ScoringLayout, month: String) throws -> [String: ScoreTally]? {
+        try ReportDigest.currentTallies(db, layout: layout, fingerprint: ReportDigest.fingerprint(layout.form), month: month)
+    }
+
+    func digestMaterial(of form: Form, month: String) throws -> ReportMaterial? {
+        try ReportDigest.currentMaterial(db, form: form, month: month)
+    }
+
+    /// The responses of a form's month with their row ids, in the order they were stored.
+    func forEachWithId(formId: String, month: String, _ body: (Int64, Response) throws -> Void) throws {
+        let cursor = try Row.fetchCursor(
+            db,
+            sql: """
+                SELECT form_id, form_version, response_key, submitted_at, month, department, answers, other, extra, source, position, id
+                FROM response WHERE form_id = ? AND month = ? ORDER BY id
+                """,
+            arguments: [formId, month])
+        while let row = try cursor.next() { try body(row[11], Self.response(row)) }
+    }
+
+    /// A response from the first eleven columns of `forEach`'s query.
+    private static func response(_ row: Row) -> Response {
+        Response(
+            formId: row[0], formVersion: row[1], key: row[2], submittedAt: row[3], month: row[4], department: row[5],
+            answers: Response.decodeAnswers(row[6]),
+            otherText: Self.decodeStrings(row[7]).reduce(into: [:]) { $0[$1.0] = $1.1 },
+            extra: Self.decodeStrings(row[8]), source: row[9], position: row[10])
+    }
 
     func contains(formId: String, key: String) throws -> Bool {
+        try contains(formId: formId, key: key, hash: KeyHash.of(formId: formId, key: key))
+    }
+
+    private func contains(formId: String, key: String, hash: Int64) throws -> Bool {
         try Bool.fetchOne(
-            db.cachedStatement(sql: "SELECT EXISTS(SELECT 1 FROM response WHERE form_id = ? AND response_key = ?)"),
-            arguments: [formId, key]) ?? false
+            db.cachedStatement(sql: "SELECT EXISTS(SELECT 1 FROM response WHERE key_hash = ? AND form_id = ? AND response_key = ?)"),
+            arguments: [hash, formId, key]) ?? false
     }
 
     private func whereClause(_ filter: ResponseFilter) -> (String, StatementArguments) {
@@ -216,12 +307,7 @@ struct SQLiteWriter: ResponseWriter {
             """
         let cursor = try Row.fetchCursor(db, sql: sql, arguments: arguments)
         while let row = try cursor.next() {
-            let response = Response(
-                formId: row[0], formVersion: row[1], key: row[2], submittedAt: row[3], month: row[4], department: row[5],
-                answers: Response.decodeAnswers(row[6]),
-                otherText: Self.decodeStrings(row[7]).reduce(into: [:]) { $0[$1.0] = $1.1 },
-                extra: Self.decodeStrings(row[8]), source: row[9], position: row[10])
-            try body(StoredResponse(response: response, importedAt: row[11]))
+            try body(StoredResponse(response: Self.response(row), importedAt: row[11]))
         }
     }
 
@@ -245,18 +331,25 @@ struct SQLiteWriter: ResponseWriter {
     }
 
     func insert(_ encoded: EncodedResponse, importId: Int64) throws -> Bool {
+        let response = encoded.response
+        // The identity: rows sharing the key's hash are compared by their texts (the write
+        // transaction serializes imports, so no other writer comes between the check and the insert).
+        let hash = KeyHash.of(formId: response.formId, key: response.key)
+        if try contains(formId: response.formId, key: response.key, hash: hash) { return false }
+        if let digests, let month = response.month { try digests.prepare(formId: response.formId, month: month, db: db) }
         let statement = try db.cachedStatement(
             sql: """
-                INSERT OR IGNORE INTO response
-                (form_id, form_version, response_key, submitted_at, month, department, answers, other, extra, source, position, import_id)
-                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                INSERT INTO response
+                (form_id, form_version, response_key, submitted_at, month, department, answers, other, extra, source, position, import_id,
+                 key_hash)
+                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
                 """)
-        let response = encoded.response
         try statement.execute(arguments: [
             response.formId, response.formVersion, response.key, response.submittedAt, response.month, response.department,
-            encoded.answers, encoded.other, encoded.extra, response.source, response.position, importId,
+            encoded.answers, encoded.other, encoded.extra, response.source, response.position, importId, hash,
         ])
-        return db.changesCount > 0
+        try digests?.inserted(response, id: db.lastInsertedRowID, db: db)
+        return true
     }
 
     func finishImport(_ id: Int64, read: Int, accepted: Int, duplicates: Int, rejected: Int) throws {

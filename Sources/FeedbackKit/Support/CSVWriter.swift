@@ -12,7 +12,11 @@ public struct CSVWriter {
     }
 
     public mutating func append(_ row: [String]) {
-        text += row.map(cell).joined(separator: ",") + "\r\n"
+        for (i, value) in row.enumerated() {
+            if i > 0 { text += "," }
+            text += cell(value)
+        }
+        text += "\r\n"
     }
 
     public func cell(_ value: String) -> String {

@@ -8,7 +8,10 @@ import Testing
 /// still does), over the repository's samples, and check that a failure part-way stores nothing.
 struct PipelinedImportTests {
     /// The plain path: each record mapped and inserted in turn, in one transaction.
-    static func importPlainly(_ url: URL, into bench: ImportBench, format: String) throws -> (accepted: Int, duplicates: Int, rejected: Int) {
+    /// `keepingDigests`: as fetch does, keeping the report digests current (see ReportDigestTests).
+    static func importPlainly(_ url: URL, into bench: ImportBench, format: String, keepingDigests: Bool = false) throws -> (
+        accepted: Int, duplicates: Int, rejected: Int
+    ) {
         // Named as the importer names it, which every response keeps as its source.
         let display = FormDecoder(baseDirectory: bench.dir.url).displayPath(url)
         var source: any RecordSource =
@@ -17,6 +20,7 @@ struct PipelinedImportTests {
             : try CSVSource(url: url, display: display, format: "csv", options: CSVOptions())
         var intake = RecordIntake(mapper: RecordMapper(form: bench.form, zone: .china, source: display))
         return try bench.store.write { writer in
+            if keepingDigests { writer.keepDigests(of: bench.form) }
             let importId = try writer.beginImport(formId: bench.form.id, source: display, startedAt: "2025-01-01T00:00:00+08:00")
             var counts = (accepted: 0, duplicates: 0, rejected: 0)
             while let item = try source.next() {

@@ -1,0 +1,28 @@
+/// The 64-bit identity hash of a response: its form id and key, FNV-1a with a final mix.
+///
+/// The store indexes this integer instead of the (form, key) texts: an index of 8-byte integers
+/// stays small enough to live in the page cache of a store of millions of responses, where an index
+/// of random text ids does not (QUALITY.md: that index made inserts 3.7× slower and super-linear).
+/// Two keys may share a hash; the store compares the texts of the rows that carry it. Written here
+/// because it must be stable across runs and platforms (Swift's `Hasher` is seeded per process).
+enum KeyHash {
+    static func of(formId: String, key: String) -> Int64 {
+        var state: UInt64 = 0xcbf2_9ce4_8422_2325
+        let prime: UInt64 = 0x100_0000_01b3
+        for byte in formId.utf8 {
+            state = (state ^ UInt64(byte)) &* prime
+        }
+        // A byte that UTF-8 never holds keeps ("ab","c") apart from ("a","bc").
+        state = (state ^ 0xFF) &* prime
+        for byte in key.utf8 {
+            state = (state ^ UInt64(byte)) &* prime
+        }
+        // SplitMix64's finalizer spreads FNV's weak low bits over the whole word.
+        state ^= state >> 30
+        state &*= 0xbf58_476d_1ce4_e5b9
+        state ^= state >> 27
+        state &*= 0x94d0_49bb_1331_11eb
+        state ^= state >> 31
+        return Int64(bitPattern: state)
+    }
+}

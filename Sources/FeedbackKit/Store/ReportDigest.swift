@@ -1,0 +1,293 @@
+import Foundation
+import GRDB
+
+// The store's report digests: per form, month and department, the tallies every figure of a score
+// is computed from (ScoreTally), and per form and month the report's material (each distinct comment
+// under each pain point, every bad review). They are kept in the same transaction as the responses
+// they sum, so that a report reads a few hundred rows instead of rescanning every response.
+//
+// A digest is used only while it is current: written for the same form definition (its
+// fingerprint) and summing exactly as many responses as the month holds. Responses are never
+// deleted, so a count that matches means the same responses. Anything else (a store from before
+// the digests, a changed form, responses stored by a path that does not keep digests) makes the
+// month stale: the next import into it or the next report rebuilds it from the responses, and
+// until then reports rescan the month as they always did.
+
+enum ReportDigest {
+    static func createTables(_ db: Database) throws {
+        try db.execute(
+            sql: """
+                CREATE TABLE digest_tally (
+                    form_id TEXT NOT NULL,
+                    month TEXT NOT NULL,
+                    department TEXT NOT NULL,
+                    form_digest TEXT NOT NULL,
+                    responses INTEGER NOT NULL,
+                    sums BLOB NOT NULL,
+                    PRIMARY KEY (form_id, month, department)
+                ) WITHOUT ROWID;
+                CREATE TABLE digest_comment (
+                    form_id TEXT NOT NULL,
+                    month TEXT NOT NULL,
+                    pain_point TEXT NOT NULL,
+                    text TEXT NOT NULL,
+                    department TEXT NOT NULL,
+                    first_id INTEGER NOT NULL,
+                    PRIMARY KEY (form_id, month, pain_point, text, department)
+                ) WITHOUT ROWID;
+                CREATE TABLE digest_bad_review (
+                    form_id TEXT NOT NULL,
+                    month TEXT NOT NULL,
+                    response_id INTEGER NOT NULL,
+                    response_key TEXT NOT NULL,
+                    submitted_at TEXT NOT NULL,
+                    department TEXT NOT NULL,
+                    service TEXT NOT NULL,
+                    channel TEXT NOT NULL,
+                    level TEXT NOT NULL,
+                    pain_points TEXT NOT NULL,
+                    comment TEXT NOT NULL,
+                    contact TEXT NOT NULL,
+                    PRIMARY KEY (form_id, month, response_id)
+                ) WITHOUT ROWID;
+                """)
+    }
+
+    /// What a digest depends on in a form: everything that scoring and the material read (roles,
+    /// scales, choices and their pain points, keywords, the labels and names the material shows).
+    static func fingerprint(_ form: Form) -> String {
+        var hash = ContentHash()
+        hash.add("report digest 1")
+        hash.add(form.id)
+        hash.add(String(form.departments.count))
+        for d in form.departments {
+            hash.add(d.id)
+            hash.add(d.name.zh)
+        }
+        hash.add(String(form.painPoints.count))
+        for p in form.painPoints {
+            hash.add(p.id)
+            hash.add(p.label.zh)
+            hash.add(String(p.keywords.count))
+            for k in p.keywords { hash.add(k) }
+        }
+        hash.add(String(form.questions.count))
+        for q in form.questions {
+            hash.add(q.id)
+            hash.add(q.type.rawValue)
+            hash.add(q.role?.rawValue ?? "")
+            hash.add(String(q.scale))
+            hash.add(String(q.levels.count))
+            for l in q.levels { hash.add(l.zh) }
+            hash.add(String(q.choices.count))
+            for c in q.choices {
+                hash.add(c.value)
+                hash.add(c.label.zh)
+                hash.add(c.painPoint ?? "")
+            }
+        }
+        return hash.hex
+    }
+
+    /// The month's tallies by department when the digest is current, else nil.
+    static func currentTallies(_ db: Database, layout: ScoringLayout, fingerprint: String, month: String) throws -> [String: ScoreTally]? {
+        let formId = layout.form.id
+        let rows = try Row.fetchAll(
+            db.cachedStatement(sql: "SELECT department, form_digest, responses, sums FROM digest_tally WHERE form_id = ? AND month = ?"),
+            arguments: [formId, month])
+        var tallies: [String: ScoreTally] = [:]
+        var total = 0
+        for row in rows {
+            let digest: String = row[1]
+            let bytes: [UInt8] = (row[3] as Data?).map { [UInt8]($0) } ?? []
+            guard digest == fingerprint, let tally = ScoreTally(encoded: bytes, layout: layout) else { return nil }
+            tallies[row[0]] = tally
+            total += tally.responses
+        }
+        let count =
+            try Int.fetchOne(
+                db.cachedStatement(sql: "SELECT COUNT(*) FROM response WHERE form_id = ? AND month = ?"), arguments: [formId, month]) ?? 0
+        return count == total ? tallies : nil
+    }
+
+    /// The month's material when the digest is current, else nil.
+    static func currentMaterial(_ db: Database, form: Form, month: String) throws -> ReportMaterial? {
+        guard try currentTallies(db, layout: ScoringLayout(form: form), fingerprint: fingerprint(form), month: month) != nil else {
+            return nil
+        }
+        var material = ReportMaterial()
+        let comments = try Row.fetchCursor(
+            db, sql: "SELECT pain_point, department, text FROM digest_comment WHERE form_id = ? AND month = ? ORDER BY first_id",
+            arguments: [form.id, month])
+        while let row = try comments.next() {
+            material.comments[row[0], default: []].append((row[1], row[2]))
+        }
+        let bad = try Row.fetchCursor(
+            db,
+            sql: """
+                SELECT response_key, submitted_at, department, service, channel, level, pain_points, comment, contact
+                FROM digest_bad_review WHERE form_id = ? AND month = ? ORDER BY response_id
+                """,
+            arguments: [form.id, month])
+        while let row = try bad.next() {
+            let painPoints: String = row[6]
+            material.badReviews.append(
+                BadReview(
+                    responseId: row[0], submittedAt: row[1], department: row[2], service: row[3], channel: row[4], level: row[5],
+                    painPoints: painPoints.isEmpty ? [] : painPoints.components(separatedBy: "\u{1F}"), comment: row[7], contact: row[8]))
+        }
+        material.badReviews.sort { ($0.submittedAt, $0.responseId) < ($1.submittedAt, $1.responseId) }
+        return material
+    }
+}
+
+/// Keeps the digests of the forms it tracks current with what one write transaction stores: each
+/// month is loaded (or rebuilt, when stale) the first time the transaction stores into it, sums
+/// every response stored after that, and is written back before the transaction commits.
+final class DigestKeeper {
+    private final class FormState {
+        let form: Form
+        let fingerprint: String
+        let visitor: MaterialReader
+        var months: [String: MonthState] = [:]
+        var comments: [(month: String, painPoint: String, text: String, department: String, id: Int64)] = []
+        var seenComments = Set<CommentKey>()
+        var badReviews: [(month: String, id: Int64, review: BadReview)] = []
+        /// Masked comments by their text: exports repeat comments, and masking is a per-character walk.
+        var masked: [String: String] = [:]
+
+        init(form: Form) {
+            self.form = form
+            fingerprint = ReportDigest.fingerprint(form)
+            visitor = MaterialReader(form: form)
+        }
+    }
+
+    private struct CommentKey: Hashable {
+        var month: String
+        var painPoint: String
+        var department: String
+        var text: String
+    }
+
+    private struct MonthState {
+        var tallies: [String: ScoreTally] = [:]
+        var touched = Set<String>()
+    }
+
+    private var forms: [String: FormState] = [:]
+
+    func track(_ form: Form) {
+        if forms[form.id] == nil { forms[form.id] = FormState(form: form) }
+    }
+
+    /// Called before a response of the form is stored into the month: loads the month's digest, or
+    /// rebuilds it from the month's responses when it is stale.
+    func prepare(formId: String, month: String, db: Database) throws {
+        guard let state = forms[formId], state.months[month] == nil else { return }
+        let layout = state.visitor.layout
+        if let tallies = try ReportDigest.currentTallies(db, layout: layout, fingerprint: state.fingerprint, month: month) {
+            state.months[month] = MonthState(tallies: tallies)
+            return
+        }
+        for table in ["digest_tally", "digest_comment", "digest_bad_review"] {
+            try db.execute(sql: "DELETE FROM \(table) WHERE form_id = ? AND month = ?", arguments: [formId, month])
+        }
+        state.months[month] = MonthState()
+        try SQLiteWriter(db: db).forEachWithId(formId: formId, month: month) { id, response in
+            try add(response, id: id, state: state, db: db)
+        }
+        // Every department is written back, even one that gained nothing in this transaction.
+        if let tallies = state.months[month]?.tallies { state.months[month]?.touched = Set(tallies.keys) }
+    }
+
+    /// Called after a response is stored (and `prepare` before it), with its row id.
+    func inserted(_ response: Response, id: Int64, db: Database) throws {
+        // Without `prepare` the month's sums would miss earlier responses: left out, the month fails
+        // the check in `finish` and is dropped rather than written wrong.
+        guard let state = forms[response.formId], let month = response.month, state.months[month] != nil else { return }
+        try add(response, id: id, state: state, db: db)
+    }
+
+    private func add(_ response: Response, id: Int64, state: FormState, db: Database) throws {
+        guard let month = response.month else { return }
+        let department = response.department ?? ""
+        state.months[month]?.tallies[department, default: ScoreTally(form: state.visitor.layout)].add(
+            response, layout: state.visitor.layout)
+        state.months[month]?.touched.insert(department)
+        let bad = state.visitor.visit(response, badThrough: MaterialReader.badThrough, mask: { text in
+            if let known = state.masked[text] { return known }
+            let masked = PersonalData.maskText(text)
+            if state.masked.count >= 4096 { state.masked.removeAll(keepingCapacity: true) }
+            state.masked[text] = masked
+            return masked
+        }) { painPoint, department, text in
+            if state.seenComments.insert(CommentKey(month: month, painPoint: painPoint, department: department, text: text)).inserted {
+                state.comments.append((month, painPoint, text, department, id))
+            }
+        }
+        if let bad { state.badReviews.append((month, id, bad)) }
+        if state.comments.count + state.badReviews.count >= 4096 { try writePending(state, db: db) }
+    }
+
+    private func writePending(_ state: FormState, db: Database) throws {
+        let formId = state.form.id
+        let comment = try db.cachedStatement(
+            sql:
+                "INSERT OR IGNORE INTO digest_comment (form_id, month, pain_point, text, department, first_id) VALUES (?, ?, ?, ?, ?, ?)")
+        for c in state.comments {
+            try comment.execute(arguments: [formId, c.month, c.painPoint, c.text, c.department, c.id])
+        }
+        let bad = try db.cachedStatement(
+            sql: """
+                INSERT OR REPLACE INTO digest_bad_review
+                (form_id, month, response_id, response_key, submitted_at, department, service, channel, level, pain_points, comment, contact)
+                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                """)
+        for b in state.badReviews {
+            let r = b.review
+            try bad.execute(arguments: [
+                formId, b.month, b.id, r.responseId, r.submittedAt, r.department, r.service, r.channel, r.level,
+                r.painPoints.joined(separator: "\u{1F}"), r.comment, r.contact,
+            ])
+        }
+        state.comments.removeAll(keepingCapacity: true)
+        state.badReviews.removeAll(keepingCapacity: true)
+        state.seenComments.removeAll(keepingCapacity: true)
+    }
+
+    /// Writes every month back, in the transaction that stored the responses. A month whose sums do
+    /// not match its responses (something stored into it without this keeper) is dropped instead,
+    /// so that it is rebuilt rather than read wrong.
+    func finish(_ db: Database) throws {
+        for state in forms.values {
+            try writePending(state, db: db)
+            let formId = state.form.id
+            for (month, m) in state.months {
+                let total = m.tallies.values.reduce(0) { $0 + $1.responses }
+                let count =
+                    try Int.fetchOne(
+                        db.cachedStatement(sql: "SELECT COUNT(*) FROM response WHERE form_id = ? AND month = ?"),
+                        arguments: [formId, month]) ?? 0
+                guard count == total else {
+                    for table in ["digest_tally", "digest_comment", "digest_bad_review"] {
+                        try db.execute(sql: "DELETE FROM \(table) WHERE form_id = ? AND month = ?", arguments: [formId, month])
+                    }
+                    continue
+                }
+                let statement = try db.cachedStatement(
+                    sql: """
+                        INSERT OR REPLACE INTO digest_tally (form_id, month, department, form_digest, responses, sums)
+                        VALUES (?, ?, ?, ?, ?, ?)
+                        """)
+                for department in m.touched.sorted() {
+                    guard let tally = m.tallies[department] else { continue }
+                    try statement.execute(arguments: [
+                        formId, month, department, state.fingerprint, tally.responses, Data(tally.encoded),
+                    ])
+                }
+            }
+            state.months.removeAll()
+        }
+    }
+}
