@@ -253,8 +253,39 @@ struct QueryURL {
         text.addingPercentEncoding(withAllowedCharacters: allowed) ?? text
     }
 
+    /// "+" is a space and %XX a byte; text with a broken escape, or whose bytes are not UTF-8, keeps its
+    /// escapes. By bytes, because Foundation's removingPercentEncoding drops a leading %EF%BB%BF (a
+    /// byte-order mark), so a link read and written again was not the same link.
     private static func decode(_ text: Substring) -> String {
-        let plus = text.replacingOccurrences(of: "+", with: " ")
-        return plus.removingPercentEncoding ?? plus
+        let utf8 = Array(text.utf8)
+        var bytes: [UInt8] = []
+        bytes.reserveCapacity(utf8.count)
+        var escapesAreSound = true
+        var index = 0
+        while index < utf8.count {
+            let byte = utf8[index]
+            if byte == UInt8(ascii: "%"), index + 2 < utf8.count, let high = hexValue(utf8[index + 1]),
+                let low = hexValue(utf8[index + 2])
+            {
+                bytes.append(high << 4 | low)
+                index += 3
+                continue
+            }
+            if byte == UInt8(ascii: "%") { escapesAreSound = false }
+            bytes.append(byte == UInt8(ascii: "+") ? 0x20 : byte)
+            index += 1
+        }
+        let spaced = String(decoding: utf8.map { $0 == UInt8(ascii: "+") ? 0x20 : $0 }, as: UTF8.self)
+        guard escapesAreSound, let decoded = String(validating: bytes, as: UTF8.self) else { return spaced }
+        return decoded
+    }
+
+    private static func hexValue(_ byte: UInt8) -> UInt8? {
+        switch byte {
+        case UInt8(ascii: "0")...UInt8(ascii: "9"): byte - UInt8(ascii: "0")
+        case UInt8(ascii: "a")...UInt8(ascii: "f"): byte - UInt8(ascii: "a") + 10
+        case UInt8(ascii: "A")...UInt8(ascii: "F"): byte - UInt8(ascii: "A") + 10
+        default: nil
+        }
     }
 }
