@@ -11,30 +11,6 @@ import ZIPFoundation
 
 // MARK: - Deterministic mutation
 
-/// SplitMix64: a small generator whose sequence depends only on its seed.
-struct SplitMix64 {
-    private var state: UInt64
-
-    init(seed: UInt64) {
-        state = seed
-    }
-
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
-    }
-
-    /// A number in 0..<bound (the standard library's random(in:using:) may change between releases).
-    mutating func below(_ bound: Int) -> Int {
-        bound <= 1 ? 0 : Int(next() % UInt64(bound))
-    }
-
-    mutating func chance(_ percent: Int) -> Bool { below(100) < percent }
-}
-
 /// Damages byte strings the way files get damaged and the way parsers trip: flipped bits, bytes
 /// inserted and deleted, chunks duplicated, spliced from another seed or cut off, and the bytes that
 /// parsers treat specially.

@@ -83,7 +83,7 @@ struct ReportDigestTests {
         let rows = lines.map { $0.split(separator: ",", omittingEmptySubsequences: false).map(String.init) }.filter {
             $0.count == width && !$0.contains { $0.contains("\"") }
         }
-        var rng = SplitMix(seed: seed)
+        var rng = SplitMix64(seed: seed)
         var out: [String] = []
         for i in 0..<count {
             var cells = (0..<width).map { column in rows[Int(rng.next() % UInt64(rows.count))][column] }
@@ -93,17 +93,6 @@ struct ReportDigestTests {
         return (header, out)
     }
 
-    struct SplitMix {
-        var state: UInt64
-        init(seed: UInt64) { state = seed }
-        mutating func next() -> UInt64 {
-            state &+= 0x9e37_79b9_7f4a_7c15
-            var z = state
-            z = (z ^ (z >> 30)) &* 0xbf58_476d_1ce4_e5b9
-            z = (z ^ (z >> 27)) &* 0x94d0_49bb_1331_11eb
-            return z ^ (z >> 31)
-        }
-    }
 
     @Test(arguments: [1, 2, 3] as [UInt64])
     func randomRecordsInOverlappingPartsMatchTheRescan(seed: UInt64) throws {

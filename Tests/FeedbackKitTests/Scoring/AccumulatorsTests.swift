@@ -5,30 +5,9 @@ import Testing
 
 /// Merged running sums must give the figures of one pass over all the answers.
 struct AccumulatorsTests {
-    /// A small seeded generator (SplitMix64) so every run sees the same answers.
-    private struct Seeded {
-        var state: UInt64
-
-        mutating func next() -> UInt64 {
-            state &+= 0x9E37_79B9_7F4A_7C15
-            var z = state
-            z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-            z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-            return z ^ (z >> 31)
-        }
-
-        mutating func level(_ range: ClosedRange<Int>) -> Int {
-            range.lowerBound + Int(next() % UInt64(range.count))
-        }
-
-        mutating func chance(_ p: Double) -> Bool {
-            Double(next() >> 11) / Double(1 << 53) < p
-        }
-    }
-
     /// 1,000 respondents: overall (1–5) and three dimensions that lean on it, some left blank.
     private func respondents(seed: UInt64) -> [[Int?]] {
-        var random = Seeded(state: seed)
+        var random = SplitMix64(seed: seed)
         return (0..<1000).map { _ in
             let overall = random.level(1...5)
             let dimensions: [Int?] = (0..<3).map { _ in
@@ -147,7 +126,7 @@ struct AccumulatorsTests {
     }
 
     @Test func efficiencyMergeEqualsBatch() {
-        var random = Seeded(state: 17)
+        var random = SplitMix64(seed: 17)
         let cases: [(Double?, Double?, Int?)] = (0..<500).map { _ in
             let promised = Double(random.level(0...10))
             let taken = random.chance(0.05) ? nil : Double(random.level(0...14))
@@ -178,7 +157,7 @@ struct AccumulatorsTests {
     }
 
     @Test func proportionAndWeightedMergeEqualBatch() {
-        var random = Seeded(state: 19)
+        var random = SplitMix64(seed: 19)
         let ticks: [Bool?] = (0..<300).map { _ in random.chance(0.1) ? nil : random.chance(0.2) }
         var batch = ProportionAccumulator()
         for tick in ticks { batch.add(tick) }
