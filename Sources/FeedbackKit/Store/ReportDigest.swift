@@ -161,7 +161,8 @@ final class DigestKeeper {
             let layout = visitor.layout
             let masked = PersonalData.maskText(text)
             let tags = text.isEmpty ? [] : layout.tags(text)
-            let facts = CommentFacts(masked: masked, tags: tags, maskedTags: masked == text ? tags : masked.isEmpty ? [] : layout.tags(masked))
+            let facts = CommentFacts(
+                masked: masked, tags: tags, maskedTags: masked == text ? tags : masked.isEmpty ? [] : layout.tags(masked))
             if knownComments.count >= 16384 { knownComments.removeAll(keepingCapacity: true) }
             knownComments[text] = facts
             return facts
