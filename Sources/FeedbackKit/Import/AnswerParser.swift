@@ -48,6 +48,9 @@ final class AnswerParser {
     /// The most space-separated words in any spelling of a choice, to bound the search for
     /// labels that hold spaces in answers joined by spaces.
     private var longestSpelling = 1
+    /// Whether some rating spelling is plain digits (an alias such as "10" for level 5); when none
+    /// is, plain digits are read as the level without a lookup (for speed).
+    private var hasNumericSpelling = true
 
     /// Answers that mean "skipped" in 问卷星 and coded exports.
     static let skipMarkers: Set<String> = ["(跳过)", "（跳过）", "(空)", "（空）", "-3", "-2"]
@@ -82,6 +85,7 @@ final class AnswerParser {
         for (spelling, level) in question.valueAliases {
             levelBySpelling[Self.fold(spelling)] = level
         }
+        hasNumericSpelling = levelBySpelling.keys.contains { Self.smallASCIIInteger($0) != nil }
     }
 
     /// Case- and width-insensitive form of a spelling, trimmed: fullwidth Latin letters, digits
@@ -121,7 +125,13 @@ final class AnswerParser {
         }
         let text = value.display.trimmingSpaceAndNewlines()
         // "-3" and "-2" are 问卷星's skip codes only where a negative number cannot be an answer.
-        if Self.skipMarkers.contains(text) && (!text.hasPrefix("-") || Self.codedTypes.contains(question.type)) { return .notAnswered }
+        // Every skip marker starts with "(", "（" (0xEF first) or "-", which nothing else is canonically
+        // equal to: other text skips the set's hashing (for speed: this runs on every cell).
+        if let first = text.utf8.first, first == 0x28 || first == 0xEF || first == 0x2D, Self.skipMarkers.contains(text),
+            !text.hasPrefix("-") || Self.codedTypes.contains(question.type)
+        {
+            return .notAnswered
+        }
         if !notApplicable.isEmpty && notApplicable.contains(Self.fold(text)) { return .answer(.notApplicable, other: nil) }
 
         switch question.type {
@@ -155,7 +165,13 @@ final class AnswerParser {
     private func parseLevel(_ text: String) -> ParsedAnswer {
         let range = question.valueRange ?? 1...question.scale
         let folded = Self.fold(text)
-        var level = levelBySpelling[folded]
+        var level: Int?
+        if !hasNumericSpelling, let n = Self.smallASCIIInteger(folded) {
+            // Plain digits where no spelling is digits: the lookup below would miss.
+            level = n
+        } else {
+            level = levelBySpelling[folded]
+        }
         if level == nil, let n = Self.smallASCIIInteger(folded) {
             // Fast path, for speed: plain digits, the usual rating, read as Int(folded) would.
             level = n
@@ -296,7 +312,8 @@ final class AnswerParser {
     private func parseNumber(_ text: String) -> ParsedAnswer {
         var digits = text
         // Every unit ends in a CJK character, never in an ASCII byte (for speed: hasSuffix is slow).
-        for unit in Self.units where (text.utf8.last ?? 0) >= 0x80 && digits.hasSuffix(unit) {
+        let endsNonASCII = (text.utf8.last ?? 0) >= 0x80
+        for unit in Self.units where endsNonASCII && digits.hasSuffix(unit) {
             digits = String(digits.dropLast(unit.count)).trimmingCharacters(in: .whitespaces)
             break
         }

@@ -236,14 +236,17 @@ struct RecordMapper {
         var extra: [(String, String)] = []
         // Questions whose answer was invalid: already reported, not reported again as missing.
         var invalid = Set<Int>()
+        // The questions answered so far, by index (for speed: no lookup in `answers` per column).
+        var answered = [Bool](repeating: false, count: questionIds.count)
         for (i, value) in values.enumerated() {
             switch plan.targets[i] {
             case .question(let q):
                 let id = questionIds[q]
-                if answers[id] != nil { continue }
+                if answered[q] { continue }
                 switch parsers[q].parse(value) {
                 case .answer(let answer, let other):
                     answers[id] = answer
+                    answered[q] = true
                     if let other { otherText[id] = other }
                 case .notAnswered:
                     break

@@ -210,7 +210,9 @@ extension MonthlyReport {
         }
         // The first three in the order longest, then by text, then by department: picked in one pass
         // (texts are distinct, so the order is total and this is what sorting all would give).
-        func before(_ a: (length: Int, comment: (department: String, text: String)), _ b: (length: Int, comment: (department: String, text: String))) -> Bool {
+        func before(
+            _ a: (length: Int, comment: (department: String, text: String)), _ b: (length: Int, comment: (department: String, text: String))
+        ) -> Bool {
             if a.length != b.length { return a.length > b.length }
             return (b.comment.text, b.comment.department) > (a.comment.text, a.comment.department)
         }

@@ -52,20 +52,34 @@ struct MaterialReader {
     }
 
     /// Hands each (pain point id, department name, masked comment) to `comment`; returns the bad review, if it is one.
-    /// `mask` masks personal data in free text (the digests remember the texts they have masked).
+    /// `maskAndTag` gives a comment masked and the pain points its masked text mentions (the
+    /// digests remember those of the comments they have seen); nil: computed here.
     func visit(
-        _ r: Response, badThrough: Int, mask: (String) -> String = PersonalData.maskText, comment commented: (String, String, String) -> Void
+        _ r: Response, badThrough: Int, maskAndTag: ((String) -> (masked: String, tags: [Int]))? = nil,
+        comment commented: (String, String, String) -> Void
     ) -> BadReview? {
         let department = r.department.flatMap { names[$0] } ?? ""
         var comment = ""
-        if let id = layout.commentId, case .text(let s) = r.answers[id] { comment = mask(s) }
+        var commentTags: [Int] = []
+        if let id = layout.commentId, case .text(let s) = r.answers[id] {
+            if let maskAndTag {
+                (comment, commentTags) = maskAndTag(s)
+            } else {
+                comment = PersonalData.maskText(s)
+                if !comment.isEmpty { commentTags = layout.tags(comment) }
+            }
+        }
         var ticked: [String] = []
         if let id = layout.painPointQuestionId, case .choices(let values) = r.answers[id] {
-            ticked = layout.painPoints.indices.filter { i in values.contains { layout.painChoices[i].contains($0) } }
-                .map { layout.painPoints[$0].id }
+            if let mask = layout.tickMask(values) {
+                ticked = layout.painPoints.indices.filter { mask & (1 << UInt64($0)) != 0 }.map { layout.painPoints[$0].id }
+            } else {
+                ticked = layout.painPoints.indices.filter { i in values.contains { layout.painChoices[i].contains($0) } }
+                    .map { layout.painPoints[$0].id }
+            }
         }
         if !comment.isEmpty {
-            let tagged = Set(layout.tags(comment).map { layout.painPoints[$0].id }).union(ticked)
+            let tagged = Set(commentTags.map { layout.painPoints[$0].id }).union(ticked)
             for id in tagged { commented(id, department, comment) }
         }
         guard let id = layout.overallId, let level = r.answers[id]?.number, Int(level) <= badThrough, let q = layout.overall else {

@@ -33,6 +33,11 @@ public struct ScoreTally: Sendable, Equatable {
 
     /// Adds one response.
     public mutating func add(_ response: Response, layout: ScoringLayout) {
+        add(response, layout: layout, commentTags: nil)
+    }
+
+    /// The same, with `layout.tags` of the response's comment when the caller knows them already.
+    mutating func add(_ response: Response, layout: ScoringLayout, commentTags: [Int]?) {
         // By the layout's question ids (for speed: reading a Question to get its id copies it).
         let answers = response.answers
         responses += 1
@@ -59,14 +64,18 @@ public struct ScoreTally: Sendable, Equatable {
             case .text(let value): ticked = [value]
             default: ticked = []
             }
-            for i in painPoints.indices {
-                let choices = layout.painChoices[i]
-                painPoints[i].add(ticked.contains { choices.contains($0) })
+            if let mask = layout.tickMask(ticked) {
+                for i in painPoints.indices { painPoints[i].add(mask & (1 << UInt64(i)) != 0) }
+            } else {
+                for i in painPoints.indices {
+                    let choices = layout.painChoices[i]
+                    painPoints[i].add(ticked.contains { choices.contains($0) })
+                }
             }
         }
         if let id = layout.commentId, case .text(let text) = answers[id], !text.isEmpty {
             comments += 1
-            for i in layout.tags(text) { commentMentions[i] += 1 }
+            for i in commentTags ?? layout.tags(text) { commentMentions[i] += 1 }
         }
         let number = { (id: String?) -> Double? in id.flatMap { answers[$0]?.number } }
         efficiency.add(
@@ -93,7 +102,9 @@ public struct ScoreTally: Sendable, Equatable {
 }
 
 /// The questions of a form that scoring reads, found once by their roles.
-public struct ScoringLayout: Sendable {
+// A class (for speed): tallies and digests read it for every response, and a struct this size
+// was copied, reference by reference, wherever it was bound to a name.
+public final class ScoringLayout: Sendable {
     public let form: Form
     public let overall: Question?
     public let overallScale: Int
@@ -115,6 +126,8 @@ public struct ScoringLayout: Sendable {
     let recommendId: String?
     let painPointQuestionId: String?
     let painChoices: [Set<String>]
+    /// The pain points (by index) each choice value counts for: one lookup per ticked value.
+    private let painsByChoice: [String: [Int]]
     let commentId: String?
     let tripsId: String?
     let daysTakenId: String?
@@ -145,6 +158,11 @@ public struct ScoringLayout: Sendable {
         recommendId = recommend?.id
         painPointQuestionId = painPointQuestion?.id
         painChoices = form.painPoints.map { choices[$0.id] ?? [] }
+        var pains: [String: [Int]] = [:]
+        for (i, values) in painChoices.enumerated() {
+            for value in values { pains[value, default: []].append(i) }
+        }
+        painsByChoice = pains
         commentId = comment?.id
         tripsId = trips?.id
         daysTakenId = daysTaken?.id
@@ -152,6 +170,17 @@ public struct ScoringLayout: Sendable {
         keywordBytes =
             keywords.allSatisfy { $0.allSatisfy { $0.unicodeScalars.allSatisfy(Self.isSimple) } }
             ? keywords.map { $0.map { Array($0.utf8) } } : nil
+    }
+
+    /// Bit i set when one of `values` counts for pain point i (as `painChoices[i]` says); nil with
+    /// more than 64 pain points.
+    func tickMask(_ values: [String]) -> UInt64? {
+        guard painPoints.count <= 64 else { return nil }
+        var mask: UInt64 = 0
+        for value in values {
+            for i in painsByChoice[value] ?? [] { mask |= 1 << UInt64(i) }
+        }
+        return mask
     }
 
     /// The pain points whose keywords a comment mentions (indices into `painPoints`).

@@ -153,8 +153,20 @@ final class DigestKeeper {
         var comments: [(month: String, painPoint: String, text: String, department: String, id: Int64)] = []
         var seenComments = Set<CommentKey>()
         var badReviews: [(month: String, id: Int64, review: BadReview)] = []
-        /// Masked comments by their text: exports repeat comments, and masking is a per-character walk.
-        var masked: [String: String] = [:]
+        /// What a comment gives, by its text: exports repeat comments, and masking and tagging walk every character.
+        var knownComments: [String: CommentFacts] = [:]
+
+        func facts(_ text: String) -> CommentFacts {
+            if let known = knownComments[text] { return known }
+            let layout = visitor.layout
+            let masked = PersonalData.maskText(text)
+            let tags = text.isEmpty ? [] : layout.tags(text)
+            let facts = CommentFacts(
+                masked: masked, tags: tags, maskedTags: masked == text ? tags : masked.isEmpty ? [] : layout.tags(masked))
+            if knownComments.count >= 16384 { knownComments.removeAll(keepingCapacity: true) }
+            knownComments[text] = facts
+            return facts
+        }
 
         init(form: Form) {
             self.form = form
@@ -170,9 +182,20 @@ final class DigestKeeper {
         var text: String
     }
 
-    private struct MonthState {
-        var tallies: [String: ScoreTally] = [:]
-        var touched = Set<String>()
+    /// A comment masked, and the pain points its text and its masked text mention.
+    private struct CommentFacts {
+        var masked: String
+        var tags: [Int]
+        var maskedTags: [Int]
+    }
+
+    /// A class, so that one lookup of the month serves every update of it.
+    private final class MonthState {
+        var tallies: [String: ScoreTally]
+
+        init(tallies: [String: ScoreTally] = [:]) {
+            self.tallies = tallies
+        }
     }
 
     private var forms: [String: FormState] = [:]
@@ -197,8 +220,6 @@ final class DigestKeeper {
         try SQLiteWriter(db: db).forEachWithId(formId: formId, month: month) { id, response in
             try add(response, id: id, state: state, db: db)
         }
-        // Every department is written back, even one that gained nothing in this transaction.
-        if let tallies = state.months[month]?.tallies { state.months[month]?.touched = Set(tallies.keys) }
     }
 
     /// Called after a response is stored (and `prepare` before it), with its row id.
@@ -210,18 +231,18 @@ final class DigestKeeper {
     }
 
     private func add(_ response: Response, id: Int64, state: FormState, db: Database) throws {
-        guard let month = response.month else { return }
-        let department = response.department ?? ""
-        state.months[month]?.tallies[department, default: ScoreTally(form: state.visitor.layout)].add(
-            response, layout: state.visitor.layout)
-        state.months[month]?.touched.insert(department)
-        let bad = state.visitor.visit(response, badThrough: MaterialReader.badThrough, mask: { text in
-            if let known = state.masked[text] { return known }
-            let masked = PersonalData.maskText(text)
-            if state.masked.count >= 4096 { state.masked.removeAll(keepingCapacity: true) }
-            state.masked[text] = masked
-            return masked
-        }) { painPoint, department, text in
+        guard let month = response.month, let m = state.months[month] else { return }
+        let layout = state.visitor.layout
+        var commentTags: [Int]?
+        if let id = layout.commentId, case .text(let text) = response.answers[id], !text.isEmpty { commentTags = state.facts(text).tags }
+        m.tallies[response.department ?? "", default: ScoreTally(form: layout)].add(response, layout: layout, commentTags: commentTags)
+        let bad = state.visitor.visit(
+            response, badThrough: MaterialReader.badThrough,
+            maskAndTag: { text in
+                let facts = state.facts(text)
+                return (facts.masked, facts.maskedTags)
+            }
+        ) { painPoint, department, text in
             if state.seenComments.insert(CommentKey(month: month, painPoint: painPoint, department: department, text: text)).inserted {
                 state.comments.append((month, painPoint, text, department, id))
             }
@@ -280,8 +301,8 @@ final class DigestKeeper {
                         INSERT OR REPLACE INTO digest_tally (form_id, month, department, form_digest, responses, sums)
                         VALUES (?, ?, ?, ?, ?, ?)
                         """)
-                for department in m.touched.sorted() {
-                    guard let tally = m.tallies[department] else { continue }
+                // Every department of the month, also those this transaction left as they were (a few dozen rows).
+                for (department, tally) in m.tallies.sorted(by: { $0.key < $1.key }) {
                     try statement.execute(arguments: [
                         formId, month, department, state.fingerprint, tally.responses, Data(tally.encoded),
                     ])

@@ -89,25 +89,30 @@ public struct Response: Sendable, Equatable {
     public var answersJSON: String {
         // Written directly rather than through JSONValue, for speed (one per stored response);
         // the text is the same as JSONValue.object(...).serialized() gives.
-        var out = "{"
+        // Written as bytes, made into a String once (for speed: appending to a String checks its
+        // capacity and encoding at every piece).
+        var out: [UInt8] = []
+        out.reserveCapacity(384)
+        out.append(0x7B)
         for (i, (key, answer)) in answers.sorted(by: { $0.key < $1.key }).enumerated() {
-            if i > 0 { out += "," }
-            out += JSONWriter.quoted(key)
-            out += ":"
+            if i > 0 { out.append(0x2C) }
+            JSONWriter.appendQuoted(key, to: &out)
+            out.append(0x3A)
             switch answer {
-            case .number(let v): out += JSONWriter.number(v)
-            case .text(let s): out += JSONWriter.quoted(s)
+            case .number(let v): JSONWriter.appendNumber(v, to: &out)
+            case .text(let s): JSONWriter.appendQuoted(s, to: &out)
             case .choices(let values):
-                out += "["
+                out.append(0x5B)
                 for (j, value) in values.enumerated() {
-                    if j > 0 { out += "," }
-                    out += JSONWriter.quoted(value)
+                    if j > 0 { out.append(0x2C) }
+                    JSONWriter.appendQuoted(value, to: &out)
                 }
-                out += "]"
-            case .notApplicable: out += "null"
+                out.append(0x5D)
+            case .notApplicable: out.append(contentsOf: "null".utf8)
             }
         }
-        return out + "}"
+        out.append(0x7D)
+        return String(decoding: out, as: UTF8.self)
     }
 
     static func decodeAnswers(_ text: String) -> [String: Answer] {

@@ -142,10 +142,13 @@ public final class SQLiteStore: ResponseStore {
         }
         migrator.registerMigration("v3: identity hash and report digests") { db in
             // The identity becomes a 64-bit hash with a plain index (see KeyHash); existing rows get theirs here.
-            db.add(function: DatabaseFunction("feedback_key_hash", argumentCount: 2, pure: true) { values in
-                guard let formId = String.fromDatabaseValue(values[0]), let key = String.fromDatabaseValue(values[1]) else { return nil }
-                return KeyHash.of(formId: formId, key: key)
-            })
+            db.add(
+                function: DatabaseFunction("feedback_key_hash", argumentCount: 2, pure: true) { values in
+                    guard let formId = String.fromDatabaseValue(values[0]), let key = String.fromDatabaseValue(values[1]) else {
+                        return nil
+                    }
+                    return KeyHash.of(formId: formId, key: key)
+                })
             try db.execute(
                 sql: """
                     ALTER TABLE response ADD COLUMN key_hash INTEGER NOT NULL DEFAULT 0;

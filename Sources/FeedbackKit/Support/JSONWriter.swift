@@ -35,6 +35,41 @@ public struct JSONWriter {
         return out + "\""
     }
 
+    /// Appends the bytes of `quoted(string)` to `out` (for speed: no string of its own when nothing needs escaping).
+    static func appendQuoted(_ string: String, to out: inout [UInt8]) {
+        if !string.utf8.contains(where: { $0 < 0x20 || $0 == 0x22 || $0 == 0x5C || $0 == 0xE2 }) {
+            out.append(0x22)
+            out.append(contentsOf: string.utf8)
+            out.append(0x22)
+        } else {
+            out.append(contentsOf: quoted(string).utf8)
+        }
+    }
+
+    /// Appends the bytes of `number(value)` to `out`, whole numbers digit by digit.
+    static func appendNumber(_ value: Double, to out: inout [UInt8]) {
+        guard value.rounded() == value && abs(value) < 1e15 else {
+            out.append(contentsOf: number(value).utf8)
+            return
+        }
+        var n = Int(value)
+        if n < 0 {
+            out.append(0x2D)
+            n = -n
+        }
+        var digits: (UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8) =
+            (0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0)
+        var count = 0
+        withUnsafeMutableBytes(of: &digits) { buffer in
+            repeat {
+                buffer[count] = UInt8(0x30 + n % 10)
+                n /= 10
+                count += 1
+            } while n > 0
+            for k in stride(from: count - 1, through: 0, by: -1) { out.append(buffer[k]) }
+        }
+    }
+
     /// A number as JSON: whole numbers without a fraction, others with up to `digits` decimals.
     public static func number(_ value: Double, digits: Int? = nil) -> String {
         guard value.isFinite else { return "null" }

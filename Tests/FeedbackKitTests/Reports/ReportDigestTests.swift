@@ -50,7 +50,9 @@ struct ReportDigestTests {
                 let digest = try files(bench, month: month, scanned: false, english: english)
                 let scan = try files(bench, month: month, scanned: true, english: english)
                 for (a, b) in zip(digest, scan) where a.data != b.data {
-                    Issue.record("\(note): \(month) \(a.name) differs:\n\(String(decoding: a.data, as: UTF8.self).prefix(3000))\n---\n\(String(decoding: b.data, as: UTF8.self).prefix(3000))")
+                    Issue.record(
+                        "\(note): \(month) \(a.name) differs:\n\(String(decoding: a.data, as: UTF8.self).prefix(3000))\n---\n\(String(decoding: b.data, as: UTF8.self).prefix(3000))"
+                    )
                 }
             }
         }
