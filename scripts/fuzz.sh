@@ -79,6 +79,7 @@ for target in "${targets[@]}"; do
     log=$fuzz_dir/logs/$target-$(date +%Y%m%d-%H%M%S).log
     known=$(find "$artifacts" -type f | sort)
     echo "== $target: $seconds s (log: $log)"
+    started=$(date +%s)
     set +e
     # shellcheck disable=SC2086
     FEEDBACK_FUZZ_TARGET=$target "$binary" "$corpus" "${seed_dirs[@]}" "${dictionary[@]}" \
@@ -86,11 +87,13 @@ for target in "${targets[@]}"; do
         -detect_leaks=0 -print_final_stats=1 -artifact_prefix="$artifacts/" ${FUZZ_ARGS:-} >"$log" 2>&1
     code=$?
     set -e
+    elapsed=$(($(date +%s) - started))
     executions=$(grep -h 'stat::number_of_executed_units' "$log" | awk '{ sum += $2 } END { print sum + 0 }')
     new=$(comm -13 <(echo "$known") <(find "$artifacts" -type f | sort) | sed '/^$/d')
     found=$(echo -n "$new" | grep -c . || true)
-    printf '%s\t%s\t%s\t%s\t%s\n' "$(date -u +%FT%TZ)" "$target" "$seconds" "$executions" "$found" >>"$fuzz_dir/runs.tsv"
-    echo "   $executions executions, exit $code, $found new crash inputs"
+    # runs.tsv: when the run ended, target, seconds it ran (a crash ends it early), executions, crash inputs.
+    printf '%s\t%s\t%s\t%s\t%s\n' "$(date -u +%FT%TZ)" "$target" "$elapsed" "$executions" "$found" >>"$fuzz_dir/runs.tsv"
+    echo "   $elapsed s, $executions executions, exit $code, $found new crash inputs"
     if [ $code -ne 0 ] || [ "$found" -gt 0 ]; then
         status=1
         echo "   CRASH in $target; inputs in $artifacts:" >&2
