@@ -38,13 +38,9 @@ struct Report: ParsableCommand {
             let store = try storeOptions.open(in: workspace)
             let scorer = Scorer(settings: workspace.config.scoring)
             let month = target.month
-            // Stale digests (a store from before them, a changed form) are rebuilt here when the store
-            // can be written at once; otherwise the report rescans those months.
-            for form in try store.read({ reader in try target.forms(in: workspace, reader: reader) }) {
-                try? store.refreshDigests(of: form, months: [month, Scorer.previousMonth(month)])
-            }
+            let forms = try target.formsWithDigests(in: workspace, store: store)
             let sections: [(score: FormScore, material: ReportMaterial)] = try store.read { reader in
-                try target.forms(in: workspace, reader: reader).map { form in
+                try forms.map { form in
                     (
                         try scorer.score(form: form, month: month, reader: reader),
                         try MonthlyReport.material(form: form, month: month, reader: reader)

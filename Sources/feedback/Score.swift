@@ -35,12 +35,9 @@ struct Score: ParsableCommand {
             let store = try storeOptions.open(in: workspace)
             let scorer = Scorer(settings: workspace.config.scoring)
             let month = target.month
-            // As `report` does: stale digests rebuilt where the store can be written at once (docs/reports.md).
-            for form in try store.read({ reader in try target.forms(in: workspace, reader: reader) }) {
-                try? store.refreshDigests(of: form, months: [month, Scorer.previousMonth(month)])
-            }
+            let forms = try target.formsWithDigests(in: workspace, store: store)
             let scores: [FormScore] = try store.read { reader in
-                try target.forms(in: workspace, reader: reader).map { try scorer.score(form: $0, month: month, reader: reader) }
+                try forms.map { try scorer.score(form: $0, month: month, reader: reader) }
             }
             switch format {
             case "json":

@@ -93,4 +93,15 @@ struct MonthOptions: ParsableArguments {
         }
         return try forms.filter { try reader.count(ResponseFilter(formId: $0.id, month: month)) > 0 }
     }
+
+    /// The forms of the month (as `forms`), with their report digests for this month and the last
+    /// brought up to date where the store can be written at once; otherwise `score` and `report`
+    /// rescan those months (docs/reports.md).
+    func formsWithDigests(in workspace: Workspace, store: SQLiteStore) throws -> [Form] {
+        let forms = try store.read { reader in try self.forms(in: workspace, reader: reader) }
+        for form in forms {
+            try? store.refreshDigests(of: form, months: [month, Scorer.previousMonth(month)])
+        }
+        return forms
+    }
 }

@@ -32,6 +32,7 @@ struct FileSafetyTests {
         let report = try CLI.run(["report", "--month", "2025-04", "--quiet"], in: scratch.url)
         #expect(report.status == 0, "\(report.stderr)")
         #expect(report.stderr.contains("warning: forms/escape.json is not a valid form and is left out (`feedback forms validate` says why)"))
+        #expect(report.stderr.components(separatedBy: "warning: forms/escape.json").count == 2, "the warning is given once")
         #expect(!FileManager.default.fileExists(atPath: scratch.url.deletingLastPathComponent().appendingPathComponent("escape").path))
 
         let byId = try CLI.run(["import", "x.csv", "--form", "../../escape"], in: scratch.url)

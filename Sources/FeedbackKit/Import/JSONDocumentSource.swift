@@ -487,11 +487,7 @@ final class JSONFileReader {
         }
     }
 
-    func describe(_ byte: UInt8?) -> String {
-        guard let byte else { return "the end of the file" }
-        if byte >= 0x20 && byte < 0x7F { return "'\(Character(Unicode.Scalar(byte)))'" }
-        return String(format: "byte 0x%02X", byte)
-    }
+    func describe(_ byte: UInt8?) -> String { JSONParser.describe(byte) }
 
     /// An error at a byte offset (the current one by default), with its line and column, worded as a
     /// parse of the whole document words it.

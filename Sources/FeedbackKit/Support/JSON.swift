@@ -149,10 +149,14 @@ public struct JSONParser {
     }
 
     private func describeCurrent() -> String {
-        guard index < bytes.count else { return "the end of the file" }
-        let b = bytes[index]
-        if b >= 0x20 && b < 0x7F { return "'\(Character(Unicode.Scalar(b)))'" }
-        return String(format: "byte 0x%02X", b)
+        Self.describe(index < bytes.count ? bytes[index] : nil)
+    }
+
+    /// A byte as an error message names what was found: 'x', byte 0x00, or the end of the file (nil).
+    static func describe(_ byte: UInt8?) -> String {
+        guard let byte else { return "the end of the file" }
+        if byte >= 0x20 && byte < 0x7F { return "'\(Character(Unicode.Scalar(byte)))'" }
+        return String(format: "byte 0x%02X", byte)
     }
 
     private mutating func parseValue() throws(JSONSyntaxError) -> JSONNode {
