@@ -30,14 +30,7 @@ struct CLI {
     /// Runs `feedback ARGS` in `directory` with NO_COLOR set; output goes through files so that
     /// a large output cannot fill a pipe and block the child.
     static func run(_ arguments: [String], in directory: URL, environment: [String: String] = [:]) throws -> Result {
-        let process = Process()
-        process.executableURL = binary
-        process.arguments = arguments
-        process.currentDirectoryURL = directory
-        var env = ProcessInfo.processInfo.environment
-        env["NO_COLOR"] = "1"
-        for (k, v) in environment { env[k] = v }
-        process.environment = env
+        let process = process(arguments, in: directory, environment: environment)
         let outURL = FileManager.default.temporaryDirectory.appendingPathComponent("feedback-out-\(UUID().uuidString)")
         let errURL = FileManager.default.temporaryDirectory.appendingPathComponent("feedback-err-\(UUID().uuidString)")
         FileManager.default.createFile(atPath: outURL.path, contents: nil)
@@ -63,16 +56,23 @@ struct CLI {
 }
 
 extension CLI {
-    /// Starts `feedback ARGS` in `directory` and returns at once, its output discarded: for tests that
-    /// kill it or run several at a time.
-    static func start(_ arguments: [String], in directory: URL, environment: [String: String] = [:]) throws -> Process {
+    /// `feedback ARGS` to be run in `directory`, with the test's environment, NO_COLOR and `environment`.
+    static func process(_ arguments: [String], in directory: URL, environment: [String: String]) -> Process {
         let process = Process()
         process.executableURL = binary
         process.arguments = arguments
         process.currentDirectoryURL = directory
         var env = ProcessInfo.processInfo.environment
+        env["NO_COLOR"] = "1"
         for (k, v) in environment { env[k] = v }
         process.environment = env
+        return process
+    }
+
+    /// Starts `feedback ARGS` in `directory` and returns at once, its output discarded: for tests that
+    /// kill it or run several at a time.
+    static func start(_ arguments: [String], in directory: URL, environment: [String: String] = [:]) throws -> Process {
+        let process = process(arguments, in: directory, environment: environment)
         process.standardOutput = FileHandle.nullDevice
         process.standardError = FileHandle.nullDevice
         try process.run()
