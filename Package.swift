@@ -36,6 +36,7 @@ let package = Package(
             dependencies: [
                 "CurlHTTP",
                 .product(name: "GRDB", package: "GRDB.swift"),
+                .product(name: "GRDBSQLite", package: "GRDB.swift"),
                 .product(name: "ZIPFoundation", package: "ZIPFoundation"),
             ],
             linkerSettings: [.linkedLibrary("iconv", .when(platforms: [.macOS]))]

@@ -114,6 +114,27 @@ final class AnswerParser {
         return String(scalars).trimmingSpaceAndNewlines()
     }
 
+    /// Outcomes of `parse` by cell text, for questions whose answers repeat (see `parseRemembering`).
+    private var remembered: [UTF8Key: ParsedAnswer] = [:]
+    /// Whether this question's answers are codes that repeat from record to record.
+    private lazy var remembers = question.type != .text && question.type != .date && question.type != .datetime
+
+    /// The most outcomes `parseRemembering` keeps; past it, it starts again (memory stays bounded).
+    static let rememberedLimit = 4096
+
+    /// `parse`, remembering the outcome for each distinct text (for speed: an import parses the
+    /// same few ratings, choices and departments in every record). `parse` is a function of the
+    /// question and the text alone, so the outcome is the same as parsing again.
+    func parseRemembering(_ value: FieldValue) -> ParsedAnswer {
+        guard remembers, case .text(let text) = value else { return parse(value) }
+        let key = UTF8Key(text)
+        if let known = remembered[key] { return known }
+        let parsed = parse(value)
+        if remembered.count >= Self.rememberedLimit { remembered.removeAll(keepingCapacity: true) }
+        remembered[key] = parsed
+        return parsed
+    }
+
     func parse(_ value: FieldValue) -> ParsedAnswer {
         if value.isBlank { return .notAnswered }
         if case .list(let items) = value {

@@ -243,7 +243,7 @@ struct RecordMapper {
             case .question(let q):
                 let id = questionIds[q]
                 if answered[q] { continue }
-                switch parsers[q].parse(value) {
+                switch parsers[q].parseRemembering(value) {
                 case .answer(let answer, let other):
                     answers[id] = answer
                     answered[q] = true

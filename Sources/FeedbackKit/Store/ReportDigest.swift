@@ -154,17 +154,18 @@ final class DigestKeeper {
         var seenComments = Set<CommentKey>()
         var badReviews: [(month: String, id: Int64, review: BadReview)] = []
         /// What a comment gives, by its text: exports repeat comments, and masking and tagging walk every character.
-        var knownComments: [String: CommentFacts] = [:]
+        var knownComments: [UTF8Key: CommentFacts] = [:]
 
         func facts(_ text: String) -> CommentFacts {
-            if let known = knownComments[text] { return known }
+            let key = UTF8Key(text)
+            if let known = knownComments[key] { return known }
             let layout = visitor.layout
             let masked = PersonalData.maskText(text)
             let tags = text.isEmpty ? [] : layout.tags(text)
             let facts = CommentFacts(
                 masked: masked, tags: tags, maskedTags: masked == text ? tags : masked.isEmpty ? [] : layout.tags(masked))
             if knownComments.count >= 16384 { knownComments.removeAll(keepingCapacity: true) }
-            knownComments[text] = facts
+            knownComments[key] = facts
             return facts
         }
 

@@ -86,7 +86,10 @@ public struct Response: Sendable, Equatable {
     }
 
     /// Answers as a JSON object with keys sorted, as stored.
-    public var answersJSON: String {
+    public var answersJSON: String { String(decoding: answersJSONBytes, as: UTF8.self) }
+
+    /// The UTF-8 bytes of `answersJSON` (for speed: the store binds them as they are).
+    var answersJSONBytes: [UInt8] {
         // Written directly rather than through JSONValue, for speed (one per stored response);
         // the text is the same as JSONValue.object(...).serialized() gives.
         // Written as bytes, made into a String once (for speed: appending to a String checks its
@@ -112,7 +115,7 @@ public struct Response: Sendable, Equatable {
             }
         }
         out.append(0x7D)
-        return String(decoding: out, as: UTF8.self)
+        return out
     }
 
     static func decodeAnswers(_ text: String) -> [String: Answer] {

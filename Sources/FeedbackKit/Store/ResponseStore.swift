@@ -69,13 +69,14 @@ extension ResponseWriter {
 /// to do (for speed; the texts are those `insert(_: Response, …)` would write).
 public struct EncodedResponse: Sendable {
     public var response: Response
-    public var answers: String
+    /// The answers JSON as UTF-8 bytes.
+    public var answers: [UInt8]
     public var other: String?
     public var extra: String?
 
     public init(_ response: Response) {
         self.response = response
-        answers = response.answersJSON
+        answers = response.answersJSONBytes
         other =
             response.otherText.isEmpty
             ? nil : SQLiteWriter.encodeStrings(response.otherText.sorted { $0.key < $1.key }.map { ($0.key, $0.value) })

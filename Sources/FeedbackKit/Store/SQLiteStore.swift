@@ -228,10 +228,50 @@ struct SQLiteWriter: ResponseWriter {
     let db: Database
     /// In a write transaction: the report digests kept current with what it stores.
     var digests: DigestKeeper?
+    /// The identity check and the insert, run once per record.
+    private let statements: RecordStatements
 
     init(db: Database, digests: DigestKeeper? = nil) {
         self.db = db
         self.digests = digests
+        statements = RecordStatements(db)
+    }
+
+    /// The statements run once per record, prepared on first use and bound directly (see DirectStatement).
+    final class RecordStatements {
+        private let db: Database
+        private var containsStatement: DirectStatement?
+        private var insertStatement: DirectStatement?
+
+        init(_ db: Database) {
+            self.db = db
+        }
+
+        var contains: DirectStatement {
+            get throws {
+                if let containsStatement { return containsStatement }
+                let statement = try DirectStatement(
+                    db, sql: "SELECT EXISTS(SELECT 1 FROM response WHERE key_hash = ? AND form_id = ? AND response_key = ?)")
+                containsStatement = statement
+                return statement
+            }
+        }
+
+        var insert: DirectStatement {
+            get throws {
+                if let insertStatement { return insertStatement }
+                let statement = try DirectStatement(
+                    db,
+                    sql: """
+                        INSERT INTO response
+                        (form_id, form_version, response_key, submitted_at, month, department, answers, other, extra, source, position,
+                         import_id, key_hash)
+                        VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                        """)
+                insertStatement = statement
+                return statement
+            }
+        }
     }
 
     func keepDigests(of form: Form) {
@@ -272,9 +312,12 @@ struct SQLiteWriter: ResponseWriter {
     }
 
     private func contains(formId: String, key: String, hash: Int64) throws -> Bool {
-        try Bool.fetchOne(
-            db.cachedStatement(sql: "SELECT EXISTS(SELECT 1 FROM response WHERE key_hash = ? AND form_id = ? AND response_key = ?)"),
-            arguments: [hash, formId, key]) ?? false
+        let statement = try statements.contains
+        statement.reset()
+        statement.bind(hash)
+        statement.bind(formId)
+        statement.bind(key)
+        return try statement.fetchInt() != 0
     }
 
     private func whereClause(_ filter: ResponseFilter) -> (String, StatementArguments) {
@@ -340,17 +383,22 @@ struct SQLiteWriter: ResponseWriter {
         let hash = KeyHash.of(formId: response.formId, key: response.key)
         if try contains(formId: response.formId, key: response.key, hash: hash) { return false }
         if let digests, let month = response.month { try digests.prepare(formId: response.formId, month: month, db: db) }
-        let statement = try db.cachedStatement(
-            sql: """
-                INSERT INTO response
-                (form_id, form_version, response_key, submitted_at, month, department, answers, other, extra, source, position, import_id,
-                 key_hash)
-                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
-                """)
-        try statement.execute(arguments: [
-            response.formId, response.formVersion, response.key, response.submittedAt, response.month, response.department,
-            encoded.answers, encoded.other, encoded.extra, response.source, response.position, importId, hash,
-        ])
+        let statement = try statements.insert
+        statement.reset()
+        statement.bind(response.formId)
+        statement.bind(response.formVersion)
+        statement.bind(response.key)
+        statement.bind(response.submittedAt)
+        statement.bind(response.month)
+        statement.bind(response.department)
+        statement.bind(utf8: encoded.answers)
+        statement.bind(encoded.other)
+        statement.bind(encoded.extra)
+        statement.bind(response.source)
+        statement.bind(response.position)
+        statement.bind(importId)
+        statement.bind(hash)
+        try statement.execute()
         try digests?.inserted(response, id: db.lastInsertedRowID, db: db)
         return true
     }

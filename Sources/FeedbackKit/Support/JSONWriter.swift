@@ -37,13 +37,16 @@ public struct JSONWriter {
 
     /// Appends the bytes of `quoted(string)` to `out` (for speed: no string of its own when nothing needs escaping).
     static func appendQuoted(_ string: String, to out: inout [UInt8]) {
-        if !string.utf8.contains(where: { $0 < 0x20 || $0 == 0x22 || $0 == 0x5C || $0 == 0xE2 }) {
+        // Through the string's own buffer (for speed: appending a UTF8View went byte by byte).
+        var string = string
+        let plain = string.withUTF8 { bytes in
+            if bytes.contains(where: { $0 < 0x20 || $0 == 0x22 || $0 == 0x5C || $0 == 0xE2 }) { return false }
             out.append(0x22)
-            out.append(contentsOf: string.utf8)
+            out.append(contentsOf: bytes)
             out.append(0x22)
-        } else {
-            out.append(contentsOf: quoted(string).utf8)
+            return true
         }
+        if !plain { out.append(contentsOf: quoted(string).utf8) }
     }
 
     /// Appends the bytes of `number(value)` to `out`, whole numbers digit by digit.
