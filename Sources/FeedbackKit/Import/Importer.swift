@@ -135,8 +135,10 @@ public struct Importer {
                     var batch: [EncodedResponse] = []
                     batch.reserveCapacity(batchSize)
                     var consumerStopped = false
+                    let keys = AnswerKeys(form: form)
+                    let comments = CommentFactsCache(layout: ScoringLayout(form: form))
                     try readAll { response in
-                        batch.append(EncodedResponse(response))
+                        batch.append(EncodedResponse(response, keys: keys, comments: comments))
                         guard batch.count == batchSize else { return true }
                         guard channel.put(batch) else {
                             consumerStopped = true

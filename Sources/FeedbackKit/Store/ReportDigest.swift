@@ -150,45 +150,28 @@ final class DigestKeeper {
         let fingerprint: String
         let visitor: MaterialReader
         var months: [String: MonthState] = [:]
-        var comments: [(month: String, painPoint: String, text: String, department: String, id: Int64)] = []
+        var pendingComments: [(month: String, painPoint: String, text: String, department: String, id: Int64)] = []
         var seenComments = Set<CommentKey>()
         var badReviews: [(month: String, id: Int64, review: BadReview)] = []
-        /// What a comment gives, by its text: exports repeat comments, and masking and tagging walk every character.
-        var knownComments: [UTF8Key: CommentFacts] = [:]
-
-        func facts(_ text: String) -> CommentFacts {
-            let key = UTF8Key(text)
-            if let known = knownComments[key] { return known }
-            let layout = visitor.layout
-            let masked = PersonalData.maskText(text)
-            let tags = text.isEmpty ? [] : layout.tags(text)
-            let facts = CommentFacts(
-                masked: masked, tags: tags, maskedTags: masked == text ? tags : masked.isEmpty ? [] : layout.tags(masked))
-            if knownComments.count >= 16384 { knownComments.removeAll(keepingCapacity: true) }
-            knownComments[key] = facts
-            return facts
-        }
+        /// What a comment gives, by its text.
+        let comments: CommentFactsCache
 
         init(form: Form) {
             self.form = form
             fingerprint = ReportDigest.fingerprint(form)
             visitor = MaterialReader(form: form)
+            comments = CommentFactsCache(layout: visitor.layout)
         }
     }
 
     private struct CommentKey: Hashable {
         var month: String
         var painPoint: String
-        var department: String
-        var text: String
+        /// Hashed by their bytes (see UTF8Key): department names and comments are mostly Chinese.
+        var department: UTF8Key
+        var text: UTF8Key
     }
 
-    /// A comment masked, and the pain points its text and its masked text mention.
-    private struct CommentFacts {
-        var masked: String
-        var tags: [Int]
-        var maskedTags: [Int]
-    }
 
     /// A class, so that one lookup of the month serves every update of it.
     private final class MonthState {
@@ -224,56 +207,85 @@ final class DigestKeeper {
     }
 
     /// Called after a response is stored (and `prepare` before it), with its row id.
-    func inserted(_ response: Response, id: Int64, db: Database) throws {
+    /// `facts`: what the response's comment gives, when the caller has worked it out already.
+    func inserted(_ response: Response, id: Int64, db: Database, facts: CommentFacts? = nil) throws {
         // Without `prepare` the month's sums would miss earlier responses: left out, the month fails
         // the check in `finish` and is dropped rather than written wrong.
         guard let state = forms[response.formId], let month = response.month, state.months[month] != nil else { return }
-        try add(response, id: id, state: state, db: db)
+        try add(response, id: id, state: state, db: db, facts: facts)
     }
 
-    private func add(_ response: Response, id: Int64, state: FormState, db: Database) throws {
+    private func add(_ response: Response, id: Int64, state: FormState, db: Database, facts known: CommentFacts? = nil) throws {
         guard let month = response.month, let m = state.months[month] else { return }
         let layout = state.visitor.layout
-        var commentTags: [Int]?
-        if let id = layout.commentId, case .text(let text) = response.answers[id], !text.isEmpty { commentTags = state.facts(text).tags }
+        var commentFacts: CommentFacts?
+        if let id = layout.commentId, case .text(let text) = response.answers[id], !text.isEmpty {
+            commentFacts = known ?? state.comments.facts(text)
+        }
+        let commentTags = commentFacts?.tags
         m.tallies[response.department ?? "", default: ScoreTally(form: layout)].add(response, layout: layout, commentTags: commentTags)
         let bad = state.visitor.visit(
             response, badThrough: MaterialReader.badThrough,
             maskAndTag: { text in
-                let facts = state.facts(text)
+                // Called with the response's comment, whose facts are known by now.
+                let facts = commentFacts ?? state.comments.facts(text)
                 return (facts.masked, facts.maskedTags)
             }
         ) { painPoint, department, text in
-            if state.seenComments.insert(CommentKey(month: month, painPoint: painPoint, department: department, text: text)).inserted {
-                state.comments.append((month, painPoint, text, department, id))
+            if state.seenComments.insert(CommentKey(month: month, painPoint: painPoint, department: UTF8Key(department), text: UTF8Key(text))).inserted {
+                state.pendingComments.append((month, painPoint, text, department, id))
             }
         }
         if let bad { state.badReviews.append((month, id, bad)) }
-        if state.comments.count + state.badReviews.count >= 4096 { try writePending(state, db: db) }
+        if state.pendingComments.count + state.badReviews.count >= 4096 { try writePending(state, db: db) }
     }
 
     private func writePending(_ state: FormState, db: Database) throws {
         let formId = state.form.id
-        let comment = try db.cachedStatement(
-            sql:
-                "INSERT OR IGNORE INTO digest_comment (form_id, month, pain_point, text, department, first_id) VALUES (?, ?, ?, ?, ?, ?)")
-        for c in state.comments {
-            try comment.execute(arguments: [formId, c.month, c.painPoint, c.text, c.department, c.id])
+        if !state.pendingComments.isEmpty {
+            // Bound directly (see DirectStatement): an import writes a row here for many of its records.
+            let comment = try DirectStatement(
+                db,
+                sql: "INSERT OR IGNORE INTO digest_comment (form_id, month, pain_point, text, department, first_id) VALUES (?, ?, ?, ?, ?, ?)")
+            for c in state.pendingComments {
+                comment.reset()
+                comment.bind(formId)
+                comment.bind(c.month)
+                comment.bind(c.painPoint)
+                comment.bind(c.text)
+                comment.bind(c.department)
+                comment.bind(c.id)
+                try comment.execute()
+            }
         }
-        let bad = try db.cachedStatement(
-            sql: """
-                INSERT OR REPLACE INTO digest_bad_review
-                (form_id, month, response_id, response_key, submitted_at, department, service, channel, level, pain_points, comment, contact)
-                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
-                """)
-        for b in state.badReviews {
-            let r = b.review
-            try bad.execute(arguments: [
-                formId, b.month, b.id, r.responseId, r.submittedAt, r.department, r.service, r.channel, r.level,
-                r.painPoints.joined(separator: "\u{1F}"), r.comment, r.contact,
-            ])
+        if !state.badReviews.isEmpty {
+            let bad = try DirectStatement(
+                db,
+                sql: """
+                    INSERT OR REPLACE INTO digest_bad_review
+                    (form_id, month, response_id, response_key, submitted_at, department, service, channel, level, pain_points, comment,
+                     contact)
+                    VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                    """)
+            for b in state.badReviews {
+                let r = b.review
+                bad.reset()
+                bad.bind(formId)
+                bad.bind(b.month)
+                bad.bind(b.id)
+                bad.bind(r.responseId)
+                bad.bind(r.submittedAt)
+                bad.bind(r.department)
+                bad.bind(r.service)
+                bad.bind(r.channel)
+                bad.bind(r.level)
+                bad.bind(r.painPoints.joined(separator: "\u{1F}"))
+                bad.bind(r.comment)
+                bad.bind(r.contact)
+                try bad.execute()
+            }
         }
-        state.comments.removeAll(keepingCapacity: true)
+        state.pendingComments.removeAll(keepingCapacity: true)
         state.badReviews.removeAll(keepingCapacity: true)
         state.seenComments.removeAll(keepingCapacity: true)
     }
@@ -311,5 +323,41 @@ final class DigestKeeper {
             }
             state.months.removeAll()
         }
+    }
+}
+
+/// A comment masked, and the pain points its text and its masked text mention.
+struct CommentFacts: Sendable {
+    var masked: String
+    var tags: [Int]
+    var maskedTags: [Int]
+}
+
+/// What each comment gives, remembered by its text: exports repeat comments, and masking and
+/// tagging walk every character. One per thread: an import works them out on its reading thread.
+final class CommentFactsCache {
+    let layout: ScoringLayout
+    private var known: [UTF8Key: CommentFacts] = [:]
+
+    init(layout: ScoringLayout) {
+        self.layout = layout
+    }
+
+    func facts(_ text: String) -> CommentFacts {
+        let key = UTF8Key(text)
+        if let facts = known[key] { return facts }
+        let masked = PersonalData.maskText(text)
+        let tags = text.isEmpty ? [] : layout.tags(text)
+        let facts = CommentFacts(
+            masked: masked, tags: tags, maskedTags: masked == text ? tags : masked.isEmpty ? [] : layout.tags(masked))
+        if known.count >= 16384 { known.removeAll(keepingCapacity: true) }
+        known[key] = facts
+        return facts
+    }
+
+    /// The facts of a response's comment; nil when it has none.
+    func facts(of response: Response) -> CommentFacts? {
+        guard let id = layout.commentId, case .text(let text) = response.answers[id], !text.isEmpty else { return nil }
+        return facts(text)
     }
 }

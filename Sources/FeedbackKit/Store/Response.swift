@@ -89,33 +89,54 @@ public struct Response: Sendable, Equatable {
     public var answersJSON: String { String(decoding: answersJSONBytes, as: UTF8.self) }
 
     /// The UTF-8 bytes of `answersJSON` (for speed: the store binds them as they are).
-    var answersJSONBytes: [UInt8] {
+    var answersJSONBytes: [UInt8] { answersJSONBytes(keys: nil) }
+
+    /// The same, walking `keys` (the form's question ids, sorted) instead of sorting the answers
+    /// (for speed); answers under other ids are written by sorting, as without `keys`.
+    func answersJSONBytes(keys: AnswerKeys?) -> [UInt8] {
         // Written directly rather than through JSONValue, for speed (one per stored response);
         // the text is the same as JSONValue.object(...).serialized() gives.
-        // Written as bytes, made into a String once (for speed: appending to a String checks its
-        // capacity and encoding at every piece).
         var out: [UInt8] = []
         out.reserveCapacity(384)
         out.append(0x7B)
+        if let keys {
+            var written = 0
+            for (id, prefix) in zip(keys.ids, keys.prefixes) {
+                guard let answer = answers[id] else { continue }
+                if written > 0 { out.append(0x2C) }
+                out.append(contentsOf: prefix)
+                Self.append(answer, to: &out)
+                written += 1
+            }
+            if written == answers.count {
+                out.append(0x7D)
+                return out
+            }
+            out.removeSubrange(1...)
+        }
         for (i, (key, answer)) in answers.sorted(by: { $0.key < $1.key }).enumerated() {
             if i > 0 { out.append(0x2C) }
             JSONWriter.appendQuoted(key, to: &out)
             out.append(0x3A)
-            switch answer {
-            case .number(let v): JSONWriter.appendNumber(v, to: &out)
-            case .text(let s): JSONWriter.appendQuoted(s, to: &out)
-            case .choices(let values):
-                out.append(0x5B)
-                for (j, value) in values.enumerated() {
-                    if j > 0 { out.append(0x2C) }
-                    JSONWriter.appendQuoted(value, to: &out)
-                }
-                out.append(0x5D)
-            case .notApplicable: out.append(contentsOf: "null".utf8)
-            }
+            Self.append(answer, to: &out)
         }
         out.append(0x7D)
         return out
+    }
+
+    private static func append(_ answer: Answer, to out: inout [UInt8]) {
+        switch answer {
+        case .number(let v): JSONWriter.appendNumber(v, to: &out)
+        case .text(let s): JSONWriter.appendQuoted(s, to: &out)
+        case .choices(let values):
+            out.append(0x5B)
+            for (j, value) in values.enumerated() {
+                if j > 0 { out.append(0x2C) }
+                JSONWriter.appendQuoted(value, to: &out)
+            }
+            out.append(0x5D)
+        case .notApplicable: out.append(contentsOf: "null".utf8)
+        }
     }
 
     static func decodeAnswers(_ text: String) -> [String: Answer] {
@@ -125,6 +146,22 @@ public struct Response: Sendable, Equatable {
             if let answer = Answer(json: member.value) { result[member.key] = answer }
         }
         return result
+    }
+}
+
+/// A form's question ids in the order the answers JSON lists them, each with its `"id":` bytes.
+final class AnswerKeys: Sendable {
+    let ids: [String]
+    let prefixes: [[UInt8]]
+
+    init(form: Form) {
+        ids = form.questions.map(\.id).sorted()
+        prefixes = ids.map { id in
+            var out: [UInt8] = []
+            JSONWriter.appendQuoted(id, to: &out)
+            out.append(0x3A)
+            return out
+        }
     }
 }
 

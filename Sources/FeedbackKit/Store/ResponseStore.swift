@@ -75,8 +75,18 @@ public struct EncodedResponse: Sendable {
     public var extra: String?
 
     public init(_ response: Response) {
+        self.init(response, keys: nil)
+    }
+
+    /// What the response's comment gives to the report digests, worked out ahead (for speed).
+    var commentFacts: CommentFacts?
+
+    /// With the form's answer keys, which spare sorting the answers, and the comment's facts worked
+    /// out on the calling thread (for speed: a pipelined import calls this on its reading thread).
+    init(_ response: Response, keys: AnswerKeys?, comments: CommentFactsCache? = nil) {
         self.response = response
-        answers = response.answersJSONBytes
+        answers = response.answersJSONBytes(keys: keys)
+        commentFacts = comments?.facts(of: response)
         other =
             response.otherText.isEmpty
             ? nil : SQLiteWriter.encodeStrings(response.otherText.sorted { $0.key < $1.key }.map { ($0.key, $0.value) })

@@ -399,7 +399,7 @@ struct SQLiteWriter: ResponseWriter {
         statement.bind(importId)
         statement.bind(hash)
         try statement.execute()
-        try digests?.inserted(response, id: db.lastInsertedRowID, db: db)
+        try digests?.inserted(response, id: db.lastInsertedRowID, db: db, facts: encoded.commentFacts)
         return true
     }
 
