@@ -154,9 +154,13 @@ final class AnswerKeys: Sendable {
     let ids: [String]
     let prefixes: [[UInt8]]
 
-    init(form: Form) {
-        ids = form.questions.map(\.id).sorted()
-        prefixes = ids.map { id in
+    convenience init(form: Form) {
+        self.init(ids: form.questions.map(\.id))
+    }
+
+    init(ids: [String]) {
+        self.ids = ids.sorted()
+        prefixes = self.ids.map { id in
             var out: [UInt8] = []
             JSONWriter.appendQuoted(id, to: &out)
             out.append(0x3A)

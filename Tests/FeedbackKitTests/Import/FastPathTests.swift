@@ -122,4 +122,78 @@ struct FastPathTests {
         #expect(response.answersJSON == plain)
         #expect(Response.decodeAnswers(response.answersJSON) == response.answers)
     }
+
+    /// Walking the form's sorted ids gives the bytes sorting gives, also when answers hold ids the
+    /// form lacks (which fall back to sorting) and when the form has ids no answer uses.
+    @Test(arguments: [["a", "b", "c", "d", "e", "f"], ["f", "e", "d", "c", "b", "a", "z", "0"], ["a", "c"], [], ["é", "b"]])
+    func answersJSONByTheFormsKeysMatchesTheSortedOne(ids: [String]) {
+        let response = Response(
+            formId: "f", formVersion: 1, key: "k", submittedAt: nil, month: nil, department: nil,
+            answers: [
+                "b": .number(4), "a": .text("满意 \"x\""), "c": .choices(["x", "y\n"]), "d": .notApplicable, "e": .number(2.5),
+                "f": .choices([]),
+            ], source: "s", position: 1)
+        #expect(response.answersJSONBytes(keys: AnswerKeys(ids: ids)) == response.answersJSONBytes(keys: nil))
+    }
+
+    /// Remembered outcomes are the outcomes of parsing again: for every question of a real form,
+    /// over values that repeat, values that are invalid, and more distinct values than are kept.
+    @Test func rememberedParsesMatchParsingAgain() throws {
+        let form = try ImportBench(exampleForm: "enterprise-service").form
+        let departments = DepartmentIndex(form.departments)
+        var values = ["", " ", "5", "5分", "非常满意", "不适用", "(跳过)", "-3", "市监局", "A┋B", "其他〖x〗", "2025-04-03", "abc", "7", "3.0"]
+        values += (0..<(AnswerParser.rememberedLimit + 50)).map { String($0 % 9000) }
+        for question in form.questions {
+            let remembering = AnswerParser(question: question, departments: departments)
+            let plain = AnswerParser(question: question, departments: departments)
+            for value in values + values.reversed() {
+                #expect(remembering.parseRemembering(.text(value)) == plain.parse(.text(value)), "\(question.id): \(value)")
+            }
+        }
+    }
+
+    /// Keys by bytes: equal bytes are one key, canonically equal texts of other bytes are two.
+    @Test func utf8KeysCompareBytes() {
+        let composed = "caf\u{E9}"
+        let decomposed = "cafe\u{301}"
+        #expect(composed == decomposed)
+        #expect(UTF8Key(composed) != UTF8Key(decomposed))
+        #expect(UTF8Key(composed) == UTF8Key(String(decoding: Array(composed.utf8), as: UTF8.self)))
+        let table: [UTF8Key: Int] = [UTF8Key(composed): 1, UTF8Key(decomposed): 2, UTF8Key("中文"): 3, UTF8Key(""): 4]
+        #expect(table.count == 4)
+        #expect(table[UTF8Key("中" + "文")] == 3)
+        #expect(table[UTF8Key("")] == 4)
+    }
+
+    /// What the direct binding stores reads back as it was: empty texts stay empty (not NULL),
+    /// absent ones NULL, and texts with quotes or Chinese keep every byte. A key with a NUL byte is
+    /// told apart from the same key cut at the NUL (GRDB's own binding stopped at it).
+    @Test func directlyBoundResponsesReadBackAsTheyWere() throws {
+        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("fastpath-\(UUID().uuidString)")
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let store = try SQLiteStore(path: folder.appendingPathComponent("store.sqlite").path)
+        let responses = [
+            Response(
+                formId: "f", formVersion: 1, key: "", submittedAt: nil, month: nil, department: nil, answers: [:], source: "",
+                position: 0),
+            Response(
+                formId: "f", formVersion: 2, key: "k1", submittedAt: "2025-04-03T09:05:31+08:00", month: "2025-04", department: "市场监管",
+                answers: ["a": .text("a\u{0}b \"引号\""), "b": .number(-3.25), "c": .choices(["", "x"])], otherText: ["c": ""],
+                extra: [("列", "")], source: "文件.csv", position: Int(Int32.max) + 5),
+        ]
+        let stored = try store.write { writer in
+            let id = try writer.beginImport(formId: "f", source: "test", startedAt: "2025-04-03T09:05:31+08:00")
+            var withNUL = responses[1]
+            withNUL.key = "k\u{0}2"
+            return try (responses + [withNUL]).map { try writer.insert(EncodedResponse($0), importId: id) }
+        }
+        #expect(stored == [true, true, true])
+        let read = try store.read { reader in
+            var all: [Response] = []
+            try reader.forEach(ResponseFilter(formId: "f"), limit: 2) { all.append($0.response) }
+            return try (all, reader.contains(formId: "f", key: ""), reader.contains(formId: "f", key: "k\u{0}2"), reader.contains(formId: "f", key: "k"))
+        }
+        #expect(read.0 == responses)
+        #expect(read.1 && read.2 && !read.3)
+    }
 }
