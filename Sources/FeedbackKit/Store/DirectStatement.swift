@@ -10,7 +10,6 @@ import GRDBSQLite
 final class DirectStatement {
     private let db: Database
     private let handle: OpaquePointer
-    private var position: Int32 = 0
 
     /// SQLite copies bound text and blobs at once (the buffers are only borrowed while binding).
     private static let transient = unsafeBitCast(-1, to: sqlite3_destructor_type.self)
@@ -31,53 +30,42 @@ final class DirectStatement {
         DatabaseError(resultCode: ResultCode(rawValue: code), message: String(cString: sqlite3_errmsg(db.sqliteConnection)))
     }
 
-    /// Starts binding a new row of arguments.
-    func reset() {
+    /// One argument, bound by its position in `execute` or `fetchInt`.
+    enum Value {
+        case int(Int64)
+        case text(String?)
+        /// UTF-8 bytes bound as text.
+        case utf8([UInt8]?)
+
+        static func int(_ value: Int) -> Value { .int(Int64(value)) }
+    }
+
+    private func bind(_ values: [Value]) {
         sqlite3_reset(handle)
-        position = 0
-    }
-
-    func bind(_ value: Int64) {
-        position += 1
-        sqlite3_bind_int64(handle, position, value)
-    }
-
-    func bind(_ value: Int) { bind(Int64(value)) }
-
-    func bind(_ text: String?) {
-        position += 1
-        guard var text else {
-            sqlite3_bind_null(handle, position)
-            return
-        }
-        text.withUTF8 { bytes in
-            bindText(bytes.baseAddress.map { UnsafeRawPointer($0) }, count: bytes.count)
+        for (i, value) in values.enumerated() {
+            let position = Int32(i + 1)
+            switch value {
+            case .int(let n): sqlite3_bind_int64(handle, position, n)
+            case .text(nil), .utf8(nil): sqlite3_bind_null(handle, position)
+            case .text(var text?): text.withUTF8 { bindText($0, at: position) }
+            case .utf8(let bytes?): bytes.withUnsafeBufferPointer { bindText($0, at: position) }
+            }
         }
     }
 
-    /// Binds UTF-8 bytes as text.
-    func bind(utf8 bytes: [UInt8]?) {
-        position += 1
-        guard let bytes else {
-            sqlite3_bind_null(handle, position)
-            return
-        }
-        bytes.withUnsafeBufferPointer { buffer in
-            bindText(buffer.baseAddress.map { UnsafeRawPointer($0) }, count: buffer.count)
-        }
-    }
-
-    private func bindText(_ start: UnsafeRawPointer?, count: Int) {
-        if let start, count > 0 {
-            sqlite3_bind_text(handle, position, start.assumingMemoryBound(to: CChar.self), Int32(count), Self.transient)
+    private func bindText(_ bytes: UnsafeBufferPointer<UInt8>, at position: Int32) {
+        if let start = bytes.baseAddress, !bytes.isEmpty {
+            let chars = UnsafeRawPointer(start).assumingMemoryBound(to: CChar.self)
+            sqlite3_bind_text(handle, position, chars, Int32(bytes.count), Self.transient)
         } else {
             // "" rather than a null pointer, which SQLite would store as NULL.
             sqlite3_bind_text(handle, position, "", 0, Self.transient)
         }
     }
 
-    /// Runs a statement that returns no row.
-    func execute() throws {
+    /// Runs a statement that returns no row, with these arguments.
+    func execute(_ values: Value...) throws {
+        bind(values)
         let code = sqlite3_step(handle)
         guard code == SQLITE_DONE else {
             sqlite3_reset(handle)
@@ -85,8 +73,9 @@ final class DirectStatement {
         }
     }
 
-    /// Runs a query for one integer (0 when it returns no row).
-    func fetchInt() throws -> Int64 {
+    /// Runs a query for one integer (0 when it returns no row), with these arguments.
+    func fetchInt(_ values: Value...) throws -> Int64 {
+        bind(values)
         let code = sqlite3_step(handle)
         switch code {
         case SQLITE_ROW:

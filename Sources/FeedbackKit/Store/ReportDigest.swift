@@ -248,14 +248,7 @@ final class DigestKeeper {
                 db,
                 sql: "INSERT OR IGNORE INTO digest_comment (form_id, month, pain_point, text, department, first_id) VALUES (?, ?, ?, ?, ?, ?)")
             for c in state.pendingComments {
-                comment.reset()
-                comment.bind(formId)
-                comment.bind(c.month)
-                comment.bind(c.painPoint)
-                comment.bind(c.text)
-                comment.bind(c.department)
-                comment.bind(c.id)
-                try comment.execute()
+                try comment.execute(.text(formId), .text(c.month), .text(c.painPoint), .text(c.text), .text(c.department), .int(c.id))
             }
         }
         if !state.badReviews.isEmpty {
@@ -269,20 +262,10 @@ final class DigestKeeper {
                     """)
             for b in state.badReviews {
                 let r = b.review
-                bad.reset()
-                bad.bind(formId)
-                bad.bind(b.month)
-                bad.bind(b.id)
-                bad.bind(r.responseId)
-                bad.bind(r.submittedAt)
-                bad.bind(r.department)
-                bad.bind(r.service)
-                bad.bind(r.channel)
-                bad.bind(r.level)
-                bad.bind(r.painPoints.joined(separator: "\u{1F}"))
-                bad.bind(r.comment)
-                bad.bind(r.contact)
-                try bad.execute()
+                try bad.execute(
+                    .text(formId), .text(b.month), .int(b.id), .text(r.responseId), .text(r.submittedAt), .text(r.department),
+                    .text(r.service), .text(r.channel), .text(r.level), .text(r.painPoints.joined(separator: "\u{1F}")), .text(r.comment),
+                    .text(r.contact))
             }
         }
         state.pendingComments.removeAll(keepingCapacity: true)

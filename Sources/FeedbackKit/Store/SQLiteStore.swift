@@ -312,12 +312,7 @@ struct SQLiteWriter: ResponseWriter {
     }
 
     private func contains(formId: String, key: String, hash: Int64) throws -> Bool {
-        let statement = try statements.contains
-        statement.reset()
-        statement.bind(hash)
-        statement.bind(formId)
-        statement.bind(key)
-        return try statement.fetchInt() != 0
+        try statements.contains.fetchInt(.int(hash), .text(formId), .text(key)) != 0
     }
 
     private func whereClause(_ filter: ResponseFilter) -> (String, StatementArguments) {
@@ -383,22 +378,10 @@ struct SQLiteWriter: ResponseWriter {
         let hash = KeyHash.of(formId: response.formId, key: response.key)
         if try contains(formId: response.formId, key: response.key, hash: hash) { return false }
         if let digests, let month = response.month { try digests.prepare(formId: response.formId, month: month, db: db) }
-        let statement = try statements.insert
-        statement.reset()
-        statement.bind(response.formId)
-        statement.bind(response.formVersion)
-        statement.bind(response.key)
-        statement.bind(response.submittedAt)
-        statement.bind(response.month)
-        statement.bind(response.department)
-        statement.bind(utf8: encoded.answers)
-        statement.bind(encoded.other)
-        statement.bind(encoded.extra)
-        statement.bind(response.source)
-        statement.bind(response.position)
-        statement.bind(importId)
-        statement.bind(hash)
-        try statement.execute()
+        try statements.insert.execute(
+            .text(response.formId), .int(response.formVersion), .text(response.key), .text(response.submittedAt), .text(response.month),
+            .text(response.department), .utf8(encoded.answers), .text(encoded.other), .text(encoded.extra), .text(response.source),
+            .int(response.position), .int(importId), .int(hash))
         try digests?.inserted(response, id: db.lastInsertedRowID, db: db, facts: encoded.commentFacts)
         return true
     }

@@ -111,13 +111,16 @@ struct FastPathTests {
         #expect(JSONWriter.quoted(text) == expected + "\"")
     }
 
+    /// A response with an answer of every kind, and text that needs escapes.
+    static let sampleAnswers = Response(
+        formId: "f", formVersion: 1, key: "k", submittedAt: nil, month: nil, department: nil,
+        answers: [
+            "b": .number(4), "a": .text("满意 \"x\""), "c": .choices(["x", "y\n"]), "d": .notApplicable, "e": .number(2.5),
+            "f": .choices([]),
+        ], source: "s", position: 1)
+
     @Test func answersJSONMatchesJSONValue() {
-        let response = Response(
-            formId: "f", formVersion: 1, key: "k", submittedAt: nil, month: nil, department: nil,
-            answers: [
-                "b": .number(4), "a": .text("满意 \"x\""), "c": .choices(["x", "y\n"]), "d": .notApplicable, "e": .number(2.5),
-                "f": .choices([]),
-            ], source: "s", position: 1)
+        let response = Self.sampleAnswers
         let plain = JSONValue.object(response.answers.keys.sorted().map { ($0, response.answers[$0]!.json) }).serialized()
         #expect(response.answersJSON == plain)
         #expect(Response.decodeAnswers(response.answersJSON) == response.answers)
@@ -127,12 +130,7 @@ struct FastPathTests {
     /// form lacks (which fall back to sorting) and when the form has ids no answer uses.
     @Test(arguments: [["a", "b", "c", "d", "e", "f"], ["f", "e", "d", "c", "b", "a", "z", "0"], ["a", "c"], [], ["é", "b"]])
     func answersJSONByTheFormsKeysMatchesTheSortedOne(ids: [String]) {
-        let response = Response(
-            formId: "f", formVersion: 1, key: "k", submittedAt: nil, month: nil, department: nil,
-            answers: [
-                "b": .number(4), "a": .text("满意 \"x\""), "c": .choices(["x", "y\n"]), "d": .notApplicable, "e": .number(2.5),
-                "f": .choices([]),
-            ], source: "s", position: 1)
+        let response = Self.sampleAnswers
         #expect(response.answersJSONBytes(keys: AnswerKeys(ids: ids)) == response.answersJSONBytes(keys: nil))
     }
 
