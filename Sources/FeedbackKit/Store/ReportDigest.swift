@@ -172,7 +172,6 @@ final class DigestKeeper {
         var text: UTF8Key
     }
 
-
     /// A class, so that one lookup of the month serves every update of it.
     private final class MonthState {
         var tallies: [String: ScoreTally]
@@ -232,7 +231,9 @@ final class DigestKeeper {
                 return (facts.masked, facts.maskedTags)
             }
         ) { painPoint, department, text in
-            if state.seenComments.insert(CommentKey(month: month, painPoint: painPoint, department: UTF8Key(department), text: UTF8Key(text))).inserted {
+            if state.seenComments.insert(
+                CommentKey(month: month, painPoint: painPoint, department: UTF8Key(department), text: UTF8Key(text))
+            ).inserted {
                 state.pendingComments.append((month, painPoint, text, department, id))
             }
         }
@@ -246,7 +247,9 @@ final class DigestKeeper {
             // Bound directly (see DirectStatement): an import writes a row here for many of its records.
             let comment = try DirectStatement(
                 db,
-                sql: "INSERT OR IGNORE INTO digest_comment (form_id, month, pain_point, text, department, first_id) VALUES (?, ?, ?, ?, ?, ?)")
+                sql:
+                    "INSERT OR IGNORE INTO digest_comment (form_id, month, pain_point, text, department, first_id) VALUES (?, ?, ?, ?, ?, ?)"
+            )
             for c in state.pendingComments {
                 try comment.execute(.text(formId), .text(c.month), .text(c.painPoint), .text(c.text), .text(c.department), .int(c.id))
             }

@@ -74,12 +74,12 @@ public struct EncodedResponse: Sendable {
     public var other: String?
     public var extra: String?
 
+    /// What the response's comment gives to the report digests, worked out ahead (for speed).
+    var commentFacts: CommentFacts?
+
     public init(_ response: Response) {
         self.init(response, keys: nil)
     }
-
-    /// What the response's comment gives to the report digests, worked out ahead (for speed).
-    var commentFacts: CommentFacts?
 
     /// With the form's answer keys, which spare sorting the answers, and the comment's facts worked
     /// out on the calling thread (for speed: a pipelined import calls this on its reading thread).

@@ -216,7 +216,8 @@ public final class SQLiteStore: ResponseStore {
         } catch let error as DatabaseError {
             if error.resultCode == .SQLITE_BUSY || error.resultCode == .SQLITE_LOCKED {
                 throw StoreError(
-                    "the store \(path) stayed busy for \(Int(Self.busyTimeout)) s: another feedback command is writing to it; try again when it ends")
+                    "the store \(path) stayed busy for \(Int(Self.busyTimeout)) s: another feedback command is writing to it; try again when it ends"
+                )
             }
             throw StoreError("the store \(path): \(error.message ?? "\(error.resultCode)")")
         }

@@ -189,7 +189,8 @@ struct FastPathTests {
         let read = try store.read { reader in
             var all: [Response] = []
             try reader.forEach(ResponseFilter(formId: "f"), limit: 2) { all.append($0.response) }
-            return try (all, reader.contains(formId: "f", key: ""), reader.contains(formId: "f", key: "k\u{0}2"), reader.contains(formId: "f", key: "k"))
+            let found = try ["", "k\u{0}2", "k"].map { try reader.contains(formId: "f", key: $0) }
+            return (all, found[0], found[1], found[2])
         }
         #expect(read.0 == responses)
         #expect(read.1 && read.2 && !read.3)
