@@ -1,8 +1,9 @@
 import GRDB
 import GRDBSQLite
 
-// Written by hand for speed: the statements an import runs once per record (the identity check and
-// the insert) are bound and stepped through SQLite's C API on GRDB's own connection. GRDB's
+// Written by hand for speed: the statements an import runs once per record (the identity check, the
+// insert, the digest rows of comments and bad reviews) are bound and stepped through SQLite's C API
+// on GRDB's own connection. GRDB's
 // `StatementArguments` boxes every value as a `DatabaseValue` in an array, which cost more than
 // SQLite's own work on the row (measured with callgrind: bench/README.md).
 
