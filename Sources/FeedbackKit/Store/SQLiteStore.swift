@@ -250,28 +250,29 @@ struct SQLiteWriter: ResponseWriter {
 
         var contains: DirectStatement {
             get throws {
-                if let containsStatement { return containsStatement }
-                let statement = try DirectStatement(
-                    db, sql: "SELECT EXISTS(SELECT 1 FROM response WHERE key_hash = ? AND form_id = ? AND response_key = ?)")
-                containsStatement = statement
-                return statement
+                try prepared(
+                    &containsStatement, "SELECT EXISTS(SELECT 1 FROM response WHERE key_hash = ? AND form_id = ? AND response_key = ?)")
             }
         }
 
         var insert: DirectStatement {
             get throws {
-                if let insertStatement { return insertStatement }
-                let statement = try DirectStatement(
-                    db,
-                    sql: """
-                        INSERT INTO response
-                        (form_id, form_version, response_key, submitted_at, month, department, answers, other, extra, source, position,
-                         import_id, key_hash)
-                        VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
-                        """)
-                insertStatement = statement
-                return statement
+                try prepared(
+                    &insertStatement,
+                    """
+                    INSERT INTO response
+                    (form_id, form_version, response_key, submitted_at, month, department, answers, other, extra, source, position,
+                     import_id, key_hash)
+                    VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                    """)
             }
+        }
+
+        private func prepared(_ statement: inout DirectStatement?, _ sql: String) throws -> DirectStatement {
+            if let statement { return statement }
+            let made = try DirectStatement(db, sql: sql)
+            statement = made
+            return made
         }
     }
 
