@@ -103,7 +103,7 @@ final class FetchWorld {
         try query { db in try String.fetchOne(db, sql: "SELECT cursor FROM source_state WHERE name = ?", arguments: [source]) }
     }
 
-    /// Every file of the workspace (the store, its WAL, rejects) and every output, as bytes.
+    /// Every file of the workspace (the store, its journal, rejects) and every output, as bytes.
     func everything() throws -> [(String, Data)] {
         var found: [(String, Data)] = outputs.enumerated().map { ("output \($0.offset)", Data($0.element.utf8)) }
         let files = FileManager.default.enumerator(at: scratch.url, includingPropertiesForKeys: nil)

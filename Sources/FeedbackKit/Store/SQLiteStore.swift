@@ -7,10 +7,16 @@ import Glibc
 import Darwin
 #endif
 
-/// The embedded store: one SQLite file, in WAL mode, reached through GRDB.
+/// The embedded store: one SQLite file with a rollback journal, reached through GRDB.
+///
+/// A rollback journal rather than WAL, for speed (bench/README.md): an import writes each new page
+/// once, where WAL writes it twice (to the WAL, then at the checkpoint) and looks up every page the
+/// cache misses through the WAL's index, whose search grows with the import. The price: a command
+/// that reads while an import writes waits for the import to commit (as a second writer always did)
+/// instead of reading the store as it was before the import. docs/import.md says so.
 public final class SQLiteStore: ResponseStore {
     public let path: String
-    private let pool: DatabasePool
+    private let queue: DatabaseQueue
 
     /// How long a command waits for another that holds the store's write lock before giving up.
     public static let busyTimeout: TimeInterval = 60
@@ -27,16 +33,15 @@ public final class SQLiteStore: ResponseStore {
             let folder = URL(fileURLWithPath: path).deletingLastPathComponent()
             try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
             // The store holds contact answers unmasked: a new one is readable by its owner only (SQLite
-            // gives its -wal and -shm files the same mode). O_EXCL leaves a store another command has
-            // just made as it is.
+            // gives its -journal file the same mode). O_EXCL leaves a store another command has just
+            // made as it is.
             Self.createPrivately(path)
-            pool = try Self.openWaiting(path: path, configuration: config)
-            // On the one writing connection only, set after the store is open (so the busy wait covers
-            // opening): WAL with synchronous=NORMAL stays atomic and consistent when a process is killed
-            // (the QUALITY.md promise); only a power cut can lose the last commits. FULL syncs the WAL at
-            // every commit, which imports do not need. A 32 MiB page cache keeps the identity index of a
-            // store of millions of responses in memory while importing.
-            try pool.writeWithoutTransaction { db in try db.execute(sql: "PRAGMA synchronous = NORMAL; PRAGMA cache_size = -32768") }
+            queue = try Self.openWaiting(path: path, configuration: config)
+            // Set after the store is open, so that the busy wait covers opening. synchronous=FULL syncs
+            // the journal before the store is written, so that a commit is atomic even across a power
+            // cut; an import has one commit, so its few syncs cost nothing worth saving. A 32 MiB page
+            // cache keeps the identity index of a store of millions of responses in memory while importing.
+            try queue.writeWithoutTransaction { db in try db.execute(sql: "PRAGMA synchronous = FULL; PRAGMA cache_size = -32768") }
         } catch let error as DatabaseError {
             throw StoreError(
                 "cannot open the store \(path): \(error.message ?? "\(error.resultCode)") (is it a feedback store? pass --store to choose another)"
@@ -69,19 +74,25 @@ public final class SQLiteStore: ResponseStore {
         return true
     }
 
-    /// Opens the pool and migrates it. Two commands creating the same new store at once race: for the
-    /// switch to WAL, which SQLite answers with "locked" at once rather than through the busy wait, and
-    /// for the first migration, which both may start ("table already exists" for the second). The loser
-    /// tries again: busy for as long as a busy writer would be waited for, other errors twice more (a
-    /// store that is really broken fails the same way each time).
-    private static func openWaiting(path: String, configuration: Configuration) throws -> DatabasePool {
+    /// Opens the store and migrates it. Two commands creating the same new store at once race for the
+    /// first migration, which both may start ("table already exists" for the second); a store made by
+    /// an earlier version is in WAL mode, and leaving it answers "locked" at once while another command
+    /// has the store open, rather than through the busy wait. The loser tries again: busy for as long as
+    /// a busy writer would be waited for, other errors twice more (a store that is really broken fails
+    /// the same way each time).
+    private static func openWaiting(path: String, configuration: Configuration) throws -> DatabaseQueue {
         let deadline = Date().addingTimeInterval(busyTimeout)
         var otherFailures = 0
         while true {
             do {
-                let pool = try DatabasePool(path: path, configuration: configuration)
-                try migrator.migrate(pool)
-                return pool
+                let queue = try DatabaseQueue(path: path, configuration: configuration)
+                // journal_mode answers the mode it is in: "wal" while another command keeps the store in WAL.
+                let mode = try queue.writeWithoutTransaction { db in try String.fetchOne(db, sql: "PRAGMA journal_mode = DELETE") }
+                if mode?.lowercased() != "delete" {
+                    throw DatabaseError(resultCode: .SQLITE_BUSY, message: "the store is in \(mode ?? "another") journal mode")
+                }
+                try migrator.migrate(queue)
+                return queue
             } catch let error as DatabaseError {
                 let busy = error.resultCode == .SQLITE_BUSY || error.resultCode == .SQLITE_LOCKED
                 if busy ? Date() > deadline : otherFailures >= 2 { throw error }
@@ -163,7 +174,7 @@ public final class SQLiteStore: ResponseStore {
 
     public func write<T>(_ body: (any ResponseWriter) throws -> T) throws -> T {
         try translatingErrors {
-            try pool.write { db in
+            try queue.write { db in
                 let writer = SQLiteWriter(db: db, digests: DigestKeeper())
                 let result = try body(writer)
                 try writer.digests?.finish(db)
@@ -179,13 +190,13 @@ public final class SQLiteStore: ResponseStore {
         let layout = ScoringLayout(form: form)
         let fingerprint = ReportDigest.fingerprint(form)
         let stale = try translatingErrors {
-            try pool.read { db in
+            try queue.read { db in
                 try months.filter { try ReportDigest.currentTallies(db, layout: layout, fingerprint: fingerprint, month: $0) == nil }
             }
         }
         guard !stale.isEmpty else { return }
         try translatingErrors {
-            try pool.writeWithoutTransaction { db in
+            try queue.writeWithoutTransaction { db in
                 try db.execute(sql: "PRAGMA busy_timeout = 0")
                 defer { try? db.execute(sql: "PRAGMA busy_timeout = 60000") }
                 try db.inTransaction(.immediate) {
@@ -201,13 +212,13 @@ public final class SQLiteStore: ResponseStore {
 
     public func read<T>(_ body: (any ResponseReader) throws -> T) throws -> T {
         try translatingErrors {
-            try pool.read { db in try body(SQLiteWriter(db: db)) }
+            try queue.read { db in try body(SQLiteWriter(db: db)) }
         }
     }
 
     /// Runs a query on the raw database: for checks such as PRAGMA integrity_check.
     public func execute<T>(_ body: (Database) throws -> T) throws -> T {
-        try pool.read(body)
+        try queue.read(body)
     }
 
     private func translatingErrors<T>(_ body: () throws -> T) throws -> T {
