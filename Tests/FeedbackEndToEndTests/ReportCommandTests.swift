@@ -1,5 +1,6 @@
 import FeedbackKit
 import Foundation
+import GRDB
 import Testing
 
 /// The monthly report of the example workspace's April 2025, against golden files.
@@ -18,6 +19,49 @@ struct ReportCommandTests {
             guard result.status == 2 else { throw WorkspaceError("import of \(file) ended with \(result.status): \(result.stderr)") }
         }
         return scratch
+    }
+
+    /// A store as the previous version left it (WAL mode, comment digests keyed by the comment) is
+    /// switched to the rollback journal, its digests are rebuilt, and its report is the golden one.
+    @Test func aStoreOfThePreviousFormatIsUpgradedAndReportsTheSame() throws {
+        let scratch = try Self.workspaceWithSamples()
+        let store = scratch.path("feedback.sqlite").path
+        do {
+            let queue = try DatabaseQueue(path: store)
+            let mode = try queue.writeWithoutTransaction { (db: Database) throws in try String.fetchOne(db, sql: "PRAGMA journal_mode = WAL") }
+            #expect(mode == "wal")
+            try queue.write { (db: Database) throws in
+                try db.execute(
+                    sql: """
+                        CREATE TABLE v3_comment (
+                            form_id TEXT NOT NULL, month TEXT NOT NULL, pain_point TEXT NOT NULL, text TEXT NOT NULL,
+                            department TEXT NOT NULL, first_id INTEGER NOT NULL,
+                            PRIMARY KEY (form_id, month, pain_point, text, department)
+                        ) WITHOUT ROWID;
+                        INSERT INTO v3_comment
+                            SELECT form_id, month, pain_point, text, department, MIN(first_id) FROM digest_comment
+                            GROUP BY form_id, month, pain_point, text, department;
+                        DROP TABLE digest_comment;
+                        ALTER TABLE v3_comment RENAME TO digest_comment;
+                        DELETE FROM grdb_migrations WHERE identifier LIKE 'v4%';
+                        """)
+            }
+        }
+        let run = try CLI.run(["report", "--month", "2025-04", "--out", "upgraded"], in: scratch.url)
+        #expect(run.status == 0, "\(run.stderr)")
+        for file in Self.files {
+            let expected = try Data(contentsOf: Self.golden.appendingPathComponent("report-2025-04-zh/\(file)"))
+            #expect(try Data(contentsOf: scratch.path("upgraded/\(file)")) == expected, "\(file) differs from the golden file")
+        }
+        let queue = try DatabaseQueue(path: store)
+        try queue.read { (db: Database) throws in
+            #expect(try String.fetchOne(db, sql: "PRAGMA journal_mode") == "delete")
+            #expect(try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM grdb_migrations WHERE identifier LIKE 'v4%'") == 1)
+            // The new comment table, keyed by the response, and the month's digests rebuilt by the report.
+            #expect(try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM pragma_table_info('digest_comment') WHERE name = 'first_id' AND pk = 3") == 1)
+            #expect(try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM digest_tally WHERE month = '2025-04'") ?? 0 > 0)
+            #expect(try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM digest_comment WHERE month = '2025-04'") ?? 0 > 0)
+        }
     }
 
     @Test(arguments: ["zh", "en"])

@@ -136,9 +136,9 @@ public struct Importer {
                     batch.reserveCapacity(batchSize)
                     var consumerStopped = false
                     let keys = AnswerKeys(form: form)
-                    let comments = CommentFactsCache(layout: ScoringLayout(form: form))
+                    let digests = DigestEntries(form: form)
                     try readAll { response in
-                        batch.append(EncodedResponse(response, keys: keys, comments: comments))
+                        batch.append(EncodedResponse(response, keys: keys, digests: digests))
                         guard batch.count == batchSize else { return true }
                         guard channel.put(batch) else {
                             consumerStopped = true

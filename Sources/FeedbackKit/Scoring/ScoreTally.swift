@@ -38,49 +38,38 @@ public struct ScoreTally: Sendable, Equatable {
 
     /// The same, with `layout.tags` of the response's comment when the caller knows them already.
     mutating func add(_ response: Response, layout: ScoringLayout, commentTags: [Int]?) {
-        // By the layout's question ids (for speed: reading a Question to get its id copies it).
-        let answers = response.answers
+        add(ScoringValues(response, layout: layout, commentTags: commentTags))
+    }
+
+    /// Adds what one response gives, read from its answers beforehand.
+    mutating func add(_ values: ScoringValues) {
         responses += 1
-        let overallLevel = layout.overallId.flatMap { answers[$0]?.number }.map { Int($0) }
-        if let overallLevel { _ = overall.add(overallLevel) }
-        for (i, id) in layout.dimensionIds.enumerated() {
-            switch answers[id] {
+        if let level = values.overall { _ = overall.add(level) }
+        for (i, item) in values.dimensions.enumerated() {
+            switch item {
             case .number(let v):
                 _ = dimensions[i].add(Int(v))
-                if let overallLevel { _ = drivers[i].add(x: v, y: Double(overallLevel)) }
+                if let level = values.overall { _ = drivers[i].add(x: v, y: Double(level)) }
             case .notApplicable:
                 notApplicable[i] += 1
-            default:
+            case .unanswered:
                 break
             }
         }
-        if let id = layout.recommendId, let v = answers[id]?.number {
-            _ = recommend?.add(Int(v))
+        if let v = values.recommend { _ = recommend?.add(v) }
+        switch values.painTicks {
+        case .mask(let mask):
+            for i in painPoints.indices { painPoints[i].add(mask & (1 << UInt64(i)) != 0) }
+        case .flags(let flags):
+            for i in painPoints.indices { painPoints[i].add(flags[i]) }
+        case nil:
+            break
         }
-        if let id = layout.painPointQuestionId, let answer = answers[id], answer != .notApplicable {
-            let ticked: [String]
-            switch answer {
-            case .choices(let values): ticked = values
-            case .text(let value): ticked = [value]
-            default: ticked = []
-            }
-            if let mask = layout.tickMask(ticked) {
-                for i in painPoints.indices { painPoints[i].add(mask & (1 << UInt64(i)) != 0) }
-            } else {
-                for i in painPoints.indices {
-                    let choices = layout.painChoices[i]
-                    painPoints[i].add(ticked.contains { choices.contains($0) })
-                }
-            }
-        }
-        if let id = layout.commentId, case .text(let text) = answers[id], !text.isEmpty {
+        if let tags = values.commentTags {
             comments += 1
-            for i in commentTags ?? layout.tags(text) { commentMentions[i] += 1 }
+            for i in tags { commentMentions[i] += 1 }
         }
-        let number = { (id: String?) -> Double? in id.flatMap { answers[$0]?.number } }
-        efficiency.add(
-            daysTaken: number(layout.daysTakenId), promisedDays: number(layout.daysPromisedId),
-            trips: number(layout.tripsId).map { Int($0) })
+        efficiency.add(daysTaken: values.daysTaken, promisedDays: values.daysPromised, trips: values.trips)
     }
 
     public mutating func merge(_ other: ScoreTally) {
@@ -98,6 +87,70 @@ public struct ScoreTally: Sendable, Equatable {
         }
         comments += other.comments
         efficiency.merge(other.efficiency)
+    }
+}
+
+/// What one response gives a tally, read from its answers once. Apart from the tally (for speed):
+/// an import works these out on its reading thread, and the thread that stores then only adds.
+struct ScoringValues: Sendable {
+    enum Item: Sendable {
+        case unanswered
+        case notApplicable
+        case number(Double)
+    }
+
+    /// Which pain points the pain-point question ticks: bit i for pain point i, or one flag each
+    /// when there are more than 64.
+    enum PainTicks: Sendable {
+        case mask(UInt64)
+        case flags([Bool])
+    }
+
+    var overall: Int?
+    /// One per dimension question, in form order.
+    var dimensions: [Item]
+    var recommend: Int?
+    /// Nil when the pain-point question is unanswered or not applicable.
+    var painTicks: PainTicks?
+    /// The pain points the comment mentions; nil without a comment.
+    var commentTags: [Int]?
+    var daysTaken: Double?
+    var daysPromised: Double?
+    var trips: Int?
+
+    /// `commentTags`: `layout.tags` of the response's comment when the caller knows them already.
+    init(_ response: Response, layout: ScoringLayout, commentTags known: [Int]?) {
+        // By the layout's question ids (for speed: reading a Question to get its id copies it).
+        let answers = response.answers
+        overall = layout.overallId.flatMap { answers[$0]?.number }.map { Int($0) }
+        dimensions = layout.dimensionIds.map { id in
+            switch answers[id] {
+            case .number(let v): .number(v)
+            case .notApplicable: .notApplicable
+            default: .unanswered
+            }
+        }
+        recommend = layout.recommendId.flatMap { answers[$0]?.number }.map { Int($0) }
+        if let id = layout.painPointQuestionId, let answer = answers[id], answer != .notApplicable {
+            let ticked: [String]
+            switch answer {
+            case .choices(let values): ticked = values
+            case .text(let value): ticked = [value]
+            default: ticked = []
+            }
+            if let mask = layout.tickMask(ticked) {
+                painTicks = .mask(mask)
+            } else {
+                painTicks = .flags(layout.painChoices.map { choices in ticked.contains { choices.contains($0) } })
+            }
+        }
+        if let id = layout.commentId, case .text(let text) = answers[id], !text.isEmpty {
+            commentTags = known ?? layout.tags(text)
+        }
+        let number = { (id: String?) -> Double? in id.flatMap { answers[$0]?.number } }
+        daysTaken = number(layout.daysTakenId)
+        daysPromised = number(layout.daysPromisedId)
+        trips = number(layout.tripsId).map { Int($0) }
     }
 }
 

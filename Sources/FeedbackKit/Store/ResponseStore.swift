@@ -74,19 +74,19 @@ public struct EncodedResponse: Sendable {
     public var other: String?
     public var extra: String?
 
-    /// What the response's comment gives to the report digests, worked out ahead (for speed).
-    var commentFacts: CommentFacts?
+    /// What the response adds to the report digests, worked out ahead (for speed).
+    var digest: DigestEntry?
 
     public init(_ response: Response) {
         self.init(response, keys: nil)
     }
 
-    /// With the form's answer keys, which spare sorting the answers, and the comment's facts worked
+    /// With the form's answer keys, which spare sorting the answers, and the digest entry worked
     /// out on the calling thread (for speed: a pipelined import calls this on its reading thread).
-    init(_ response: Response, keys: AnswerKeys?, comments: CommentFactsCache? = nil) {
+    init(_ response: Response, keys: AnswerKeys?, digests: DigestEntries? = nil) {
         self.response = response
         answers = response.answersJSONBytes(keys: keys)
-        commentFacts = comments?.facts(of: response)
+        digest = digests?.entry(response)
         other =
             response.otherText.isEmpty
             ? nil : SQLiteWriter.encodeStrings(response.otherText.sorted { $0.key < $1.key }.map { ($0.key, $0.value) })

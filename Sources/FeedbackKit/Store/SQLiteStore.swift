@@ -169,6 +169,12 @@ public final class SQLiteStore: ResponseStore {
                     """)
             try ReportDigest.createTables(db)
         }
+        migrator.registerMigration("v4: comment digests in the order they were stored") { db in
+            // The digests are sums of the responses: emptied, every month is rebuilt by the next
+            // import into it or the next report of it (see ReportDigest.swift).
+            try db.execute(sql: "DROP TABLE digest_comment; DELETE FROM digest_tally; DELETE FROM digest_bad_review")
+            try ReportDigest.createCommentTable(db)
+        }
         return migrator
     }
 
@@ -395,7 +401,7 @@ struct SQLiteWriter: ResponseWriter {
             .text(response.formId), .int(response.formVersion), .text(response.key), .text(response.submittedAt), .text(response.month),
             .text(response.department), .utf8(encoded.answers), .text(encoded.other), .text(encoded.extra), .text(response.source),
             .int(response.position), .int(importId), .int(hash))
-        try digests?.inserted(response, id: db.lastInsertedRowID, db: db, facts: encoded.commentFacts)
+        try digests?.inserted(response, id: db.lastInsertedRowID, db: db, entry: encoded.digest)
         return true
     }
 
