@@ -28,7 +28,9 @@ struct ReportCommandTests {
         let store = scratch.path("feedback.sqlite").path
         do {
             let queue = try DatabaseQueue(path: store)
-            let mode = try queue.writeWithoutTransaction { (db: Database) throws in try String.fetchOne(db, sql: "PRAGMA journal_mode = WAL") }
+            let mode = try queue.writeWithoutTransaction { (db: Database) throws in
+                try String.fetchOne(db, sql: "PRAGMA journal_mode = WAL")
+            }
             #expect(mode == "wal")
             try queue.write { (db: Database) throws in
                 try db.execute(
@@ -58,7 +60,8 @@ struct ReportCommandTests {
             #expect(try String.fetchOne(db, sql: "PRAGMA journal_mode") == "delete")
             #expect(try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM grdb_migrations WHERE identifier LIKE 'v4%'") == 1)
             // The new comment table, keyed by the response, and the month's digests rebuilt by the report.
-            #expect(try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM pragma_table_info('digest_comment') WHERE name = 'first_id' AND pk = 3") == 1)
+            let key = "SELECT COUNT(*) FROM pragma_table_info('digest_comment') WHERE name = 'first_id' AND pk = 3"
+            #expect(try Int.fetchOne(db, sql: key) == 1)
             #expect(try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM digest_tally WHERE month = '2025-04'") ?? 0 > 0)
             #expect(try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM digest_comment WHERE month = '2025-04'") ?? 0 > 0)
         }
