@@ -138,7 +138,7 @@ enum ReportDigest {
         }
         var material = ReportMaterial()
         // The month's comment items in the order they were stored; a comment that more than one
-        // response gave is listed once, where it first appeared (see `commentTable`).
+        // response gave is listed once, where it first appeared (see `createCommentTable`).
         let comments = try Row.fetchCursor(
             db, sql: "SELECT pain_point, department, text FROM digest_comment WHERE form_id = ? AND month = ? ORDER BY first_id",
             arguments: [form.id, month])
