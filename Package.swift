@@ -31,10 +31,16 @@ let package = Package(
             name: "CurlHTTP",
             dependencies: ["CCurl"]
         ),
+        // sqlite3_config, which is variadic, for FeedbackKit's store (see its header).
+        .target(
+            name: "CSQLiteTuning",
+            linkerSettings: [.linkedLibrary("sqlite3")]
+        ),
         .target(
             name: "FeedbackKit",
             dependencies: [
                 "CurlHTTP",
+                "CSQLiteTuning",
                 .product(name: "GRDB", package: "GRDB.swift"),
                 .product(name: "GRDBSQLite", package: "GRDB.swift"),
                 .product(name: "ZIPFoundation", package: "ZIPFoundation"),

@@ -162,7 +162,7 @@ public struct Importer {
                     for encoded in batch {
                         if try writer.insert(encoded, importId: importId) {
                             accepted += 1
-                            if encoded.response.month == nil { withoutTime += 1 }
+                            if encoded.month == nil { withoutTime += 1 }
                         } else {
                             duplicates += 1
                         }

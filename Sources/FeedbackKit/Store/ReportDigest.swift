@@ -227,25 +227,31 @@ final class DigestKeeper {
         for table in ["digest_tally", "digest_comment", "digest_bad_review"] {
             try db.execute(sql: "DELETE FROM \(table) WHERE form_id = ? AND month = ?", arguments: [formId, month])
         }
-        state.months[month] = MonthState()
+        let rebuilt = MonthState()
+        state.months[month] = rebuilt
         try SQLiteWriter(db: db).forEachWithId(formId: formId, month: month) { id, response in
-            try add(response, id: id, state: state, db: db)
+            try add(
+                state.entries.entry(response), month: rebuilt, named: month, department: response.department, id: id, state: state, db: db)
         }
     }
 
-    /// Called after a response is stored (and `prepare` before it), with its row id.
-    /// `entry`: what the response adds, when the caller has worked it out already.
-    func inserted(_ response: Response, id: Int64, db: Database, entry: DigestEntry? = nil) throws {
-        // Without `prepare` the month's sums would miss earlier responses: left out, the month fails
-        // the check in `finish` and is dropped rather than written wrong.
-        guard let state = forms[response.formId], let month = response.month, state.months[month] != nil else { return }
-        try add(response, id: id, state: state, db: db, entry: entry)
+    /// What a response of a tracked form adds to the digests; nil when its form is not tracked.
+    func entry(_ response: Response) -> DigestEntry? {
+        forms[response.formId]?.entries.entry(response)
     }
 
-    private func add(_ response: Response, id: Int64, state: FormState, db: Database, entry known: DigestEntry? = nil) throws {
-        guard let month = response.month, let m = state.months[month] else { return }
-        let entry = known ?? state.entries.entry(response)
-        m.tallies[response.department ?? "", default: ScoreTally(form: state.entries.layout)].add(entry.values)
+    /// Called after a response is stored (and `prepare` before it), with its row id and what it adds.
+    func inserted(formId: String, month: String, department: String?, id: Int64, db: Database, entry: DigestEntry) throws {
+        // Without `prepare` the month's sums would miss earlier responses: left out, the month fails
+        // the check in `finish` and is dropped rather than written wrong.
+        guard let state = forms[formId], let m = state.months[month] else { return }
+        try add(entry, month: m, named: month, department: department, id: id, state: state, db: db)
+    }
+
+    private func add(
+        _ entry: DigestEntry, month m: MonthState, named month: String, department: String?, id: Int64, state: FormState, db: Database
+    ) throws {
+        m.tallies[department ?? "", default: ScoreTally(form: state.entries.layout)].add(entry.values)
         for c in entry.comments
         where state.seenComments.insert(
             CommentKey(month: month, painPoint: c.painPoint, department: UTF8Key(c.department), text: UTF8Key(c.text))

@@ -58,21 +58,28 @@ public protocol ResponseWriter: ResponseReader {
 
 extension ResponseWriter {
     public func keepDigests(of form: Form) {}
-
-    public func insert(_ encoded: EncodedResponse, importId: Int64) throws -> Bool {
-        try insert(encoded.response, importId: importId)
-    }
 }
 
-/// A response with the texts the store keeps of it (answers, other text, extra columns) already
-/// encoded: a pipelined import encodes on its reading thread, leaving the inserting thread less
-/// to do (for speed; the texts are those `insert(_: Response, …)` would write).
+/// What the store keeps of a response, with its texts (answers, other text, extra columns) already
+/// encoded and its identity hash worked out: a pipelined import makes these on its reading thread,
+/// leaving the inserting thread less to do (for speed; the texts are those `insert(_: Response, …)`
+/// would write). It holds no `Response`, so that the answers' dictionary and strings are freed on
+/// the thread that made them: freeing another thread's memory costs the inserting thread a lock.
 public struct EncodedResponse: Sendable {
-    public var response: Response
+    public var formId: String
+    public var formVersion: Int
+    public var key: String
+    /// `KeyHash.of(formId:key:)`.
+    public var keyHash: Int64
+    public var submittedAt: String?
+    public var month: String?
+    public var department: String?
     /// The answers JSON as UTF-8 bytes.
     public var answers: [UInt8]
     public var other: String?
     public var extra: String?
+    public var source: String
+    public var position: Int
 
     /// What the response adds to the report digests, worked out ahead (for speed).
     var digest: DigestEntry?
@@ -84,13 +91,25 @@ public struct EncodedResponse: Sendable {
     /// With the form's answer keys, which spare sorting the answers, and the digest entry worked
     /// out on the calling thread (for speed: a pipelined import calls this on its reading thread).
     init(_ response: Response, keys: AnswerKeys?, digests: DigestEntries? = nil) {
-        self.response = response
+        self.init(response, keys: keys, digest: digests?.entry(response))
+    }
+
+    init(_ response: Response, keys: AnswerKeys?, digest: DigestEntry?) {
+        formId = response.formId
+        formVersion = response.formVersion
+        key = response.key
+        keyHash = KeyHash.of(formId: response.formId, key: response.key)
+        submittedAt = response.submittedAt
+        month = response.month
+        department = response.department
         answers = response.answersJSONBytes(keys: keys)
-        digest = digests?.entry(response)
         other =
             response.otherText.isEmpty
             ? nil : SQLiteWriter.encodeStrings(response.otherText.sorted { $0.key < $1.key }.map { ($0.key, $0.value) })
         extra = response.extra.isEmpty ? nil : SQLiteWriter.encodeStrings(response.extra)
+        source = response.source
+        position = response.position
+        self.digest = digest
     }
 }
 

@@ -1,3 +1,4 @@
+import CSQLiteTuning
 import Foundation
 import GRDB
 
@@ -24,6 +25,7 @@ public final class SQLiteStore: ResponseStore {
     /// Opens (creating where needed) the store at `path` and brings its schema up to date.
     /// `onWait` is called when a write has waited a second for another command's write to end.
     public init(path: String, onWait: (@Sendable () -> Void)? = nil) throws {
+        _ = Self.tuned
         self.path = path
         var config = Configuration()
         // A second writer (another import) waits for the first instead of failing at once.
@@ -50,6 +52,11 @@ public final class SQLiteStore: ResponseStore {
             throw StoreError("cannot open the store \(path): \(error.localizedDescription)")
         }
     }
+
+    /// SQLite tuned once per process, before its first connection (for speed: without memory
+    /// statistics, SQLite's allocations take no global mutex; see CSQLiteTuning). Where SQLite was
+    /// already in use the call is refused and changes nothing, which is harmless.
+    private static let tuned: Int32 = feedback_sqlite_tune()
 
     /// Creates an empty file with mode 0600 unless one exists (an empty file is an empty SQLite database).
     private static func createPrivately(_ path: String) {
@@ -387,21 +394,21 @@ struct SQLiteWriter: ResponseWriter {
     }
 
     func insert(_ response: Response, importId: Int64) throws -> Bool {
-        try insert(EncodedResponse(response), importId: importId)
+        try insert(EncodedResponse(response, keys: nil, digest: digests?.entry(response)), importId: importId)
     }
 
     func insert(_ encoded: EncodedResponse, importId: Int64) throws -> Bool {
-        let response = encoded.response
         // The identity: rows sharing the key's hash are compared by their texts (the write
         // transaction serializes imports, so no other writer comes between the check and the insert).
-        let hash = KeyHash.of(formId: response.formId, key: response.key)
-        if try contains(formId: response.formId, key: response.key, hash: hash) { return false }
-        if let digests, let month = response.month { try digests.prepare(formId: response.formId, month: month, db: db) }
+        if try contains(formId: encoded.formId, key: encoded.key, hash: encoded.keyHash) { return false }
+        if let digests, let month = encoded.month { try digests.prepare(formId: encoded.formId, month: month, db: db) }
         try statements.insert.execute(
-            .text(response.formId), .int(response.formVersion), .text(response.key), .text(response.submittedAt), .text(response.month),
-            .text(response.department), .utf8(encoded.answers), .text(encoded.other), .text(encoded.extra), .text(response.source),
-            .int(response.position), .int(importId), .int(hash))
-        try digests?.inserted(response, id: db.lastInsertedRowID, db: db, entry: encoded.digest)
+            .text(encoded.formId), .int(encoded.formVersion), .text(encoded.key), .text(encoded.submittedAt), .text(encoded.month),
+            .text(encoded.department), .utf8(encoded.answers), .text(encoded.other), .text(encoded.extra), .text(encoded.source),
+            .int(encoded.position), .int(importId), .int(encoded.keyHash))
+        if let digests, let entry = encoded.digest, let month = encoded.month {
+            try digests.inserted(formId: encoded.formId, month: month, department: encoded.department, id: db.lastInsertedRowID, db: db, entry: entry)
+        }
         return true
     }
 
