@@ -3,7 +3,10 @@ import Foundation
 // Written by hand for speed: an import reads and maps records on one thread while the store
 // inserts on the thread that holds its transaction, so that both cores work. Records travel in
 // batches, so the two threads meet once per few hundred records rather than once per record,
-// and at most `capacity` batches wait, so memory stays flat however large the file.
+// and at most `capacity` batches wait, so memory stays flat however large the file. The consumer
+// hands each batch back when done with it, and the producer frees it: memory freed on another
+// thread than the one that allocated it costs both a lock in the allocator, which the two threads
+// contended for on every record (bench/README.md).
 
 /// A bounded queue of batches from one producer thread to one consumer thread.
 final class BatchChannel<Item>: @unchecked Sendable {
@@ -13,6 +16,8 @@ final class BatchChannel<Item>: @unchecked Sendable {
     private var failure: (any Error)?
     private var cancelled = false
     private let capacity: Int
+    /// Batches the consumer is done with, for the producer to free.
+    private var returned: [[Item]] = []
 
     init(capacity: Int = 4) {
         self.capacity = capacity
@@ -21,12 +26,26 @@ final class BatchChannel<Item>: @unchecked Sendable {
     /// Waits for room and queues a batch; false when the consumer has stopped (the producer stops too).
     func put(_ batch: [Item]) -> Bool {
         condition.lock()
-        defer { condition.unlock() }
         while batches.count >= capacity && !cancelled { condition.wait() }
-        if cancelled { return false }
+        if cancelled {
+            condition.unlock()
+            return false
+        }
         batches.append(batch)
         condition.broadcast()
+        var done: [[Item]] = []
+        swap(&done, &returned)
+        condition.unlock()
+        // The batches handed back are freed here, on this thread, outside the lock.
+        done.removeAll()
         return true
+    }
+
+    /// The consumer hands back a batch it has finished with, so that the producer frees it.
+    func giveBack(_ batch: consuming [Item]) {
+        condition.lock()
+        if !cancelled && !finished { returned.append(batch) }
+        condition.unlock()
     }
 
     /// Ends the stream, with the error that ended it early, if any.

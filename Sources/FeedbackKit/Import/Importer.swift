@@ -167,6 +167,7 @@ public struct Importer {
                             duplicates += 1
                         }
                     }
+                    channel.giveBack(batch)
                 }
             } catch {
                 channel.cancel()

@@ -74,6 +74,20 @@ final class DirectStatement {
         }
     }
 
+    /// Runs a query with no arguments and calls `body` with the integer in the first column of each row.
+    func forEachInt(_ body: (Int64) -> Void) throws {
+        sqlite3_reset(handle)
+        while true {
+            let code = sqlite3_step(handle)
+            guard code == SQLITE_ROW else {
+                sqlite3_reset(handle)
+                if code == SQLITE_DONE { return }
+                throw Self.error(code, db)
+            }
+            body(sqlite3_column_int64(handle, 0))
+        }
+    }
+
     /// Runs a query for one integer (0 when it returns no row), with these arguments.
     func fetchInt(_ values: Value...) throws -> Int64 {
         bind(values)

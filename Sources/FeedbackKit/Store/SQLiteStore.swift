@@ -262,11 +262,17 @@ struct SQLiteWriter: ResponseWriter {
         statements = RecordStatements(db)
     }
 
-    /// The statements run once per record, prepared on first use and bound directly (see DirectStatement).
+    /// The statements run once per record, prepared on first use and bound directly (see DirectStatement),
+    /// and the identity filter of the transaction's inserts.
     final class RecordStatements {
         private let db: Database
         private var containsStatement: DirectStatement?
         private var insertStatement: DirectStatement?
+        /// The stored identity hashes, once loaded (see `mayBeStored`).
+        private var filter: IdentityFilter?
+        /// The store's largest row id when first asked: about how many rows it held.
+        private var storedRows: Int64?
+        private var checked: Int64 = 0
 
         init(_ db: Database) {
             self.db = db
@@ -290,6 +296,40 @@ struct SQLiteWriter: ResponseWriter {
                     VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
                     """)
             }
+        }
+
+        /// False when no stored row carries this identity hash: then the index need not be searched.
+        /// The filter of stored hashes is loaded (one scan of the hash index) once this transaction
+        /// has checked a 32nd as many records as the store holds: an import of a few records into a
+        /// large store searches the index instead, which costs it less than the scan.
+        func mayBeStored(_ hash: Int64) throws -> Bool {
+            checked += 1
+            if filter == nil {
+                if storedRows == nil { storedRows = try Int64.fetchOne(db, sql: "SELECT max(rowid) FROM response") ?? 0 }
+                let stored = storedRows ?? 0
+                if checked * 32 >= stored { try loadFilter(capacity: Int(stored + max(stored / 2, 1 << 20))) }
+            }
+            return filter?.mayContain(hash) ?? true
+        }
+
+        /// Called after a row with this hash is inserted in this transaction.
+        func stored(_ hash: Int64) throws {
+            // Read through `self.filter` only: a copy held while inserting would copy its words each time.
+            guard let count = filter?.count, let capacity = filter?.capacity else { return }
+            if count < capacity {
+                filter?.insert(hash)
+            } else {
+                // Full: a larger one from the index, which holds the row just inserted. Half as large
+                // again rather than twice, for memory (10 MB at 10 million rows).
+                try loadFilter(capacity: capacity + capacity / 2)
+            }
+        }
+
+        private func loadFilter(capacity: Int) throws {
+            var loaded = IdentityFilter(capacity: capacity)
+            // A scan of the covering index response_key_hash.
+            try DirectStatement(db, sql: "SELECT key_hash FROM response").forEachInt { loaded.insert($0) }
+            filter = loaded
         }
 
         private func prepared(_ statement: inout DirectStatement?, _ sql: String) throws -> DirectStatement {
@@ -400,14 +440,18 @@ struct SQLiteWriter: ResponseWriter {
     func insert(_ encoded: EncodedResponse, importId: Int64) throws -> Bool {
         // The identity: rows sharing the key's hash are compared by their texts (the write
         // transaction serializes imports, so no other writer comes between the check and the insert).
-        if try contains(formId: encoded.formId, key: encoded.key, hash: encoded.keyHash) { return false }
+        if try statements.mayBeStored(encoded.keyHash), try contains(formId: encoded.formId, key: encoded.key, hash: encoded.keyHash) {
+            return false
+        }
         if let digests, let month = encoded.month { try digests.prepare(formId: encoded.formId, month: month, db: db) }
         try statements.insert.execute(
             .text(encoded.formId), .int(encoded.formVersion), .text(encoded.key), .text(encoded.submittedAt), .text(encoded.month),
             .text(encoded.department), .utf8(encoded.answers), .text(encoded.other), .text(encoded.extra), .text(encoded.source),
             .int(encoded.position), .int(importId), .int(encoded.keyHash))
+        try statements.stored(encoded.keyHash)
         if let digests, let entry = encoded.digest, let month = encoded.month {
-            try digests.inserted(formId: encoded.formId, month: month, department: encoded.department, id: db.lastInsertedRowID, db: db, entry: entry)
+            try digests.inserted(
+                formId: encoded.formId, month: month, department: encoded.department, id: db.lastInsertedRowID, db: db, entry: entry)
         }
         return true
     }
