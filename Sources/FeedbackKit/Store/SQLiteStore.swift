@@ -24,9 +24,18 @@ public final class SQLiteStore: ResponseStore {
 
     /// Opens (creating where needed) the store at `path` and brings its schema up to date.
     /// `onWait` is called when a write has waited a second for another command's write to end.
-    public init(path: String, onWait: (@Sendable () -> Void)? = nil) throws {
+    public convenience init(path: String, onWait: (@Sendable () -> Void)? = nil) throws {
+        try self.init(path: path, onWait: onWait, identityCapacity: 1 << 20)
+    }
+
+    /// How many identity hashes an import's filter holds at first, beyond those stored (see
+    /// `RecordStatements.mayBeStored`); tests make it small, to see the filter grow.
+    private let identityCapacity: Int
+
+    init(path: String, onWait: (@Sendable () -> Void)?, identityCapacity: Int) throws {
         _ = Self.tuned
         self.path = path
+        self.identityCapacity = identityCapacity
         var config = Configuration()
         // A second writer (another import) waits for the first instead of failing at once.
         config.busyMode = .callback { tries in Self.waitWhileBusy(tries: tries, onWait: onWait) }
@@ -188,7 +197,7 @@ public final class SQLiteStore: ResponseStore {
     public func write<T>(_ body: (any ResponseWriter) throws -> T) throws -> T {
         try translatingErrors {
             try queue.write { db in
-                let writer = SQLiteWriter(db: db, digests: DigestKeeper())
+                let writer = SQLiteWriter(db: db, digests: DigestKeeper(), identityCapacity: identityCapacity)
                 let result = try body(writer)
                 try writer.digests?.finish(db)
                 return result
@@ -256,10 +265,10 @@ struct SQLiteWriter: ResponseWriter {
     /// The identity check and the insert, run once per record.
     private let statements: RecordStatements
 
-    init(db: Database, digests: DigestKeeper? = nil) {
+    init(db: Database, digests: DigestKeeper? = nil, identityCapacity: Int = 1 << 20) {
         self.db = db
         self.digests = digests
-        statements = RecordStatements(db)
+        statements = RecordStatements(db, identityCapacity: identityCapacity)
     }
 
     /// The statements run once per record, prepared on first use and bound directly (see DirectStatement),
@@ -273,9 +282,12 @@ struct SQLiteWriter: ResponseWriter {
         /// The store's largest row id when first asked: about how many rows it held.
         private var storedRows: Int64?
         private var checked: Int64 = 0
+        /// The filter's room for hashes beyond those stored when it is loaded.
+        private let identityCapacity: Int
 
-        init(_ db: Database) {
+        init(_ db: Database, identityCapacity: Int) {
             self.db = db
+            self.identityCapacity = identityCapacity
         }
 
         var contains: DirectStatement {
@@ -307,7 +319,7 @@ struct SQLiteWriter: ResponseWriter {
             if filter == nil {
                 if storedRows == nil { storedRows = try Int64.fetchOne(db, sql: "SELECT max(rowid) FROM response") ?? 0 }
                 let stored = storedRows ?? 0
-                if checked * 32 >= stored { try loadFilter(capacity: Int(stored + max(stored / 2, 1 << 20))) }
+                if checked * 32 >= stored { try loadFilter(capacity: Int(stored) + max(Int(stored) / 2, identityCapacity)) }
             }
             return filter?.mayContain(hash) ?? true
         }
