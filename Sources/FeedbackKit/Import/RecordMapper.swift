@@ -231,6 +231,8 @@ struct RecordMapper {
 
         var answers: [String: Answer] = [:]
         answers.reserveCapacity(parsers.count)
+        // The same answers by question index (see AnswerSlots).
+        var slots = [Answer?](repeating: nil, count: questionIds.count)
         var otherText: [String: String] = [:]
         var ticks: [Int: [String]] = [:]
         var extra: [(String, String)] = []
@@ -246,6 +248,7 @@ struct RecordMapper {
                 switch parsers[q].parseRemembering(value) {
                 case .answer(let answer, let other):
                     answers[id] = answer
+                    slots[q] = answer
                     answered[q] = true
                     if let other { otherText[id] = other }
                 case .notAnswered:
@@ -273,6 +276,7 @@ struct RecordMapper {
         for (q, chosen) in ticks.sorted(by: { $0.key < $1.key }) where answers[form.questions[q].id] == nil {
             let order = form.questions[q].choices.map(\.value)
             answers[form.questions[q].id] = .choices(order.filter(chosen.contains))
+            slots[q] = answers[form.questions[q].id]
         }
         for q in requiredQuestions where answers[questionIds[q]] == nil && !invalid.contains(q) {
             let question = form.questions[q]
@@ -304,10 +308,11 @@ struct RecordMapper {
             key = "h:" + hash.hex
         }
         var department: String?
-        if let dq = departmentQuestion, case .text(let id) = answers[questionIds[dq]] { department = id }
-        return .accepted(
-            Response(
-                formId: form.id, formVersion: form.version, key: key, submittedAt: timestamp?.iso, month: timestamp?.month,
-                department: department, answers: answers, otherText: otherText, extra: extra, source: source, position: record.position))
+        if let dq = departmentQuestion, case .text(let id) = slots[dq] { department = id }
+        var response = Response(
+            formId: form.id, formVersion: form.version, key: key, submittedAt: timestamp?.iso, month: timestamp?.month,
+            department: department, answers: answers, otherText: otherText, extra: extra, source: source, position: record.position)
+        response.slots = AnswerSlots(form: form, values: slots)
+        return .accepted(response)
     }
 }

@@ -29,20 +29,25 @@ struct MaterialReader {
     static let badThrough = 2
     let layout: ScoringLayout
     private let names: [String: String]
-    private let service: Question?
-    private let channel: Question?
-    private let contact: Question?
+    /// The questions with these roles, with their indices in the form (for `AnswerLookup`).
+    private let service: (question: Question, index: Int)?
+    private let channel: (question: Question, index: Int)?
+    private let contact: (question: Question, index: Int)?
 
     init(form: Form) {
         layout = ScoringLayout(form: form)
         names = Dictionary(form.departments.map { ($0.id, $0.name.zh) }, uniquingKeysWith: { a, _ in a })
-        service = form.question(withRole: .service)
-        channel = form.question(withRole: .channel)
-        contact = form.question(withRole: .contact)
+        func find(_ role: QuestionRole) -> (question: Question, index: Int)? {
+            form.questions.firstIndex { $0.role == role }.map { (form.questions[$0], $0) }
+        }
+        service = find(.service)
+        channel = find(.channel)
+        contact = find(.contact)
     }
 
-    private func text(_ q: Question?, _ r: Response) -> String {
-        guard let q, let answer = r.answers[q.id] else { return "" }
+    private func text(_ found: (question: Question, index: Int)?, _ answers: AnswerLookup) -> String {
+        guard let found, let answer = answers[found.question.id, found.index] else { return "" }
+        let q = found.question
         switch answer {
         case .text(let s): return q.choices.first { $0.value == s }?.label.zh ?? s
         case .number(let v): return JSONWriter.number(v)
@@ -58,10 +63,11 @@ struct MaterialReader {
         _ r: Response, badThrough: Int, maskAndTag: ((String) -> (masked: String, tags: [Int]))? = nil,
         comment commented: (String, String, String) -> Void
     ) -> BadReview? {
+        let answers = AnswerLookup(r, form: layout.form)
         let department = r.department.flatMap { names[$0] } ?? ""
         var comment = ""
         var commentTags: [Int] = []
-        if let id = layout.commentId, case .text(let s) = r.answers[id] {
+        if case .text(let s) = answers[layout.commentId, layout.commentIndex] {
             if let maskAndTag {
                 (comment, commentTags) = maskAndTag(s)
             } else {
@@ -70,7 +76,7 @@ struct MaterialReader {
             }
         }
         var ticked: [String] = []
-        if let id = layout.painPointQuestionId, case .choices(let values) = r.answers[id] {
+        if case .choices(let values) = answers[layout.painPointQuestionId, layout.painPointQuestionIndex] {
             if let mask = layout.tickMask(values) {
                 ticked = layout.painPoints.indices.filter { mask & (1 << UInt64($0)) != 0 }.map { layout.painPoints[$0].id }
             } else {
@@ -82,14 +88,14 @@ struct MaterialReader {
             let tagged = Set(commentTags.map { layout.painPoints[$0].id }).union(ticked)
             for id in tagged { commented(id, department, comment) }
         }
-        guard let id = layout.overallId, let level = r.answers[id]?.number, Int(level) <= badThrough, let q = layout.overall else {
+        guard let level = answers[layout.overallId, layout.overallIndex]?.number, Int(level) <= badThrough, let q = layout.overall else {
             return nil
         }
         let levelLabel = q.levels.indices.contains(Int(level) - 1) ? q.levels[Int(level) - 1].zh : JSONWriter.number(level)
-        let contactText = text(contact, r)
+        let contactText = text(contact, answers)
         return BadReview(
-            responseId: r.key, submittedAt: r.submittedAt ?? "", department: department, service: text(service, r),
-            channel: text(channel, r), level: levelLabel,
+            responseId: r.key, submittedAt: r.submittedAt ?? "", department: department, service: text(service, answers),
+            channel: text(channel, answers), level: levelLabel,
             painPoints: ticked.compactMap { id in layout.painPoints.first { $0.id == id }?.label.zh }, comment: comment,
             contact: contactText.isEmpty ? "" : PersonalData.maskContact(contactText))
     }

@@ -120,18 +120,18 @@ struct ScoringValues: Sendable {
 
     /// `commentTags`: `layout.tags` of the response's comment when the caller knows them already.
     init(_ response: Response, layout: ScoringLayout, commentTags known: [Int]?) {
-        // By the layout's question ids (for speed: reading a Question to get its id copies it).
-        let answers = response.answers
-        overall = layout.overallId.flatMap { answers[$0]?.number }.map { Int($0) }
-        dimensions = layout.dimensionIds.map { id in
-            switch answers[id] {
+        // By the layout's question ids and indices (for speed: reading a Question to get its id copies it).
+        let answers = AnswerLookup(response, form: layout.form)
+        overall = answers[layout.overallId, layout.overallIndex]?.number.map { Int($0) }
+        dimensions = zip(layout.dimensionIds, layout.dimensionIndices).map { id, index in
+            switch answers[id, index] {
             case .number(let v): .number(v)
             case .notApplicable: .notApplicable
             default: .unanswered
             }
         }
-        recommend = layout.recommendId.flatMap { answers[$0]?.number }.map { Int($0) }
-        if let id = layout.painPointQuestionId, let answer = answers[id], answer != .notApplicable {
+        recommend = answers[layout.recommendId, layout.recommendIndex]?.number.map { Int($0) }
+        if let answer = answers[layout.painPointQuestionId, layout.painPointQuestionIndex], answer != .notApplicable {
             let ticked: [String]
             switch answer {
             case .choices(let values): ticked = values
@@ -144,13 +144,12 @@ struct ScoringValues: Sendable {
                 painTicks = .flags(layout.painChoices.map { choices in ticked.contains { choices.contains($0) } })
             }
         }
-        if let id = layout.commentId, case .text(let text) = answers[id], !text.isEmpty {
+        if case .text(let text) = answers[layout.commentId, layout.commentIndex], !text.isEmpty {
             commentTags = known ?? layout.tags(text)
         }
-        let number = { (id: String?) -> Double? in id.flatMap { answers[$0]?.number } }
-        daysTaken = number(layout.daysTakenId)
-        daysPromised = number(layout.daysPromisedId)
-        trips = number(layout.tripsId).map { Int($0) }
+        daysTaken = answers[layout.daysTakenId, layout.daysTakenIndex]?.number
+        daysPromised = answers[layout.daysPromisedId, layout.daysPromisedIndex]?.number
+        trips = answers[layout.tripsId, layout.tripsIndex]?.number.map { Int($0) }
     }
 }
 
@@ -185,6 +184,15 @@ public final class ScoringLayout: Sendable {
     let tripsId: String?
     let daysTakenId: String?
     let daysPromisedId: String?
+    /// The indices in the form of the questions above, for `AnswerLookup`.
+    let overallIndex: Int?
+    let dimensionIndices: [Int]
+    let recommendIndex: Int?
+    let painPointQuestionIndex: Int?
+    let commentIndex: Int?
+    let tripsIndex: Int?
+    let daysTakenIndex: Int?
+    let daysPromisedIndex: Int?
     /// The keywords' UTF-8 bytes, where every keyword is made of simple scalars (see `isSimple`).
     private let keywordBytes: [[[UInt8]]]?
 
@@ -220,6 +228,15 @@ public final class ScoringLayout: Sendable {
         tripsId = trips?.id
         daysTakenId = daysTaken?.id
         daysPromisedId = daysPromised?.id
+        let index = { (q: Question?) -> Int? in q.flatMap { q in form.questions.firstIndex { $0.id == q.id } } }
+        overallIndex = index(overall)
+        dimensionIndices = dimensions.map { index($0) ?? 0 }
+        recommendIndex = index(recommend)
+        painPointQuestionIndex = index(painPointQuestion)
+        commentIndex = index(comment)
+        tripsIndex = index(trips)
+        daysTakenIndex = index(daysTaken)
+        daysPromisedIndex = index(daysPromised)
         keywordBytes =
             keywords.allSatisfy { $0.allSatisfy { $0.unicodeScalars.allSatisfy(Self.isSimple) } }
             ? keywords.map { $0.map { Array($0.utf8) } } : nil

@@ -410,7 +410,8 @@ final class CommentFactsCache {
 
     /// The facts of a response's comment; nil when it has none.
     func facts(of response: Response) -> CommentFacts? {
-        guard let id = layout.commentId, case .text(let text) = response.answers[id], !text.isEmpty else { return nil }
+        guard case .text(let text) = AnswerLookup(response, form: layout.form)[layout.commentId, layout.commentIndex], !text.isEmpty
+        else { return nil }
         return facts(text)
     }
 }

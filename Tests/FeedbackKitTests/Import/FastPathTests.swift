@@ -195,4 +195,25 @@ struct FastPathTests {
         #expect(read.0 == responses)
         #expect(read.1 && read.2 && !read.3)
     }
+
+    /// The answers by question index that the mapper leaves on a response are read only for the
+    /// form they were made for, and are dropped when the answers are changed.
+    @Test func answerSlotsServeOnlyTheirFormAndUnchangedAnswers() throws {
+        let form = try FormDecoder(baseDirectory: Fixtures.directory).load(Fixtures.url("valid-mini.json")).get()
+        // Questions: department, overall, speed, problems, comment. The slots say 4 where the ids say 2.
+        var response = Response(
+            formId: form.id, formVersion: form.version, key: "k", submittedAt: nil, month: nil, department: nil,
+            answers: ["overall": .number(2)], source: "", position: 1)
+        response.slots = AnswerSlots(form: form, values: [nil, .number(4), nil, nil, nil])
+        let layout = ScoringLayout(form: form)
+        #expect(AnswerLookup(response, form: form)["overall", 1] == .number(4))
+        #expect(ScoringValues(response, layout: layout, commentTags: nil).overall == 4)
+        #expect(String(decoding: response.answersJSONBytes(keys: AnswerKeys(form: form)), as: UTF8.self) == #"{"overall":4}"#)
+        var other = form
+        other.version += 1
+        #expect(AnswerLookup(response, form: other)["overall", 1] == .number(2))
+        response.answers["overall"] = .number(3)
+        #expect(response.slots == nil)
+        #expect(ScoringValues(response, layout: layout, commentTags: nil).overall == 3)
+    }
 }
