@@ -159,10 +159,11 @@ public struct Importer {
             var withoutTime = 0
             do {
                 while let batch = try channel.take() {
-                    for encoded in batch {
-                        if try writer.insert(encoded, importId: importId) {
+                    // By index, so that each response is lent to `insert` rather than copied out of the batch.
+                    for i in batch.indices {
+                        if try writer.insert(batch[i], importId: importId) {
                             accepted += 1
-                            if encoded.month == nil { withoutTime += 1 }
+                            if batch[i].month == nil { withoutTime += 1 }
                         } else {
                             duplicates += 1
                         }
