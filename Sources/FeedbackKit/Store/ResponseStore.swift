@@ -66,20 +66,20 @@ extension ResponseWriter {
 /// would write). It holds no `Response`, so that the answers' dictionary and strings are freed on
 /// the thread that made them: freeing another thread's memory costs the inserting thread a lock.
 public struct EncodedResponse: Sendable {
-    public var formId: String
-    public var formVersion: Int
-    public var key: String
+    public let formId: String
+    public let formVersion: Int
+    public let key: String
     /// `KeyHash.of(formId:key:)`.
-    public var keyHash: Int64
-    public var submittedAt: String?
-    public var month: String?
-    public var department: String?
+    public let keyHash: Int64
+    public let submittedAt: String?
+    public let month: String?
+    public let department: String?
     /// The answers JSON as UTF-8 bytes.
-    public var answers: [UInt8]
-    public var other: String?
-    public var extra: String?
-    public var source: String
-    public var position: Int
+    public let answers: [UInt8]
+    public let other: String?
+    public let extra: String?
+    public let source: String
+    public let position: Int
 
     /// What the response adds to the report digests, worked out ahead (for speed).
     var digest: DigestEntry?
