@@ -141,7 +141,17 @@ public struct Form: Sendable, Equatable {
     public var path: String
 
     public func question(withRole role: QuestionRole) -> Question? {
-        questions.first { $0.role == role }
+        questionIndex(withRole: role).map { questions[$0] }
+    }
+
+    /// The index in `questions` of the first question with this role.
+    func questionIndex(withRole role: QuestionRole) -> Int? {
+        questions.firstIndex { $0.role == role }
+    }
+
+    /// The indices in `questions` of the questions with this role, in form order.
+    func questionIndices(withRole role: QuestionRole) -> [Int] {
+        questions.indices.filter { questions[$0].role == role }
     }
 
     public func questions(withRole role: QuestionRole) -> [Question] {

@@ -96,7 +96,7 @@ struct RecordMapper {
         parsers = form.questions.map { AnswerParser(question: $0, departments: departments) }
         questionIds = form.questions.map(\.id)
         requiredQuestions = form.questions.indices.filter { form.questions[$0].required }
-        departmentQuestion = form.questions.firstIndex { $0.role == .department }
+        departmentQuestion = form.questionIndex(withRole: .department)
         // Three tiers of matching, strictest first: as written; without 问卷星 numbering and
         // trailing punctuation; and without a trailing note in brackets such as （可多选）.
         let transforms: [(String) -> String] = [AnswerParser.fold, Self.normalize, { Self.stripNote(Self.normalize($0)) }]

@@ -38,7 +38,7 @@ struct MaterialReader {
         layout = ScoringLayout(form: form)
         names = Dictionary(form.departments.map { ($0.id, $0.name.zh) }, uniquingKeysWith: { a, _ in a })
         func find(_ role: QuestionRole) -> (question: Question, index: Int)? {
-            form.questions.firstIndex { $0.role == role }.map { (form.questions[$0], $0) }
+            form.questionIndex(withRole: role).map { (form.questions[$0], $0) }
         }
         service = find(.service)
         channel = find(.channel)

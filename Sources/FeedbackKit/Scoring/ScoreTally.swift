@@ -228,15 +228,14 @@ public final class ScoringLayout: Sendable {
         tripsId = trips?.id
         daysTakenId = daysTaken?.id
         daysPromisedId = daysPromised?.id
-        let index = { (q: Question?) -> Int? in q.flatMap { q in form.questions.firstIndex { $0.id == q.id } } }
-        overallIndex = index(overall)
-        dimensionIndices = dimensions.map { index($0) ?? 0 }
-        recommendIndex = index(recommend)
-        painPointQuestionIndex = index(painPointQuestion)
-        commentIndex = index(comment)
-        tripsIndex = index(trips)
-        daysTakenIndex = index(daysTaken)
-        daysPromisedIndex = index(daysPromised)
+        overallIndex = form.questionIndex(withRole: .overall)
+        dimensionIndices = form.questionIndices(withRole: .dimension)
+        recommendIndex = form.questionIndex(withRole: .recommend)
+        painPointQuestionIndex = form.questionIndex(withRole: .painPoints)
+        commentIndex = form.questionIndex(withRole: .comment)
+        tripsIndex = form.questionIndex(withRole: .trips)
+        daysTakenIndex = form.questionIndex(withRole: .daysTaken)
+        daysPromisedIndex = form.questionIndex(withRole: .daysPromised)
         keywordBytes =
             keywords.allSatisfy { $0.allSatisfy { $0.unicodeScalars.allSatisfy(Self.isSimple) } }
             ? keywords.map { $0.map { Array($0.utf8) } } : nil

@@ -25,7 +25,7 @@ public final class SQLiteStore: ResponseStore {
     /// Opens (creating where needed) the store at `path` and brings its schema up to date.
     /// `onWait` is called when a write has waited a second for another command's write to end.
     public convenience init(path: String, onWait: (@Sendable () -> Void)? = nil) throws {
-        try self.init(path: path, onWait: onWait, identityCapacity: 1 << 20)
+        try self.init(path: path, onWait: onWait, identityCapacity: SQLiteWriter.RecordStatements.identityCapacity)
     }
 
     /// How many identity hashes an import's filter holds at first, beyond those stored (see
@@ -265,7 +265,7 @@ struct SQLiteWriter: ResponseWriter {
     /// The identity check and the insert, run once per record.
     private let statements: RecordStatements
 
-    init(db: Database, digests: DigestKeeper? = nil, identityCapacity: Int = 1 << 20) {
+    init(db: Database, digests: DigestKeeper? = nil, identityCapacity: Int = RecordStatements.identityCapacity) {
         self.db = db
         self.digests = digests
         statements = RecordStatements(db, identityCapacity: identityCapacity)
@@ -284,6 +284,8 @@ struct SQLiteWriter: ResponseWriter {
         private var checked: Int64 = 0
         /// The filter's room for hashes beyond those stored when it is loaded.
         private let identityCapacity: Int
+        /// Its default: a million hashes, 1 MiB.
+        static let identityCapacity = 1 << 20
 
         init(_ db: Database, identityCapacity: Int) {
             self.db = db
