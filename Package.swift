@@ -49,7 +49,10 @@ let package = Package(
         ),
         .testTarget(
             name: "FeedbackKitTests",
-            dependencies: ["FeedbackKit", "CurlHTTP", "TestServers", .product(name: "ZIPFoundation", package: "ZIPFoundation")],
+            dependencies: [
+                "FeedbackKit", "CurlHTTP", "TestServers", .product(name: "ZIPFoundation", package: "ZIPFoundation"),
+                .product(name: "GRDB", package: "GRDB.swift"),
+            ],
             exclude: ["Fixtures"]
         ),
         // Test servers and a test CA, shared by the test targets; not part of any product.

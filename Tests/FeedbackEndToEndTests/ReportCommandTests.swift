@@ -21,8 +21,10 @@ struct ReportCommandTests {
         return scratch
     }
 
-    /// A store as the previous version left it (WAL mode, comment digests keyed by the comment) is
-    /// switched to the rollback journal, its digests are rebuilt, and its report is the golden one.
+    /// A store as earlier versions left it (WAL mode, comment digests keyed by the comment, one
+    /// identity index ordered by hash) is switched to the rollback journal, its digests are rebuilt,
+    /// its identities move into one run, and its report is the golden one. Importing the samples
+    /// again then stores nothing.
     @Test func aStoreOfThePreviousFormatIsUpgradedAndReportsTheSame() throws {
         let scratch = try Self.workspaceWithSamples()
         let store = scratch.path("feedback.sqlite").path
@@ -46,6 +48,10 @@ struct ReportCommandTests {
                         DROP TABLE digest_comment;
                         ALTER TABLE v3_comment RENAME TO digest_comment;
                         DELETE FROM grdb_migrations WHERE identifier LIKE 'v4%';
+                        DROP TABLE identity;
+                        DROP TABLE identity_run;
+                        CREATE INDEX response_key_hash ON response(key_hash);
+                        DELETE FROM grdb_migrations WHERE identifier LIKE 'v5%';
                         """)
             }
         }
@@ -64,7 +70,18 @@ struct ReportCommandTests {
             #expect(try Int.fetchOne(db, sql: key) == 1)
             #expect(try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM digest_tally WHERE month = '2025-04'") ?? 0 > 0)
             #expect(try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM digest_comment WHERE month = '2025-04'") ?? 0 > 0)
+            // v5: every response's identity in run 1, the old index gone.
+            let responses = try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM response") ?? 0
+            #expect(responses > 0)
+            #expect(try Int.fetchOne(db, sql: "SELECT entries FROM identity_run WHERE run = 1") == responses)
+            let matched = "SELECT COUNT(*) FROM identity i JOIN response r ON r.id = i.id AND r.key_hash = i.hash WHERE i.run = 1"
+            #expect(try Int.fetchOne(db, sql: matched) == responses)
+            #expect(try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM sqlite_schema WHERE name = 'response_key_hash'") == 0)
         }
+        let input = ImportCommandTests.samples.appendingPathComponent("enterprise-service-2025.csv").path
+        let again = try CLI.run(
+            ["import", input, "--form", "enterprise-service", "--rejects", scratch.path("again.rejects.csv").path], in: scratch.url)
+        #expect(again.stderr.contains("= 0 accepted"), "\(again.stderr)")
     }
 
     @Test(arguments: ["zh", "en"])

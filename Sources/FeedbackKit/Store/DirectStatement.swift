@@ -27,6 +27,14 @@ final class DirectStatement {
         sqlite3_finalize(handle)
     }
 
+    /// The statement kept in `slot`, prepared there on first use.
+    static func reused(_ slot: inout DirectStatement?, _ db: Database, sql: String) throws -> DirectStatement {
+        if let slot { return slot }
+        let made = try DirectStatement(db, sql: sql)
+        slot = made
+        return made
+    }
+
     private static func error(_ code: Int32, _ db: Database) -> DatabaseError {
         DatabaseError(resultCode: ResultCode(rawValue: code), message: String(cString: sqlite3_errmsg(db.sqliteConnection)))
     }
@@ -86,6 +94,20 @@ final class DirectStatement {
             }
             body(sqlite3_column_int64(handle, 0))
         }
+    }
+
+    /// Starts a query with these arguments, for `nextPair`.
+    func start(_ values: Value...) {
+        bind(values)
+    }
+
+    /// The integers in the first two columns of the query's next row; nil after its last row.
+    func nextPair() throws -> (Int64, Int64)? {
+        let code = sqlite3_step(handle)
+        if code == SQLITE_ROW { return (sqlite3_column_int64(handle, 0), sqlite3_column_int64(handle, 1)) }
+        sqlite3_reset(handle)
+        if code == SQLITE_DONE { return nil }
+        throw Self.error(code, db)
     }
 
     /// Runs a query for one integer (0 when it returns no row), with these arguments.

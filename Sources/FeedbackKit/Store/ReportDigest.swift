@@ -242,8 +242,8 @@ final class DigestKeeper {
 
     /// Called after a response is stored (and `prepare` before it), with its row id and what it adds.
     func inserted(formId: String, month: String, department: String?, id: Int64, db: Database, entry: DigestEntry) throws {
-        // Without `prepare` the month's sums would miss earlier responses: left out, the month fails
-        // the check in `finish` and is dropped rather than written wrong.
+        // Without `prepare` the month's sums would miss earlier responses: left out, its sums fall
+        // short of its count, so that it is stale when next read (see `currentTallies`).
         guard let state = forms[formId], let m = state.months[month] else { return }
         try add(entry, month: m, named: month, department: department, id: id, state: state, db: db)
     }
@@ -298,25 +298,15 @@ final class DigestKeeper {
         if state.seenComments.count >= Self.rememberedComments { state.seenComments.removeAll(keepingCapacity: true) }
     }
 
-    /// Writes every month back, in the transaction that stored the responses. A month whose sums do
-    /// not match its responses (something stored into it without this keeper) is dropped instead,
-    /// so that it is rebuilt rather than read wrong.
+    /// Writes every month back, in the transaction that stored the responses. Their counts are not
+    /// checked here: a response stored into a month without its share of the sums leaves them short
+    /// of the month's count, which `currentTallies` checks when the month is next read. (Counting a
+    /// month's rows reads its whole share of an index; `prepare` has done so once already.)
     func finish(_ db: Database) throws {
         for state in forms.values {
             try writePending(state, db: db)
             let formId = state.form.id
             for (month, m) in state.months {
-                let total = m.tallies.values.reduce(0) { $0 + $1.responses }
-                let count =
-                    try Int.fetchOne(
-                        db.cachedStatement(sql: "SELECT COUNT(*) FROM response WHERE form_id = ? AND month = ?"),
-                        arguments: [formId, month]) ?? 0
-                guard count == total else {
-                    for table in ["digest_tally", "digest_comment", "digest_bad_review"] {
-                        try db.execute(sql: "DELETE FROM \(table) WHERE form_id = ? AND month = ?", arguments: [formId, month])
-                    }
-                    continue
-                }
                 let statement = try db.cachedStatement(
                     sql: """
                         INSERT OR REPLACE INTO digest_tally (form_id, month, department, form_digest, responses, sums)

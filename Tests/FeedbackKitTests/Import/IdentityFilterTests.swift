@@ -43,7 +43,7 @@ struct IdentityFilterTests {
 
     /// A filter of 1,024 hashes at first: the first transaction grows it four times (1,024 → 1,536
     /// → 2,304 → 3,456 → 5,184) while every 7th record repeats an earlier one; the second loads it
-    /// from the 5,000 stored hashes once it has checked 157 records, and must still find every one.
+    /// from the 5,000 stored hashes once it has checked 40 records, and must still find every one.
     @Test func repeatsAreFoundAcrossLoadsAndGrowth() throws {
         let folder = FileManager.default.temporaryDirectory.appendingPathComponent("identity-\(UUID().uuidString)")
         defer { try? FileManager.default.removeItem(at: folder) }

@@ -1,0 +1,131 @@
+import GRDB
+
+/// The store's identity index (store format v5): the identity hash (KeyHash) of every stored
+/// response with its row id, in runs. Each write transaction that stores responses adds their
+/// hashes to a run of its own, so that an import into a large store writes new pages only.
+/// Before v5 the hashes were one index ordered by hash: an import's hashes landed all over it, and
+/// every page they touched was also copied to the rollback journal, so that importing 100k
+/// responses into a store of a million took 1.4–1.5× as long as into an empty one (bench/README.md).
+///
+/// A search seeks once in each run. After a transaction, the newest two runs are merged (in hash
+/// order, into a run of their own) while the newer holds at least half as many hashes as the older.
+/// So each run holds over twice as many as the next newer one, a store of n responses has at most
+/// about log2(n) runs, and a hash is copied by merges a few times over its life. The one large
+/// import that fills a store is one run; the next smaller imports add runs beside it.
+final class IdentityRuns {
+    private let db: Database
+    /// This transaction's run, once it has stored a response, and how many hashes it added.
+    private var run: Int64?
+    private var added: Int64 = 0
+    private var containsStatement: DirectStatement?
+    private var addStatement: DirectStatement?
+
+    init(_ db: Database) {
+        self.db = db
+    }
+
+    /// The v5 migration: the runs' tables, with every stored response in one run, in place of the
+    /// v3 index on `response.key_hash`. The column stays: the hashes can be read back from the rows.
+    static func migrate(_ db: Database) throws {
+        try db.execute(
+            sql: """
+                CREATE TABLE identity (
+                    run INTEGER NOT NULL,
+                    hash INTEGER NOT NULL,
+                    id INTEGER NOT NULL,
+                    PRIMARY KEY (run, hash, id)
+                ) WITHOUT ROWID;
+                CREATE TABLE identity_run (
+                    run INTEGER PRIMARY KEY,
+                    entries INTEGER NOT NULL
+                );
+                INSERT INTO identity (run, hash, id) SELECT 1, key_hash, id FROM response ORDER BY key_hash, id;
+                INSERT INTO identity_run (run, entries) SELECT 1, COUNT(*) FROM identity HAVING COUNT(*) > 0;
+                DROP INDEX response_key_hash;
+                """)
+    }
+
+    /// Whether a response of the form with this identity is stored. Rows that share the hash are
+    /// compared by their texts, so that two identities with one hash are both stored.
+    func contains(hash: Int64, formId: String, key: String) throws -> Bool {
+        try DirectStatement.reused(&containsStatement, db, sql: Self.containsSQL).fetchInt(.int(hash), .text(formId), .text(key)) != 0
+    }
+
+    /// One seek into each run. CROSS JOIN keeps SQLite from starting at the form's rows (through
+    /// response_month) and looking each up among the hashes: that took minutes in a large store.
+    static let containsSQL = """
+        SELECT EXISTS(
+            SELECT 1 FROM identity i CROSS JOIN response r ON r.id = i.id
+            WHERE i.run IN (SELECT run FROM identity_run) AND i.hash = ? AND r.form_id = ? AND r.response_key = ?)
+        """
+
+    /// Called for each response stored, with its row id.
+    func add(hash: Int64, id: Int64) throws {
+        let run = try self.run ?? begin()
+        try DirectStatement.reused(&addStatement, db, sql: "INSERT INTO identity (run, hash, id) VALUES (?, ?, ?)").execute(
+            .int(run), .int(hash), .int(id))
+        added += 1
+    }
+
+    /// Calls `body` with every stored hash, this transaction's included.
+    func forEachHash(_ body: (Int64) -> Void) throws {
+        try DirectStatement(db, sql: "SELECT hash FROM identity").forEachInt(body)
+    }
+
+    /// At the end of the write transaction: records the size of its run and merges runs (see above).
+    func finish() throws {
+        guard let run else { return }
+        try db.execute(sql: "UPDATE identity_run SET entries = ? WHERE run = ?", arguments: [added, run])
+        self.run = nil
+        added = 0
+        var runs = try Row.fetchAll(db, sql: "SELECT run, entries FROM identity_run ORDER BY run").map { row in
+            (run: row[0] as Int64, entries: row[1] as Int64)
+        }
+        while runs.count >= 2, 2 * runs[runs.count - 1].entries >= runs[runs.count - 2].entries {
+            let newer = runs.removeLast()
+            let older = runs.removeLast()
+            let merged = (run: newer.run + 1, entries: newer.entries + older.entries)
+            try merge(older.run, newer.run, into: merged.run)
+            try db.execute(
+                sql: """
+                    DELETE FROM identity WHERE run IN (?, ?);
+                    DELETE FROM identity_run WHERE run IN (?, ?);
+                    INSERT INTO identity_run (run, entries) VALUES (?, ?);
+                    """,
+                arguments: [older.run, newer.run, older.run, newer.run, merged.run, merged.entries])
+            runs.append(merged)
+        }
+    }
+
+    /// Copies two runs into a new one. Both are in (hash, id) order already, so they are read side
+    /// by side and the new run is appended in order without sorting: SQLite's sorter (INSERT …
+    /// SELECT … ORDER BY) took the import to 116 MiB when it merged 1.6 million hashes. The new rows
+    /// fall outside both reads, which SQLite allows while they run.
+    private func merge(_ older: Int64, _ newer: Int64, into merged: Int64) throws {
+        let read = "SELECT hash, id FROM identity WHERE run = ? ORDER BY hash, id"
+        let a = try DirectStatement(db, sql: read)
+        let b = try DirectStatement(db, sql: read)
+        let insert = try DirectStatement(db, sql: "INSERT INTO identity (run, hash, id) VALUES (?, ?, ?)")
+        a.start(.int(older))
+        b.start(.int(newer))
+        var x = try a.nextPair()
+        var y = try b.nextPair()
+        while let next = Self.lower(x, y) {
+            try insert.execute(.int(merged), .int(next.0), .int(next.1))
+            if let from = x, from == next { x = try a.nextPair() } else { y = try b.nextPair() }
+        }
+    }
+
+    private static func lower(_ x: (Int64, Int64)?, _ y: (Int64, Int64)?) -> (Int64, Int64)? {
+        guard let x else { return y }
+        guard let y else { return x }
+        return y < x ? y : x
+    }
+
+    private func begin() throws -> Int64 {
+        let next = (try Int64.fetchOne(db, sql: "SELECT max(run) FROM identity_run") ?? 0) + 1
+        try db.execute(sql: "INSERT INTO identity_run (run, entries) VALUES (?, 0)", arguments: [next])
+        run = next
+        return next
+    }
+}

@@ -1,0 +1,119 @@
+import Foundation
+import GRDB
+import Testing
+
+@testable import FeedbackKit
+
+/// The identity index in runs (store format v5): each write transaction that stores responses adds
+/// a run, the newest runs are merged while the newer holds at least half as many hashes as the
+/// older, and a repeat is found whichever run holds it.
+struct IdentityRunsTests {
+    static func response(_ i: Int) -> Response {
+        Response(
+            formId: "f", formVersion: 1, key: "r\(i)", submittedAt: nil, month: nil, department: nil,
+            answers: ["q": .number(Double(i % 5))], source: "test", position: i)
+    }
+
+    /// Stores the responses numbered `numbers` in one transaction; true for each one stored.
+    static func store(_ numbers: [Int], into store: SQLiteStore) throws -> [Bool] {
+        try store.write { writer in
+            let id = try writer.beginImport(formId: "f", source: "test", startedAt: "2025-04-03T09:05:31+08:00")
+            return try numbers.map { try writer.insert(Self.response($0), importId: id) }
+        }
+    }
+
+    static func runs(_ store: SQLiteStore) throws -> [[Int64]] {
+        try store.execute { db in
+            try Row.fetchAll(db, sql: "SELECT run, entries FROM identity_run ORDER BY run").map { [$0[0], $0[1]] }
+        }
+    }
+
+    /// Every response has one entry, under its own hash; and each run holds as many as it says.
+    static func expectConsistent(_ store: SQLiteStore, _ context: String) throws {
+        try store.execute { db in
+            let responses = try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM response") ?? -1
+            let matched = try Int.fetchOne(
+                db, sql: "SELECT COUNT(DISTINCT r.id) FROM identity i JOIN response r ON r.id = i.id AND r.key_hash = i.hash")
+            #expect(try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM identity") == responses, "\(context)")
+            #expect(matched == responses, "\(context)")
+            let wrong = try Int.fetchOne(
+                db,
+                sql: """
+                    SELECT COUNT(*) FROM identity_run x
+                    WHERE entries != (SELECT COUNT(*) FROM identity i WHERE i.run = x.run)
+                    """)
+            #expect(wrong == 0, "\(context)")
+        }
+    }
+
+    @Test func eachTransactionAddsARunAndTheNewestAreMerged() throws {
+        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("runs-\(UUID().uuidString)")
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let store = try SQLiteStore(path: folder.appendingPathComponent("store.sqlite").path)
+        #expect(try Self.runs(store).isEmpty)
+
+        // 1,000 new, with repeats within the transaction.
+        let first = Array(0..<1_000) + [3, 999]
+        #expect(try Self.store(first, into: store).filter { $0 }.count == 1_000)
+        #expect(try Self.runs(store) == [[1, 1_000]])
+
+        // Each later transaction repeats responses of every earlier one: they are all found.
+        #expect(
+            try Self.store(Array(1_000..<1_100) + [0, 500, 999], into: store) == Array(repeating: true, count: 100) + [false, false, false])
+        #expect(try Self.runs(store) == [[1, 1_000], [2, 100]], "100 is under half of 1,000: no merge")
+
+        #expect(try Self.store(Array(1_100..<1_200) + [1_050, 7], into: store).filter { $0 }.count == 100)
+        #expect(try Self.runs(store) == [[1, 1_000], [4, 200]], "100 and 100 merged into run 4; 200 is under half of 1,000")
+
+        // Nothing new: no run.
+        #expect(try Self.store([1, 1_001, 1_101], into: store) == [false, false, false])
+        #expect(try Self.runs(store) == [[1, 1_000], [4, 200]])
+
+        #expect(try Self.store(Array(1_200..<1_500) + [1_199, 2], into: store).filter { $0 }.count == 300)
+        #expect(try Self.runs(store) == [[7, 1_500]], "300 merged with 200, then 500 with 1,000")
+        try Self.expectConsistent(store, "after the merges")
+
+        // After the merges, every stored response is still a repeat, and new ones are not.
+        let all = try Self.store(Array(0..<1_500) + [1_500], into: store)
+        #expect(all == Array(repeating: false, count: 1_500) + [true])
+        #expect(try Self.runs(store) == [[7, 1_500], [8, 1]])
+        try Self.expectConsistent(store, "at the end")
+    }
+
+    /// A rolled-back transaction leaves no run, no entry and no response.
+    @Test func aFailedTransactionLeavesNoRun() throws {
+        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("runs-\(UUID().uuidString)")
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let store = try SQLiteStore(path: folder.appendingPathComponent("store.sqlite").path)
+        _ = try Self.store(Array(0..<10), into: store)
+        struct Stop: Error {}
+        #expect(throws: Stop.self) {
+            try store.write { writer in
+                let id = try writer.beginImport(formId: "f", source: "test", startedAt: "2025-04-03T09:05:31+08:00")
+                for i in 10..<20 { _ = try writer.insert(Self.response(i), importId: id) }
+                throw Stop()
+            }
+        }
+        #expect(try Self.runs(store) == [[1, 10]])
+        try Self.expectConsistent(store, "after the rollback")
+        #expect(try Self.store(Array(5..<15), into: store) == Array(repeating: false, count: 5) + Array(repeating: true, count: 5))
+    }
+
+    /// The identity search starts from the hash, one seek into each run, in a store with the real
+    /// schema (where, left to itself, SQLite starts from the form's rows through response_month).
+    @Test func theSearchSeeksByHash() throws {
+        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("runs-\(UUID().uuidString)")
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let store = try SQLiteStore(path: folder.appendingPathComponent("store.sqlite").path)
+        _ = try Self.store(Array(0..<100), into: store)
+        let plan = try store.execute { db in
+            try Row.fetchAll(db, sql: "EXPLAIN QUERY PLAN " + IdentityRuns.containsSQL, arguments: [0, "f", "r1"]).map {
+                $0["detail"] as String
+            }
+        }
+        // The first table the plan reads (after the constant row of EXISTS) is the runs, by hash.
+        let reads = plan.filter { ($0.hasPrefix("SEARCH") || $0.hasPrefix("SCAN")) && $0 != "SCAN CONSTANT ROW" }
+        #expect(reads.first == "SEARCH i USING PRIMARY KEY (run=? AND hash=?)", "\(plan)")
+        #expect(!plan.contains { $0.contains("response_month") }, "\(plan)")
+    }
+}
