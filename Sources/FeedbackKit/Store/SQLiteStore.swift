@@ -31,11 +31,14 @@ public final class SQLiteStore: ResponseStore {
     /// How many identity hashes an import's filter holds at first, beyond those stored (see
     /// `RecordStatements.mayBeStored`); tests make it small, to see the filter grow.
     private let identityCapacity: Int
+    /// How many hashes of each run a merge reads at a time (see IdentityRuns); tests make it small.
+    private let mergeBlock: Int
 
-    init(path: String, onWait: (@Sendable () -> Void)?, identityCapacity: Int) throws {
+    init(path: String, onWait: (@Sendable () -> Void)?, identityCapacity: Int, mergeBlock: Int = IdentityRuns.mergeBlock) throws {
         _ = Self.tuned
         self.path = path
         self.identityCapacity = identityCapacity
+        self.mergeBlock = mergeBlock
         var config = Configuration()
         // A second writer (another import) waits for the first instead of failing at once.
         config.busyMode = .callback { tries in Self.waitWhileBusy(tries: tries, onWait: onWait) }
@@ -200,7 +203,7 @@ public final class SQLiteStore: ResponseStore {
     public func write<T>(_ body: (any ResponseWriter) throws -> T) throws -> T {
         try translatingErrors {
             try queue.write { db in
-                let writer = SQLiteWriter(db: db, digests: DigestKeeper(), identityCapacity: identityCapacity)
+                let writer = SQLiteWriter(db: db, digests: DigestKeeper(), identityCapacity: identityCapacity, mergeBlock: mergeBlock)
                 let result = try body(writer)
                 try writer.finish()
                 return result
@@ -268,10 +271,13 @@ struct SQLiteWriter: ResponseWriter {
     /// The identity check and the insert, run once per record.
     private let statements: RecordStatements
 
-    init(db: Database, digests: DigestKeeper? = nil, identityCapacity: Int = RecordStatements.identityCapacity) {
+    init(
+        db: Database, digests: DigestKeeper? = nil, identityCapacity: Int = RecordStatements.identityCapacity,
+        mergeBlock: Int = IdentityRuns.mergeBlock
+    ) {
         self.db = db
         self.digests = digests
-        statements = RecordStatements(db, identityCapacity: identityCapacity)
+        statements = RecordStatements(db, identityCapacity: identityCapacity, mergeBlock: mergeBlock)
     }
 
     /// The statements run once per record, prepared on first use and bound directly (see DirectStatement),
@@ -290,10 +296,10 @@ struct SQLiteWriter: ResponseWriter {
         /// Its default: a million hashes, 1 MiB.
         static let identityCapacity = 1 << 20
 
-        init(_ db: Database, identityCapacity: Int) {
+        init(_ db: Database, identityCapacity: Int, mergeBlock: Int) {
             self.db = db
             self.identityCapacity = identityCapacity
-            identity = IdentityRuns(db)
+            identity = IdentityRuns(db, mergeBlock: mergeBlock)
         }
 
         var insert: DirectStatement {

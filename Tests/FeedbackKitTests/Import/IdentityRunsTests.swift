@@ -46,10 +46,14 @@ struct IdentityRunsTests {
         }
     }
 
+    /// Merges read each run 4 hashes at a time (65,536 outside tests), so that they cross many block
+    /// ends, some of them at a run's last hash (every run here but the last is a multiple of 4).
     @Test func eachTransactionAddsARunAndTheNewestAreMerged() throws {
         let folder = FileManager.default.temporaryDirectory.appendingPathComponent("runs-\(UUID().uuidString)")
         defer { try? FileManager.default.removeItem(at: folder) }
-        let store = try SQLiteStore(path: folder.appendingPathComponent("store.sqlite").path)
+        let store = try SQLiteStore(
+            path: folder.appendingPathComponent("store.sqlite").path, onWait: nil,
+            identityCapacity: SQLiteWriter.RecordStatements.identityCapacity, mergeBlock: 4)
         #expect(try Self.runs(store).isEmpty)
 
         // 1,000 new, with repeats within the transaction.
