@@ -1,5 +1,15 @@
 import GRDB
 
+/// The sizes of a write transaction's identity check. Tests make them small, to see the filter
+/// grow and merges cross the ends of their blocks.
+struct IdentitySizes: Sendable {
+    /// The identity filter's room for hashes beyond those stored when it is loaded (see
+    /// `SQLiteWriter.RecordStatements.mayBeStored`): a million hashes, 1 MiB.
+    var filterCapacity = 1 << 20
+    /// How many hashes of each run a merge reads at a time.
+    var mergeBlock = 1 << 16
+}
+
 /// The store's identity index (store format v5): the identity hash (KeyHash) of every stored
 /// response with its row id, in runs. Each write transaction that stores responses adds their
 /// hashes to a run of its own, so that an import into a large store writes new pages only.
@@ -18,12 +28,11 @@ final class IdentityRuns {
     private var run: Int64?
     private var added: Int64 = 0
     private var containsStatement: DirectStatement?
-    private var addStatement: DirectStatement?
-    /// How many hashes of each run a merge reads at a time.
+    private var insertStatement: DirectStatement?
+    /// How many hashes of each run a merge reads at a time (see IdentitySizes).
     private let mergeBlock: Int
-    static let mergeBlock = 1 << 16
 
-    init(_ db: Database, mergeBlock: Int = IdentityRuns.mergeBlock) {
+    init(_ db: Database, mergeBlock: Int) {
         self.db = db
         self.mergeBlock = max(mergeBlock, 1)
     }
@@ -66,8 +75,7 @@ final class IdentityRuns {
     /// Called for each response stored, with its row id.
     func add(hash: Int64, id: Int64) throws {
         let run = try self.run ?? begin()
-        try DirectStatement.reused(&addStatement, db, sql: "INSERT INTO identity (run, hash, id) VALUES (?, ?, ?)").execute(
-            .int(run), .int(hash), .int(id))
+        try insert().execute(.int(run), .int(hash), .int(id))
         added += 1
     }
 
@@ -108,7 +116,7 @@ final class IdentityRuns {
     private func merge(_ older: Int64, _ newer: Int64, into merged: Int64) throws {
         var a = try RunReader(db, run: older, blockSize: mergeBlock)
         var b = try RunReader(db, run: newer, blockSize: mergeBlock)
-        let insert = try DirectStatement(db, sql: "INSERT INTO identity (run, hash, id) VALUES (?, ?, ?)")
+        let append = try insert()
         while true {
             let x = try a.peek()
             let y = try b.peek()
@@ -119,7 +127,7 @@ final class IdentityRuns {
             case (nil, let y?): next = y
             case (let x?, let y?): next = min(x, y)
             }
-            try insert.execute(.int(merged), .int(next.hash), .int(next.id))
+            try append.execute(.int(merged), .int(next.hash), .int(next.id))
             if let x, x == next { a.advance() } else { b.advance() }
         }
     }
@@ -169,6 +177,11 @@ final class IdentityRuns {
         static func < (a: Entry, b: Entry) -> Bool {
             (a.hash, a.id) < (b.hash, b.id)
         }
+    }
+
+    /// Adds one entry to a run: for each response stored, and for each hash a merge copies.
+    private func insert() throws -> DirectStatement {
+        try DirectStatement.reused(&insertStatement, db, sql: "INSERT INTO identity (run, hash, id) VALUES (?, ?, ?)")
     }
 
     private func begin() throws -> Int64 {

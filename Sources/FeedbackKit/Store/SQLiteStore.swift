@@ -25,20 +25,16 @@ public final class SQLiteStore: ResponseStore {
     /// Opens (creating where needed) the store at `path` and brings its schema up to date.
     /// `onWait` is called when a write has waited a second for another command's write to end.
     public convenience init(path: String, onWait: (@Sendable () -> Void)? = nil) throws {
-        try self.init(path: path, onWait: onWait, identityCapacity: SQLiteWriter.RecordStatements.identityCapacity)
+        try self.init(path: path, onWait: onWait, identitySizes: IdentitySizes())
     }
 
-    /// How many identity hashes an import's filter holds at first, beyond those stored (see
-    /// `RecordStatements.mayBeStored`); tests make it small, to see the filter grow.
-    private let identityCapacity: Int
-    /// How many hashes of each run a merge reads at a time (see IdentityRuns); tests make it small.
-    private let mergeBlock: Int
+    /// The sizes of each write transaction's identity check; tests make them small.
+    private let identitySizes: IdentitySizes
 
-    init(path: String, onWait: (@Sendable () -> Void)?, identityCapacity: Int, mergeBlock: Int = IdentityRuns.mergeBlock) throws {
+    init(path: String, onWait: (@Sendable () -> Void)?, identitySizes: IdentitySizes) throws {
         _ = Self.tuned
         self.path = path
-        self.identityCapacity = identityCapacity
-        self.mergeBlock = mergeBlock
+        self.identitySizes = identitySizes
         var config = Configuration()
         // A second writer (another import) waits for the first instead of failing at once.
         config.busyMode = .callback { tries in Self.waitWhileBusy(tries: tries, onWait: onWait) }
@@ -203,7 +199,7 @@ public final class SQLiteStore: ResponseStore {
     public func write<T>(_ body: (any ResponseWriter) throws -> T) throws -> T {
         try translatingErrors {
             try queue.write { db in
-                let writer = SQLiteWriter(db: db, digests: DigestKeeper(), identityCapacity: identityCapacity, mergeBlock: mergeBlock)
+                let writer = SQLiteWriter(db: db, digests: DigestKeeper(), identitySizes: identitySizes)
                 let result = try body(writer)
                 try writer.finish()
                 return result
@@ -271,13 +267,10 @@ struct SQLiteWriter: ResponseWriter {
     /// The identity check and the insert, run once per record.
     private let statements: RecordStatements
 
-    init(
-        db: Database, digests: DigestKeeper? = nil, identityCapacity: Int = RecordStatements.identityCapacity,
-        mergeBlock: Int = IdentityRuns.mergeBlock
-    ) {
+    init(db: Database, digests: DigestKeeper? = nil, identitySizes: IdentitySizes = IdentitySizes()) {
         self.db = db
         self.digests = digests
-        statements = RecordStatements(db, identityCapacity: identityCapacity, mergeBlock: mergeBlock)
+        statements = RecordStatements(db, sizes: identitySizes)
     }
 
     /// The statements run once per record, prepared on first use and bound directly (see DirectStatement),
@@ -293,13 +286,11 @@ struct SQLiteWriter: ResponseWriter {
         private var checked: Int64 = 0
         /// The filter's room for hashes beyond those stored when it is loaded.
         private let identityCapacity: Int
-        /// Its default: a million hashes, 1 MiB.
-        static let identityCapacity = 1 << 20
 
-        init(_ db: Database, identityCapacity: Int, mergeBlock: Int) {
+        init(_ db: Database, sizes: IdentitySizes) {
             self.db = db
-            self.identityCapacity = identityCapacity
-            identity = IdentityRuns(db, mergeBlock: mergeBlock)
+            identityCapacity = sizes.filterCapacity
+            identity = IdentityRuns(db, mergeBlock: sizes.mergeBlock)
         }
 
         var insert: DirectStatement {

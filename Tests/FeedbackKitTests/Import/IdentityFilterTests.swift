@@ -47,7 +47,8 @@ struct IdentityFilterTests {
     @Test func repeatsAreFoundAcrossLoadsAndGrowth() throws {
         let folder = FileManager.default.temporaryDirectory.appendingPathComponent("identity-\(UUID().uuidString)")
         defer { try? FileManager.default.removeItem(at: folder) }
-        let store = try SQLiteStore(path: folder.appendingPathComponent("store.sqlite").path, onWait: nil, identityCapacity: 1024)
+        let store = try SQLiteStore(
+            path: folder.appendingPathComponent("store.sqlite").path, onWait: nil, identitySizes: IdentitySizes(filterCapacity: 1024))
         var first: [Int] = []
         for i in 0..<5_000 {
             first.append(i)

@@ -53,7 +53,7 @@ struct IdentityRunsTests {
         defer { try? FileManager.default.removeItem(at: folder) }
         let store = try SQLiteStore(
             path: folder.appendingPathComponent("store.sqlite").path, onWait: nil,
-            identityCapacity: SQLiteWriter.RecordStatements.identityCapacity, mergeBlock: 4)
+            identitySizes: IdentitySizes(mergeBlock: 4))
         #expect(try Self.runs(store).isEmpty)
 
         // 1,000 new, with repeats within the transaction.
