@@ -36,6 +36,7 @@ struct RecordMapper {
     private let parsers: [AnswerParser]
     /// The questions' ids by index (for speed: reading `form.questions[q].id` copied the question).
     private let questionIds: [String]
+    private let shape: FormShape
     private let requiredQuestions: [Int]
     private var tiers: [[String: Int]] = []
     private var choiceTiers: [[String: Int]] = []
@@ -95,6 +96,7 @@ struct RecordMapper {
         let departments = DepartmentIndex(form.departments)
         parsers = form.questions.map { AnswerParser(question: $0, departments: departments) }
         questionIds = form.questions.map(\.id)
+        shape = FormShape(form)
         requiredQuestions = form.questions.indices.filter { form.questions[$0].required }
         departmentQuestion = form.questionIndex(withRole: .department)
         // Three tiers of matching, strictest first: as written; without 问卷星 numbering and
@@ -229,28 +231,21 @@ struct RecordMapper {
             return .rejected([RecordProblem(column: "", message: "the record is empty")])
         }
 
-        var answers: [String: Answer] = [:]
-        answers.reserveCapacity(parsers.count)
-        // The same answers by question index (see AnswerSlots).
+        // The answers by question index (see AnswerSlots).
         var slots = [Answer?](repeating: nil, count: questionIds.count)
         var otherText: [String: String] = [:]
         var ticks: [Int: [String]] = [:]
         var extra: [(String, String)] = []
         // Questions whose answer was invalid: already reported, not reported again as missing.
         var invalid = Set<Int>()
-        // The questions answered so far, by index (for speed: no lookup in `answers` per column).
-        var answered = [Bool](repeating: false, count: questionIds.count)
         for (i, value) in values.enumerated() {
             switch plan.targets[i] {
             case .question(let q):
-                let id = questionIds[q]
-                if answered[q] { continue }
+                if slots[q] != nil { continue }
                 switch parsers[q].parseRemembering(value) {
                 case .answer(let answer, let other):
-                    answers[id] = answer
                     slots[q] = answer
-                    answered[q] = true
-                    if let other { otherText[id] = other }
+                    if let other { otherText[questionIds[q]] = other }
                 case .notAnswered:
                     break
                 case .invalid(let message):
@@ -273,12 +268,11 @@ struct RecordMapper {
                 }
             }
         }
-        for (q, chosen) in ticks.sorted(by: { $0.key < $1.key }) where answers[form.questions[q].id] == nil {
+        for (q, chosen) in ticks.sorted(by: { $0.key < $1.key }) where slots[q] == nil {
             let order = form.questions[q].choices.map(\.value)
-            answers[form.questions[q].id] = .choices(order.filter(chosen.contains))
-            slots[q] = answers[form.questions[q].id]
+            slots[q] = .choices(order.filter(chosen.contains))
         }
-        for q in requiredQuestions where answers[questionIds[q]] == nil && !invalid.contains(q) {
+        for q in requiredQuestions where slots[q] == nil && !invalid.contains(q) {
             let question = form.questions[q]
             let column = plan.targets.firstIndex(of: .question(q)).map { record.names[$0] } ?? question.id
             problems.append(RecordProblem(column: column, message: "\(question.label.zh) is required but has no answer"))
@@ -309,10 +303,10 @@ struct RecordMapper {
         }
         var department: String?
         if let dq = departmentQuestion, case .text(let id) = slots[dq] { department = id }
-        var response = Response(
-            formId: form.id, formVersion: form.version, key: key, submittedAt: timestamp?.iso, month: timestamp?.month,
-            department: department, answers: answers, otherText: otherText, extra: extra, source: source, position: record.position)
-        response.slots = AnswerSlots(form: form, values: slots)
-        return .accepted(response)
+        return .accepted(
+            Response(
+                formId: form.id, formVersion: form.version, key: key, submittedAt: timestamp?.iso, month: timestamp?.month,
+                department: department, slots: AnswerSlots(shape: shape, ids: questionIds, values: slots), otherText: otherText,
+                extra: extra, source: source, position: record.position))
     }
 }

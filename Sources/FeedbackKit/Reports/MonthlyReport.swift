@@ -63,7 +63,7 @@ struct MaterialReader {
         _ r: Response, badThrough: Int, maskAndTag: ((String) -> (masked: String, tags: [Int]))? = nil,
         comment commented: (String, String, String) -> Void
     ) -> BadReview? {
-        let answers = AnswerLookup(r, form: layout.form)
+        let answers = AnswerLookup(r, shape: layout.shape)
         let department = r.department.flatMap { names[$0] } ?? ""
         var comment = ""
         var commentTags: [Int] = []

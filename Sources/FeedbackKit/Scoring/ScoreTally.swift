@@ -121,7 +121,7 @@ struct ScoringValues: Sendable {
     /// `commentTags`: `layout.tags` of the response's comment when the caller knows them already.
     init(_ response: Response, layout: ScoringLayout, commentTags known: [Int]?) {
         // By the layout's question ids and indices (for speed: reading a Question to get its id copies it).
-        let answers = AnswerLookup(response, form: layout.form)
+        let answers = AnswerLookup(response, shape: layout.shape)
         overall = answers[layout.overallId, layout.overallIndex]?.number.map { Int($0) }
         dimensions = zip(layout.dimensionIds, layout.dimensionIndices).map { id, index in
             switch answers[id, index] {
@@ -158,6 +158,8 @@ struct ScoringValues: Sendable {
 // was copied, reference by reference, wherever it was bound to a name.
 public final class ScoringLayout: Sendable {
     public let form: Form
+    /// The form's id, version and size, for `AnswerLookup` (for speed: reading `form` copies it).
+    let shape: FormShape
     public let overall: Question?
     public let overallScale: Int
     public let dimensions: [Question]
@@ -198,6 +200,7 @@ public final class ScoringLayout: Sendable {
 
     public init(form: Form) {
         self.form = form
+        shape = FormShape(form)
         overall = form.question(withRole: .overall)
         overallScale = overall?.scale ?? 5
         dimensions = form.questions(withRole: .dimension)

@@ -400,7 +400,7 @@ final class CommentFactsCache {
 
     /// The facts of a response's comment; nil when it has none.
     func facts(of response: Response) -> CommentFacts? {
-        guard case .text(let text) = AnswerLookup(response, form: layout.form)[layout.commentId, layout.commentIndex], !text.isEmpty
+        guard case .text(let text) = AnswerLookup(response, shape: layout.shape)[layout.commentId, layout.commentIndex], !text.isEmpty
         else { return nil }
         return facts(text)
     }

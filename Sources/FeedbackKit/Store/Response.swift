@@ -52,10 +52,17 @@ public struct Response: Sendable, Equatable {
     public var department: String?
     /// Answers by question id; a question not answered has no entry.
     public var answers: [String: Answer] {
-        didSet { slots = nil }
+        get { slots?.byId ?? answersById }
+        set {
+            answersById = newValue
+            slots = nil
+        }
     }
-    /// The same answers by question index, as the import's mapper made them (see AnswerSlots).
-    var slots: AnswerSlots?
+    /// The answers when they were given by id (empty when `slots` holds them).
+    private var answersById: [String: Answer]
+    /// The answers by question index, as the import's mapper made them (see AnswerSlots): when
+    /// set, they are the answers, and `answers` is made from them when asked for.
+    private(set) var slots: AnswerSlots?
     /// Free text given with an "other" choice, by question id.
     public var otherText: [String: String]
     /// Columns of the source that map onto no question, kept so that nothing is lost.
@@ -75,11 +82,23 @@ public struct Response: Sendable, Equatable {
         self.submittedAt = submittedAt
         self.month = month
         self.department = department
-        self.answers = answers
+        self.answersById = answers
         self.otherText = otherText
         self.extra = extra
         self.source = source
         self.position = position
+    }
+
+    /// A response whose answers are by question index (the import's mapper: for speed, it makes
+    /// no dictionary by id, which only a reader that asks for `answers` builds).
+    init(
+        formId: String, formVersion: Int, key: String, submittedAt: String?, month: String?, department: String?,
+        slots: AnswerSlots, otherText: [String: String], extra: [(String, String)], source: String, position: Int
+    ) {
+        self.init(
+            formId: formId, formVersion: formVersion, key: key, submittedAt: submittedAt, month: month, department: department,
+            answers: [:], otherText: otherText, extra: extra, source: source, position: position)
+        self.slots = slots
     }
 
     public static func == (lhs: Response, rhs: Response) -> Bool {
@@ -105,12 +124,23 @@ public struct Response: Sendable, Equatable {
         out.append(0x7B)
         if let keys {
             var written = 0
-            let byIndex: [Answer?]? = keys.form.flatMap { form in self.slots?.values(for: form) }
-            for (n, (id, prefix)) in zip(keys.ids, keys.prefixes).enumerated() {
-                let found = if let byIndex { byIndex[keys.indices[n]] } else { answers[id] }
-                guard let answer = found else { continue }
+            if let shape = keys.shape, let slots, let byIndex = slots.values(for: shape) {
+                // By index: every answer has its question in the form.
+                for n in keys.indices.indices {
+                    guard let answer = byIndex[keys.indices[n]] else { continue }
+                    if written > 0 { out.append(0x2C) }
+                    out.append(contentsOf: keys.prefixes[n])
+                    Self.append(answer, to: &out)
+                    written += 1
+                }
+                out.append(0x7D)
+                return out
+            }
+            let answers = self.answers
+            for n in keys.ids.indices {
+                guard let answer = answers[keys.ids[n]] else { continue }
                 if written > 0 { out.append(0x2C) }
-                out.append(contentsOf: prefix)
+                out.append(contentsOf: keys.prefixes[n])
                 Self.append(answer, to: &out)
                 written += 1
             }
@@ -155,24 +185,51 @@ public struct Response: Sendable, Equatable {
     }
 }
 
-/// A response's answers by the index of their question in its form, left on the response by the
-/// import's mapper beside `answers`, so that the import reads them without hashing question ids
-/// (for speed: those lookups were a sixth of the reading thread's time). Setting `answers` drops them.
+/// What answers by question index are made for: a form's id, version and number of questions.
+struct FormShape: Sendable, Equatable {
+    let id: String
+    let version: Int
+    let questionCount: Int
+
+    init(_ form: Form) {
+        id = form.id
+        version = form.version
+        questionCount = form.questions.count
+    }
+}
+
+/// A response's answers by the index of their question in its form, which the import's mapper
+/// makes instead of a dictionary by id, so that the import reads them without hashing question
+/// ids (for speed: building and reading that dictionary was a sixth of the reading thread's time).
 final class AnswerSlots: Sendable {
-    let formId: String
-    let formVersion: Int
+    let shape: FormShape
+    /// The form's question ids, by index.
+    let ids: [String]
     private let values: [Answer?]
 
-    init(form: Form, values: [Answer?]) {
-        formId = form.id
-        formVersion = form.version
+    convenience init(form: Form, values: [Answer?]) {
+        self.init(shape: FormShape(form), ids: form.questions.map(\.id), values: values)
+    }
+
+    /// `ids`: the question ids of the form `shape` describes, by index (shared by every response).
+    init(shape: FormShape, ids: [String], values: [Answer?]) {
+        precondition(ids.count == shape.questionCount && values.count == shape.questionCount)
+        self.shape = shape
+        self.ids = ids
         self.values = values
     }
 
     /// The answers by question index when they were made for this form; nil otherwise.
-    func values(for form: Form) -> [Answer?]? {
-        guard form.version == formVersion, form.questions.count == values.count, form.id == formId else { return nil }
-        return values
+    func values(for shape: FormShape) -> [Answer?]? {
+        shape == self.shape ? values : nil
+    }
+
+    /// The answers by question id.
+    var byId: [String: Answer] {
+        var result: [String: Answer] = [:]
+        result.reserveCapacity(values.count)
+        for (id, value) in zip(ids, values) { if let value { result[id] = value } }
+        return result
     }
 }
 
@@ -181,9 +238,14 @@ struct AnswerLookup {
     private let answers: [String: Answer]
     private let slots: [Answer?]?
 
-    init(_ response: Response, form: Form) {
-        answers = response.answers
-        slots = response.slots?.values(for: form)
+    init(_ response: Response, shape: FormShape) {
+        if let values = response.slots?.values(for: shape) {
+            slots = values
+            answers = [:]
+        } else {
+            slots = nil
+            answers = response.answers
+        }
     }
 
     /// The answer to the question with this id and index in the form; nil when either is nil.
@@ -199,12 +261,12 @@ final class AnswerKeys: Sendable {
     let ids: [String]
     let prefixes: [[UInt8]]
     /// The form the ids are of, and each id's index in it (for `AnswerSlots`); nil with `init(ids:)`.
-    let form: Form?
+    let shape: FormShape?
     let indices: [Int]
 
     init(form: Form) {
         let order = form.questions.indices.sorted { form.questions[$0].id < form.questions[$1].id }
-        self.form = form
+        shape = FormShape(form)
         indices = order
         ids = order.map { form.questions[$0].id }
         prefixes = Self.prefixes(ids)
@@ -212,7 +274,7 @@ final class AnswerKeys: Sendable {
 
     init(ids: [String]) {
         self.ids = ids.sorted()
-        form = nil
+        shape = nil
         indices = []
         prefixes = Self.prefixes(self.ids)
     }

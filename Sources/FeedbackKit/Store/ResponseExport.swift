@@ -24,9 +24,10 @@ public struct ResponseExport {
     public func jsonLine(_ stored: StoredResponse) -> String {
         let r = stored.response
         var answers: [(String, JSONValue)] = []
-        let order = form?.questions.map(\.id) ?? r.answers.keys.sorted()
-        for id in order { if let a = r.answers[id] { answers.append((id, shown(a, question: id).json)) } }
-        for id in r.answers.keys.sorted() where !order.contains(id) { answers.append((id, r.answers[id]?.json ?? .null)) }
+        let given = r.answers
+        let order = form?.questions.map(\.id) ?? given.keys.sorted()
+        for id in order { if let a = given[id] { answers.append((id, shown(a, question: id).json)) } }
+        for id in given.keys.sorted() where !order.contains(id) { answers.append((id, given[id]?.json ?? .null)) }
         var members: [(String, JSONValue)] = [
             ("form", .string(r.formId)), ("formVersion", .int(r.formVersion)), ("responseId", .string(r.key)),
             ("submittedAt", .optional(r.submittedAt)), ("month", .optional(r.month)), ("department", .optional(r.department)),
@@ -50,8 +51,9 @@ public struct ResponseExport {
     public func csvRow(_ stored: StoredResponse) -> [String] {
         let r = stored.response
         var row = [r.key, r.formId, String(r.formVersion), r.submittedAt ?? "", r.month ?? ""]
+        let given = r.answers
         for q in form?.questions ?? [] {
-            guard let answer = r.answers[q.id] else {
+            guard let answer = given[q.id] else {
                 row.append("")
                 continue
             }

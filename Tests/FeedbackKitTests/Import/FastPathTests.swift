@@ -196,24 +196,32 @@ struct FastPathTests {
         #expect(read.1 && read.2 && !read.3)
     }
 
-    /// The answers by question index that the mapper leaves on a response are read only for the
-    /// form they were made for, and are dropped when the answers are changed.
-    @Test func answerSlotsServeOnlyTheirFormAndUnchangedAnswers() throws {
+    /// The answers by question index that the mapper makes are the response's answers: read by
+    /// index for the form they were made for, by id for any other, and replaced by a dictionary
+    /// when the answers are changed.
+    @Test func answerSlotsAreTheAnswersAndServeTheirFormByIndex() throws {
         let form = try FormDecoder(baseDirectory: Fixtures.directory).load(Fixtures.url("valid-mini.json")).get()
-        // Questions: department, overall, speed, problems, comment. The slots say 4 where the ids say 2.
+        // Questions: department, overall, speed, problems, comment.
         var response = Response(
             formId: form.id, formVersion: form.version, key: "k", submittedAt: nil, month: nil, department: nil,
-            answers: ["overall": .number(2)], source: "", position: 1)
-        response.slots = AnswerSlots(form: form, values: [nil, .number(4), nil, nil, nil])
+            slots: AnswerSlots(form: form, values: [nil, .number(4), nil, .choices(["慢", "乱"]), .text("好")]), otherText: [:],
+            extra: [], source: "", position: 1)
+        #expect(response.answers == ["overall": .number(4), "problems": .choices(["慢", "乱"]), "comment": .text("好")])
         let layout = ScoringLayout(form: form)
-        #expect(AnswerLookup(response, form: form)["overall", 1] == .number(4))
-        #expect(ScoringValues(response, layout: layout, commentTags: nil).overall == 4)
-        #expect(String(decoding: response.answersJSONBytes(keys: AnswerKeys(form: form)), as: UTF8.self) == #"{"overall":4}"#)
+        #expect(AnswerLookup(response, shape: FormShape(form))["overall", 1] == .number(4))
+        // By index, the lookup reads whatever the index holds: for another form, it goes by id.
+        #expect(AnswerLookup(response, shape: FormShape(form))["overall", 4] == .text("好"))
         var other = form
         other.version += 1
-        #expect(AnswerLookup(response, form: other)["overall", 1] == .number(2))
+        #expect(AnswerLookup(response, shape: FormShape(other))["overall", 4] == .number(4))
+        #expect(ScoringValues(response, layout: layout, commentTags: nil).overall == 4)
+        let byIndex = response.answersJSONBytes(keys: AnswerKeys(form: form))
+        #expect(byIndex == response.answersJSONBytes(keys: nil))
+        #expect(String(decoding: byIndex, as: UTF8.self) == #"{"comment":"好","overall":4,"problems":["慢","乱"]}"#)
         response.answers["overall"] = .number(3)
         #expect(response.slots == nil)
+        #expect(response.answers == ["overall": .number(3), "problems": .choices(["慢", "乱"]), "comment": .text("好")])
         #expect(ScoringValues(response, layout: layout, commentTags: nil).overall == 3)
+        #expect(String(decoding: response.answersJSONBytes(keys: AnswerKeys(form: form)), as: UTF8.self).contains(#""overall":3"#))
     }
 }

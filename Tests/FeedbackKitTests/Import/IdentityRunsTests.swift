@@ -120,4 +120,20 @@ struct IdentityRunsTests {
         #expect(reads.first == "SEARCH i USING PRIMARY KEY (run=? AND hash=?)", "\(plan)")
         #expect(!plan.contains { $0.contains("response_month") }, "\(plan)")
     }
+
+    /// A new store is made with 16 KiB pages; a store made with another size keeps it, and works.
+    @Test func aNewStoreHasLargePagesAndAnOldOneKeepsItsOwn() throws {
+        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("pages-\(UUID().uuidString)")
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let fresh = try SQLiteStore(path: folder.appendingPathComponent("new.sqlite").path)
+        #expect(try fresh.execute { db in try Int.fetchOne(db, sql: "PRAGMA page_size") } == 16384)
+
+        let oldPath = folder.appendingPathComponent("old.sqlite").path
+        let made = try DatabaseQueue(path: oldPath)
+        try made.writeWithoutTransaction { db in try db.execute(sql: "PRAGMA page_size = 4096; CREATE TABLE t (x); DROP TABLE t") }
+        try made.close()
+        let old = try SQLiteStore(path: oldPath)
+        #expect(try Self.store([1, 2, 1], into: old) == [true, true, false])
+        #expect(try old.execute { db in try Int.fetchOne(db, sql: "PRAGMA page_size") } == 4096)
+    }
 }
