@@ -6,8 +6,10 @@ struct IdentitySizes: Sendable {
     /// The identity filter's room for hashes beyond those stored when it is loaded (see
     /// `SQLiteWriter.RecordStatements.mayBeStored`): a million hashes, 1 MiB.
     var filterCapacity = 1 << 20
-    /// How many hashes of each run a merge reads at a time.
+    /// How many hashes of the runs being merged a merge reads at a time, in all.
     var mergeBlock = 1 << 16
+    /// How many hashes a transaction keeps in memory before adding them, in order, to its run.
+    var chunk = 1 << 17
 }
 
 /// The store's identity index (store format v5): the identity hash (KeyHash) of every stored
@@ -22,19 +24,33 @@ struct IdentitySizes: Sendable {
 /// So each run holds over twice as many as the next newer one, a store of n responses has at most
 /// about log2(n) runs, and a hash is copied by merges a few times over its life. The one large
 /// import that fills a store is one run; the next smaller imports add runs beside it.
+///
+/// Within a transaction, hashes are kept in memory (`IdentitySizes.chunk` at a time) and added to
+/// its run in hash order, so that each batch walks the run's B-tree once from start to end: added
+/// one by one in the order they came, they landed all over it, which cost a 1M import 2–3 s of its
+/// 11–13 s (bench/README.md). Batches of 131,072 sorted hashes took 0.79 s for a million where one
+/// at a time took 1.15 s, with SQLite alone; inside an import, where the response table and the
+/// month index compete for the page cache, the difference is larger.
 final class IdentityRuns {
     private let db: Database
+    private let sizes: IdentitySizes
+    /// Hashes stored in this transaction and not yet written to a run, with their row ids (a hash
+    /// met twice with different identities keeps its second entry in `pendingAgain`).
+    private var pending: [Int64: Int64] = [:]
+    private var pendingAgain: [Entry] = []
     /// This transaction's run, once it has stored a response, and how many hashes it added.
     private var run: Int64?
     private var added: Int64 = 0
     private var containsStatement: DirectStatement?
+    private var rowStatement: DirectStatement?
     private var insertStatement: DirectStatement?
-    /// How many hashes of each run a merge reads at a time (see IdentitySizes).
-    private let mergeBlock: Int
 
-    init(_ db: Database, mergeBlock: Int) {
+    init(_ db: Database, sizes: IdentitySizes) {
         self.db = db
-        self.mergeBlock = max(mergeBlock, 1)
+        var sizes = sizes
+        sizes.mergeBlock = max(sizes.mergeBlock, 1)
+        sizes.chunk = max(sizes.chunk, 1)
+        self.sizes = sizes
     }
 
     /// The v5 migration: the runs' tables, with every stored response in one run, in place of the
@@ -61,7 +77,21 @@ final class IdentityRuns {
     /// Whether a response of the form with this identity is stored. Rows that share the hash are
     /// compared by their texts, so that two identities with one hash are both stored.
     func contains(hash: Int64, formId: String, key: String) throws -> Bool {
-        try DirectStatement.reused(&containsStatement, db, sql: Self.containsSQL).fetchInt(.int(hash), .text(formId), .text(key)) != 0
+        for id in pendingIds(hash) where try isRow(id, formId: formId, key: key) { return true }
+        return try DirectStatement.reused(&containsStatement, db, sql: Self.containsSQL).fetchInt(.int(hash), .text(formId), .text(key))
+            != 0
+    }
+
+    /// The row ids of this transaction's hashes not yet in a run that equal `hash`.
+    private func pendingIds(_ hash: Int64) -> [Int64] {
+        guard let id = pending[hash] else { return [] }
+        return [id] + pendingAgain.lazy.filter { $0.hash == hash }.map(\.id)
+    }
+
+    private func isRow(_ id: Int64, formId: String, key: String) throws -> Bool {
+        try DirectStatement.reused(
+            &rowStatement, db, sql: "SELECT EXISTS(SELECT 1 FROM response WHERE id = ? AND form_id = ? AND response_key = ?)"
+        ).fetchInt(.int(id), .text(formId), .text(key)) != 0
     }
 
     /// One seek into each run. CROSS JOIN keeps SQLite from starting at the form's rows (through
@@ -74,18 +104,39 @@ final class IdentityRuns {
 
     /// Called for each response stored, with its row id.
     func add(hash: Int64, id: Int64) throws {
-        let run = try self.run ?? begin()
-        try insert().execute(.int(run), .int(hash), .int(id))
-        added += 1
+        if pending.isEmpty { pending.reserveCapacity(min(sizes.chunk, 1 << 17)) }
+        if pending[hash] == nil {
+            pending[hash] = id
+        } else {
+            pendingAgain.append(Entry(hash: hash, id: id))
+        }
+        if pending.count + pendingAgain.count >= sizes.chunk { try writePending() }
     }
 
     /// Calls `body` with every stored hash, this transaction's included.
     func forEachHash(_ body: (Int64) -> Void) throws {
         try DirectStatement(db, sql: "SELECT hash FROM identity").forEachInt(body)
+        for hash in pending.keys { body(hash) }
+        for entry in pendingAgain { body(entry.hash) }
     }
 
-    /// At the end of the write transaction: records the size of its run and merges runs (see above).
+    /// Adds the hashes kept in memory to this transaction's run, in order.
+    private func writePending() throws {
+        guard !pending.isEmpty else { return }
+        var entries = pending.map { Entry(hash: $0.key, id: $0.value) } + pendingAgain
+        entries.sort()
+        pending.removeAll(keepingCapacity: true)
+        pendingAgain.removeAll()
+        let run = try self.run ?? begin()
+        let append = try insert()
+        for entry in entries { try append.execute(.int(run), .int(entry.hash), .int(entry.id)) }
+        added += Int64(entries.count)
+    }
+
+    /// At the end of the write transaction: adds what is left in memory, records the size of its
+    /// run and merges runs (see above).
     func finish() throws {
+        try writePending()
         guard let run else { return }
         try db.execute(sql: "UPDATE identity_run SET entries = ? WHERE run = ?", arguments: [added, run])
         self.run = nil
@@ -97,38 +148,36 @@ final class IdentityRuns {
             let newer = runs.removeLast()
             let older = runs.removeLast()
             let merged = (run: newer.run + 1, entries: newer.entries + older.entries)
-            try merge(older.run, newer.run, into: merged.run)
-            try db.execute(
-                sql: """
-                    DELETE FROM identity WHERE run IN (?, ?);
-                    DELETE FROM identity_run WHERE run IN (?, ?);
-                    INSERT INTO identity_run (run, entries) VALUES (?, ?);
-                    """,
-                arguments: [older.run, newer.run, older.run, newer.run, merged.run, merged.entries])
+            try db.execute(sql: "INSERT INTO identity_run (run, entries) VALUES (?, ?)", arguments: [merged.run, merged.entries])
+            try merge([older.run, newer.run], into: merged.run)
+            try drop([older.run, newer.run])
             runs.append(merged)
         }
     }
 
-    /// Copies two runs into a new one. Both are in (hash, id) order already, so they are read side
-    /// by side and the new run is appended in order without sorting: SQLite's sorter (INSERT …
-    /// SELECT … ORDER BY) took the import to 116 MiB when it merged 1.6 million hashes. The new rows
-    /// fall outside both reads, which SQLite allows while they run.
-    private func merge(_ older: Int64, _ newer: Int64, into merged: Int64) throws {
-        var a = try RunReader(db, run: older, blockSize: mergeBlock)
-        var b = try RunReader(db, run: newer, blockSize: mergeBlock)
+    private func drop(_ runs: [Int64]) throws {
+        for run in runs {
+            try db.execute(sql: "DELETE FROM identity WHERE run = ?; DELETE FROM identity_run WHERE run = ?", arguments: [run, run])
+        }
+    }
+
+    /// Copies runs into a new one. Each is in (hash, id) order already, so they are read side by
+    /// side and the new run is appended in order without sorting: SQLite's sorter (INSERT … SELECT …
+    /// ORDER BY) took the import to 116 MiB when it merged 1.6 million hashes. The new rows fall
+    /// outside every read, which SQLite allows while they run.
+    private func merge(_ runs: [Int64], into merged: Int64) throws {
+        // The block is shared out, so that memory stays the same however many runs are merged.
+        let block = max(sizes.mergeBlock / runs.count, 1)
+        var readers = try runs.map { try RunReader(db, run: $0, blockSize: block) }
         let append = try insert()
         while true {
-            let x = try a.peek()
-            let y = try b.peek()
-            let next: Entry
-            switch (x, y) {
-            case (nil, nil): return
-            case (let x?, nil): next = x
-            case (nil, let y?): next = y
-            case (let x?, let y?): next = min(x, y)
+            var next: (reader: Int, entry: Entry)?
+            for i in readers.indices {
+                if let entry = try readers[i].peek(), next.map({ entry < $0.entry }) ?? true { next = (i, entry) }
             }
-            try append.execute(.int(merged), .int(next.hash), .int(next.id))
-            if let x, x == next { a.advance() } else { b.advance() }
+            guard let next else { return }
+            try append.execute(.int(merged), .int(next.entry.hash), .int(next.entry.id))
+            readers[next.reader].advance()
         }
     }
 

@@ -294,7 +294,7 @@ struct SQLiteWriter: ResponseWriter {
         init(_ db: Database, sizes: IdentitySizes) {
             self.db = db
             identityCapacity = sizes.filterCapacity
-            identity = IdentityRuns(db, mergeBlock: sizes.mergeBlock)
+            identity = IdentityRuns(db, sizes: sizes)
         }
 
         var insert: DirectStatement {

@@ -84,6 +84,63 @@ struct IdentityRunsTests {
         try Self.expectConsistent(store, "at the end")
     }
 
+    /// A transaction keeps its hashes in memory 7 at a time here (131,072 outside tests) and adds
+    /// each 7 to its run in hash order; repeats are found wherever their first copy is by then: in
+    /// memory, in the run, or in an earlier transaction's run.
+    @Test func aTransactionAddsItsHashesToItsRunInSortedBatches() throws {
+        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("runs-\(UUID().uuidString)")
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let store = try SQLiteStore(
+            path: folder.appendingPathComponent("store.sqlite").path, onWait: nil,
+            identitySizes: IdentitySizes(mergeBlock: 4, chunk: 7))
+        // After 100 new: 98 in the run, 2 in memory (98 and 99).
+        let repeats = [3, 50, 90, 98, 99]
+        let first = try Self.store(Array(0..<100) + repeats, into: store)
+        #expect(first == Array(repeating: true, count: 100) + Array(repeating: false, count: repeats.count))
+        let runs = try Self.runs(store)
+        #expect(runs.count == 1 && runs.first?.last == 100, "\(runs)")
+        try Self.expectConsistent(store, "after the first transaction")
+
+        // A later transaction finds every earlier response and its own repeats.
+        let second = try Self.store(Array(95..<125) + [0, 110, 124], into: store)
+        #expect(second == Array(repeating: false, count: 5) + Array(repeating: true, count: 25) + [false, false, false])
+        #expect(try Self.runs(store).map(\.last) == [100, 25])
+        try Self.expectConsistent(store, "after the second transaction")
+    }
+
+    /// Two identities with one hash are both kept, whether the first is still in memory or in a run.
+    @Test func identitiesSharingAHashAreToldApart() throws {
+        for chunk in [2, 100] {
+            let queue = try DatabaseQueue()
+            try SQLiteStore.migrator.migrate(queue)
+            try queue.write { db in
+                try db.execute(sql: "INSERT INTO import (id, form_id, source, started_at) VALUES (1, 'f', 's', 't')")
+                for (id, key) in [(1, "a"), (2, "b")] {
+                    try db.execute(
+                        sql: """
+                            INSERT INTO response (id, form_id, form_version, response_key, answers, source, position, import_id, key_hash)
+                            VALUES (?, 'f', 1, ?, '{}', 's', 1, 1, 42)
+                            """, arguments: [id, key])
+                }
+                let runs = IdentityRuns(db, sizes: IdentitySizes(chunk: chunk))
+                #expect(try !runs.contains(hash: 42, formId: "f", key: "a"))
+                try runs.add(hash: 42, id: 1)
+                #expect(try runs.contains(hash: 42, formId: "f", key: "a"))
+                #expect(try !runs.contains(hash: 42, formId: "f", key: "b"))
+                try runs.add(hash: 42, id: 2)
+                #expect(try runs.contains(hash: 42, formId: "f", key: "a"), "chunk \(chunk)")
+                #expect(try runs.contains(hash: 42, formId: "f", key: "b"), "chunk \(chunk)")
+                #expect(try !runs.contains(hash: 42, formId: "f", key: "c"))
+                var hashes: [Int64] = []
+                try runs.forEachHash { hashes.append($0) }
+                #expect(hashes == [42, 42])
+                try runs.finish()
+                #expect(try runs.contains(hash: 42, formId: "f", key: "b"))
+                #expect(try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM identity") == 2)
+            }
+        }
+    }
+
     /// A rolled-back transaction leaves no run, no entry and no response.
     @Test func aFailedTransactionLeavesNoRun() throws {
         let folder = FileManager.default.temporaryDirectory.appendingPathComponent("runs-\(UUID().uuidString)")
