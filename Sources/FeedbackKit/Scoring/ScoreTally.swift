@@ -261,11 +261,13 @@ public final class ScoringLayout: Sendable {
         // For speed (every comment of an import is tagged): where the text and the keywords are made
         // of simple scalars only, Foundation's search, which matches canonically equivalent text on
         // character boundaries, finds exactly what a search of the bytes finds.
-        if let keywordBytes, folded.unicodeScalars.allSatisfy(Self.isSimple) {
+        if let keywordBytes {
             var text = folded
-            return text.withUTF8 { bytes in
-                keywordBytes.indices.filter { i in keywordBytes[i].contains { Self.occurs($0, in: bytes) } }
+            let found: [Int]? = text.withUTF8 { bytes in
+                guard Self.isSimple(bytes) else { return nil }
+                return keywordBytes.indices.filter { i in keywordBytes[i].contains { Self.occurs($0, in: bytes) } }
             }
+            if let found { return found }
         }
         return keywords.indices.filter { i in keywords[i].contains { folded.contains($0) } }
     }
@@ -278,6 +280,34 @@ public final class ScoringLayout: Sendable {
         case 0x09, 0x0A, 0x20...0x7E, 0x3000...0x3029, 0x3030...0x303F, 0x4E00...0x9FFF, 0xFF01...0xFF5E: true
         default: false
         }
+    }
+
+    /// Whether every scalar of valid UTF-8 text is simple (see above), read from its bytes (for
+    /// speed: decoding the scalars of every comment was a cost of its own).
+    static func isSimple(_ bytes: UnsafeBufferPointer<UInt8>) -> Bool {
+        var i = 0
+        let n = bytes.count
+        while i < n {
+            let b = bytes[i]
+            if b < 0x80 {
+                guard b == 0x09 || b == 0x0A || (0x20...0x7E).contains(b) else { return false }
+                i += 1
+                continue
+            }
+            // Every simple scalar past ASCII takes three bytes: E3 80 xx (U+3000–303F), E4 B8 xx
+            // to E9 BF xx (U+4E00–9FFF) and EF BC xx, EF BD xx (U+FF00–FF7F).
+            guard i + 2 < n else { return false }
+            let (b1, b2) = (bytes[i + 1], bytes[i + 2])
+            switch b {
+            case 0xE3: guard b1 == 0x80, b2 <= 0xA9 || b2 >= 0xB0 else { return false }
+            case 0xE4: guard b1 >= 0xB8 else { return false }
+            case 0xE5...0xE9: break
+            case 0xEF: guard (b1 == 0xBC && b2 >= 0x81) || (b1 == 0xBD && b2 <= 0x9E) else { return false }
+            default: return false
+            }
+            i += 3
+        }
+        return true
     }
 
     private static func occurs(_ needle: [UInt8], in haystack: UnsafeBufferPointer<UInt8>) -> Bool {

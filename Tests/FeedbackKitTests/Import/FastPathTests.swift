@@ -20,6 +20,8 @@ struct FastPathTests {
         "", " ", "\t\n", "a", " a", "a ", "  中文  ", "\u{3000}满意\u{3000}", "\u{A0}x\u{2028}", "\r\n5分\r\n", "x\u{85}",
         "\u{2003}\u{2003}", "e\u{301} ", " \u{301}e", "🙂 ", " 🙂", "a b", "ＡＢＣ５分", "Ａ", "MiXeD Case ", "\u{FEFF}bom",
         "\u{200B}zero-width\u{200B}", "line\u{2029}", "\u{1680}ogham\u{202F}", "\u{205F}", "\u{0B}\u{0C}",
+        "材料繁琐，跑了三趟！", "ＡＰＰ卡顿；ｏｋ～", "\u{FF00}\u{FF01}\u{FF3F}\u{FF40}\u{FF5E}\u{FF5F}\u{FF60}", "全角空格\u{3000}中",
+        "\u{3001}\u{3000}\u{2FFF}", "@[`{", "ZAz", "端\u{FF3A}", "\u{FF21}\u{FF3A}\u{FF41}\u{FF5A}", "\u{EFBC}\u{E380}",
     ]
 
     @Test(arguments: texts) func trimmingMatchesFoundation(_ text: String) {
@@ -42,6 +44,20 @@ struct FastPathTests {
 
     @Test(arguments: texts) func foldMatchesThePlainFold(_ text: String) {
         #expect(AnswerParser.fold(text) == Self.plainFold(text))
+    }
+
+    /// Whether text is made of simple scalars, read from its bytes, agrees with the scalars' own
+    /// test for every scalar, alone and between others.
+    @Test func simpleTextByItsBytesMatchesByItsScalars() {
+        var mismatches: [UInt32] = []
+        for v in UInt32(0)...0x10FFFF {
+            guard let scalar = Unicode.Scalar(v) else { continue }
+            for var text in [String(Character(scalar)), "中" + String(Character(scalar)) + "a"] {
+                let byScalars = text.unicodeScalars.allSatisfy(ScoringLayout.isSimple)
+                if text.withUTF8({ ScoringLayout.isSimple($0) }) != byScalars { mismatches.append(v) }
+            }
+        }
+        #expect(mismatches.isEmpty, "\(mismatches.prefix(10).map { String($0, radix: 16) })")
     }
 
     /// Foundation's Gregorian calendar, as Timestamp used it before its arithmetic by hand.
@@ -140,6 +156,8 @@ struct FastPathTests {
         let form = try ImportBench(exampleForm: "enterprise-service").form
         let departments = DepartmentIndex(form.departments)
         var values = ["", " ", "5", "5分", "非常满意", "不适用", "(跳过)", "-3", "市监局", "A┋B", "其他〖x〗", "2025-04-03", "abc", "7", "3.0"]
+        // Around the texts remembered by their value ("0" to "999" without a leading zero).
+        values += ["0", "00", "05", "007", "999", "1000", "0999", "5 ", " 5", "٥", "５", "+5", "1e2"]
         values += (0..<(AnswerParser.rememberedLimit + 50)).map { String($0 % 9000) }
         for question in form.questions {
             let remembering = AnswerParser(question: question, departments: departments)
