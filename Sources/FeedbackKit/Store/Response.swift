@@ -123,28 +123,21 @@ public struct Response: Sendable, Equatable {
         out.reserveCapacity(384)
         out.append(0x7B)
         if let keys {
+            // By index where the mapper made the answers for this form; else by id.
+            let byIndex = keys.shape.flatMap { shape in slots?.values(for: shape) }
+            let byId = byIndex == nil ? answers : [:]
             var written = 0
-            if let shape = keys.shape, let slots, let byIndex = slots.values(for: shape) {
-                // By index: every answer has its question in the form.
-                for n in keys.indices.indices {
-                    guard let answer = byIndex[keys.indices[n]] else { continue }
-                    if written > 0 { out.append(0x2C) }
-                    out.append(contentsOf: keys.prefixes[n])
-                    Self.append(answer, to: &out)
-                    written += 1
-                }
-                out.append(0x7D)
-                return out
-            }
-            let answers = self.answers
             for n in keys.ids.indices {
-                guard let answer = answers[keys.ids[n]] else { continue }
+                let found = if let byIndex { byIndex[keys.indices[n]] } else { byId[keys.ids[n]] }
+                guard let answer = found else { continue }
                 if written > 0 { out.append(0x2C) }
                 out.append(contentsOf: keys.prefixes[n])
                 Self.append(answer, to: &out)
                 written += 1
             }
-            if written == answers.count {
+            // By index, every answer has its question in the form; by id, answers under ids the
+            // form lacks are written by sorting, below.
+            if byIndex != nil || written == byId.count {
                 out.append(0x7D)
                 return out
             }
