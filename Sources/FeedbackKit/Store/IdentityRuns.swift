@@ -8,8 +8,9 @@ struct IdentitySizes: Sendable {
     var filterCapacity = 1 << 20
     /// How many hashes of the runs being merged a merge reads at a time, in all.
     var mergeBlock = 1 << 16
-    /// How many hashes a transaction keeps in memory before adding them, in order, to its run.
-    var chunk = 1 << 17
+    /// How many hashes a transaction keeps in memory before adding them, in order, to its run:
+    /// 65,536, about 3 MiB at the most.
+    var chunk = 1 << 16
 }
 
 /// The store's identity index (store format v5): the identity hash (KeyHash) of every stored
@@ -30,7 +31,8 @@ struct IdentitySizes: Sendable {
 /// one by one in the order they came, they landed all over it, which cost a 1M import 2–3 s of its
 /// 11–13 s (bench/README.md). Batches of 131,072 sorted hashes took 0.79 s for a million where one
 /// at a time took 1.15 s, with SQLite alone; inside an import, where the response table and the
-/// month index compete for the page cache, the difference is larger.
+/// month index compete for the page cache, the difference is larger. Batches are 65,536 here, for
+/// the memory bar at 10M rows.
 final class IdentityRuns {
     private let db: Database
     private let sizes: IdentitySizes
@@ -104,7 +106,7 @@ final class IdentityRuns {
 
     /// Called for each response stored, with its row id.
     func add(hash: Int64, id: Int64) throws {
-        if pending.isEmpty { pending.reserveCapacity(min(sizes.chunk, 1 << 17)) }
+        if pending.isEmpty { pending.reserveCapacity(min(sizes.chunk, 1 << 16)) }
         if pending[hash] == nil {
             pending[hash] = id
         } else {
@@ -123,10 +125,14 @@ final class IdentityRuns {
     /// Adds the hashes kept in memory to this transaction's run, in order.
     private func writePending() throws {
         guard !pending.isEmpty else { return }
-        var entries = pending.map { Entry(hash: $0.key, id: $0.value) } + pendingAgain
+        var entries: [Entry] = []
+        entries.reserveCapacity(pending.count + pendingAgain.count)
+        for (hash, id) in pending { entries.append(Entry(hash: hash, id: id)) }
+        entries += pendingAgain
+        // Freed before sorting, which takes memory of its own (peak memory at 10M rows).
+        pending = [:]
+        pendingAgain = []
         entries.sort()
-        pending.removeAll(keepingCapacity: true)
-        pendingAgain.removeAll()
         let run = try self.run ?? begin()
         let append = try insert()
         for entry in entries { try append.execute(.int(run), .int(entry.hash), .int(entry.id)) }

@@ -341,6 +341,8 @@ struct SQLiteWriter: ResponseWriter {
         }
 
         private func loadFilter(capacity: Int) throws {
+            // The old filter goes first, so that the two are never held at once (peak memory).
+            filter = nil
             var loaded = IdentityFilter(capacity: capacity)
             try identity.forEachHash { loaded.insert($0) }
             filter = loaded
