@@ -106,10 +106,10 @@ final class IdentityRuns {
 
     /// Called for each response stored, with its row id.
     func add(hash: Int64, id: Int64) throws {
-        if pending.isEmpty { pending.reserveCapacity(min(sizes.chunk, 1 << 16)) }
-        if pending[hash] == nil {
-            pending[hash] = id
-        } else {
+        if pending.isEmpty { pending.reserveCapacity(sizes.chunk) }
+        // One lookup for the common case, a hash not met before in this batch.
+        if let first = pending.updateValue(id, forKey: hash) {
+            pending[hash] = first
             pendingAgain.append(Entry(hash: hash, id: id))
         }
         if pending.count + pendingAgain.count >= sizes.chunk { try writePending() }
