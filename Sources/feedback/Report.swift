@@ -38,8 +38,8 @@ struct Report: ParsableCommand {
             let store = try storeOptions.open(in: workspace)
             let scorer = Scorer(settings: workspace.config.scoring)
             let month = target.month
-            let forms = try target.formsWithDigests(in: workspace, store: store)
-            let sections: [(score: FormScore, material: ReportMaterial)] = try store.read { reader in
+            let sections: [(score: FormScore, material: ReportMaterial)] = try target.read(in: workspace, store: store) {
+                forms, reader in
                 try forms.map { form in
                     (
                         try scorer.score(form: form, month: month, reader: reader),

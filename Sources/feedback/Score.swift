@@ -35,8 +35,7 @@ struct Score: ParsableCommand {
             let store = try storeOptions.open(in: workspace)
             let scorer = Scorer(settings: workspace.config.scoring)
             let month = target.month
-            let forms = try target.formsWithDigests(in: workspace, store: store)
-            let scores: [FormScore] = try store.read { reader in
+            let scores: [FormScore] = try target.read(in: workspace, store: store) { forms, reader in
                 try forms.map { try scorer.score(form: $0, month: month, reader: reader) }
             }
             switch format {

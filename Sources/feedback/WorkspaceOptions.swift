@@ -83,25 +83,37 @@ struct MonthOptions: ParsableArguments {
         _ = try checkedMonth(month)
     }
 
-    /// The named form, or every valid form of the workspace that has responses in the month; a form
-    /// file that is not valid is left out with a warning.
-    func forms(in workspace: Workspace, reader: any ResponseReader) throws -> [Form] {
+    /// The named form, or every valid form of the workspace (a form file that is not valid is left
+    /// out with a warning); `read` keeps those with responses in the month.
+    private func candidateForms(in workspace: Workspace) throws -> [Form] {
         if let form { return [try workspace.form(id: form)] }
         let (forms, diagnostics) = try workspace.loadForms()
         for file in Set(diagnostics.map(\.file)).sorted() {
             Terminal().warning("\(file) is not a valid form and is left out (`feedback forms validate` says why)")
         }
-        return try forms.filter { try reader.count(ResponseFilter(formId: $0.id, month: month)) > 0 }
+        return forms
     }
 
-    /// The forms of the month (as `forms`), with their report digests for this month and the last
-    /// brought up to date where the store can be written at once; otherwise `score` and `report`
-    /// rescan those months (docs/reports.md).
-    func formsWithDigests(in workspace: Workspace, store: SQLiteStore) throws -> [Form] {
-        let forms = try store.read { reader in try self.forms(in: workspace, reader: reader) }
-        for form in forms {
-            try? store.refreshDigests(of: form, months: [month, Scorer.previousMonth(month)])
+    /// Runs `body` in one read of the store with the forms of the month (the named form, or every
+    /// form with responses in the month), their report digests for this month and the last
+    /// current. When a digest is stale it is brought up to date first where the store can be
+    /// written at once; otherwise `score` and `report` rescan those months (docs/reports.md).
+    func read<T>(in workspace: Workspace, store: SQLiteStore, _ body: ([Form], any ResponseReader) throws -> T) throws -> T {
+        let candidates = try candidateForms(in: workspace)
+        let months = [month, Scorer.previousMonth(month)]
+        // The common case, digests current, takes one read: checking them there leaves the month
+        // counts they are checked against remembered for the scoring that follows.
+        let first: (result: T?, forms: [Form], stale: [Form]) = try store.read { reader in
+            let forms =
+                form != nil ? candidates : try candidates.filter { try reader.hasResponses(ResponseFilter(formId: $0.id, month: month)) }
+            let stale = try forms.filter { form in
+                let layout = ScoringLayout(form: form)
+                return try months.contains { try reader.digestTallies(of: layout, month: $0) == nil }
+            }
+            return (stale.isEmpty ? try body(forms, reader) : nil, forms, stale)
         }
-        return forms
+        if let result = first.result { return result }
+        for form in first.stale { try? store.refreshDigests(of: form, months: months) }
+        return try store.read { reader in try body(first.forms, reader) }
     }
 }

@@ -114,6 +114,17 @@ struct ReportCommandTests {
         #expect(first.stdout == String(decoding: try Data(contentsOf: scratch.path("a/report.txt")), as: UTF8.self))
     }
 
+    /// Only the forms with responses in the month are scored (see also `aMonthWithoutResponsesSaysSo`).
+    @Test func onlyFormsWithResponsesInTheMonthAreScored() throws {
+        let scratch = try ImportCommandTests.workspace()
+        let input = ImportCommandTests.samples.appendingPathComponent("window-evaluation-2025.jsonl").path
+        let imported = try CLI.run(["import", input, "--form", "window-evaluation"], in: scratch.url)
+        #expect(imported.status == 0 || imported.status == 2, "\(imported.stderr)")
+        let april = try CLI.run(["score", "--month", "2025-04", "--format", "csv"], in: scratch.url)
+        #expect(april.status == 0, "\(april.stderr)")
+        #expect(april.stdout.contains("window-evaluation") && !april.stdout.contains("enterprise-service"))
+    }
+
     @Test func tablesStayAlignedAndFitOneHundredColumns() throws {
         let text = try String(contentsOf: Self.golden.appendingPathComponent("report-2025-04-zh/report.txt"), encoding: .utf8)
         let lines = text.split(separator: "\n", omittingEmptySubsequences: false).map(String.init)

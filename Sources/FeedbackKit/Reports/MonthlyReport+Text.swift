@@ -180,14 +180,16 @@ extension MonthlyReport {
         }
         var lines = table.render()
         // A comment quoted under one pain point is not quoted again under the next.
-        var quotedTexts = Set<String>()
+        let rules = TextRules(material, byBytes: textsByBytes)
+        var quotedTexts = TextRules.Set(rules)
         var quoted: [[String]] = []
         for p in ordered.prefix(4) {
             let unused = (material.comments[p.painPoint.id] ?? []).filter { !quotedTexts.contains($0.text) }
-            let comments = representative(unused)
+            let comments = representative(unused, rules)
             guard !comments.isEmpty else { continue }
             let shown = comments.map { (department: $0.department, prefix: $0.text.replacingOccurrences(of: "…", with: "")) }
-            for c in unused where shown.contains(where: { $0.department == c.department && c.text.hasPrefix($0.prefix) }) {
+            for c in unused
+            where shown.contains(where: { rules.equal($0.department, c.department) && rules.hasPrefix(c.text, $0.prefix) }) {
                 quotedTexts.insert(c.text)
             }
             quoted.append(["【\(p.painPoint.label.text(english: english))】"] + comments.map { "  “\($0.text)” —— \($0.department)" })
@@ -200,12 +202,14 @@ extension MonthlyReport {
     }
 
     /// Up to three comments that say something: the longest distinct ones, cut to fit a line.
-    private func representative(_ comments: [(department: String, text: String)]) -> [(department: String, text: String)] {
-        var seen = Set<String>()
+    private func representative(_ comments: [(department: String, text: String)], _ rules: TextRules)
+        -> [(department: String, text: String)]
+    {
+        var seen = TextRules.Set(rules)
         // Each text's length counted once (counting characters walks the whole string), not per comparison.
         let distinct = comments.compactMap { c -> (length: Int, comment: (department: String, text: String))? in
-            guard seen.insert(c.text).inserted else { return nil }
-            let length = c.text.count
+            guard seen.insert(c.text) else { return nil }
+            let length = rules.length(c.text)
             return length >= 8 ? (length, c) : nil
         }
         // The first three in the order longest, then by text, then by department: picked in one pass
@@ -214,7 +218,8 @@ extension MonthlyReport {
             _ a: (length: Int, comment: (department: String, text: String)), _ b: (length: Int, comment: (department: String, text: String))
         ) -> Bool {
             if a.length != b.length { return a.length > b.length }
-            return (b.comment.text, b.comment.department) > (a.comment.text, a.comment.department)
+            if !rules.equal(a.comment.text, b.comment.text) { return rules.less(a.comment.text, b.comment.text) }
+            return a.comment.department < b.comment.department
         }
         var best: [(length: Int, comment: (department: String, text: String))] = []
         for candidate in distinct where best.count < 3 || before(candidate, best[best.count - 1]) {
@@ -288,5 +293,73 @@ extension MonthlyReport {
                 "- 区间为95%置信区间；不适用和未作答的题目不计入分子和分母。",
                 "- Intervals are 95% confidence intervals; not-applicable and missing answers count in neither numerator nor denominator."))
         return lines
+    }
+}
+
+/// How the quoted comments compare texts. `String` compares and hashes text other than ASCII
+/// through Unicode normalization, which was a fifth of a report's instructions at 1M responses
+/// (callgrind, bench/README.md). Where every comment and department of the month is made of simple
+/// scalars (`ScoringLayout.isSimple`: each a character by itself, without canonical decomposition,
+/// combining with nothing), their bytes give the same answers: equal texts, their order, their
+/// length in characters and their prefixes. Otherwise the `String` way is used.
+struct TextRules {
+    let simple: Bool
+
+    init(_ material: ReportMaterial, byBytes: Bool = true) {
+        simple =
+            byBytes
+            && material.comments.values.allSatisfy { list in
+                list.allSatisfy { Self.isSimple($0.text) && Self.isSimple($0.department) }
+            }
+    }
+
+    init(simple: Bool) {
+        self.simple = simple
+    }
+
+    static func isSimple(_ text: String) -> Bool {
+        var text = text
+        return text.withUTF8 { ScoringLayout.isSimple($0) }
+    }
+
+    func equal(_ a: String, _ b: String) -> Bool {
+        simple ? UTF8Key(a) == UTF8Key(b) : a == b
+    }
+
+    func less(_ a: String, _ b: String) -> Bool {
+        guard simple else { return a < b }
+        // UTF-8 keeps the order of the scalars, which is String's order for text in NFC.
+        return a.utf8.lexicographicallyPrecedes(b.utf8)
+    }
+
+    /// The length in characters: one per scalar for simple text (a byte that does not continue one).
+    func length(_ text: String) -> Int {
+        guard simple else { return text.count }
+        var text = text
+        return text.withUTF8 { bytes in bytes.reduce(0) { $0 + ($1 & 0xC0 == 0x80 ? 0 : 1) } }
+    }
+
+    func hasPrefix(_ text: String, _ prefix: String) -> Bool {
+        simple ? text.utf8.starts(with: prefix.utf8) : text.hasPrefix(prefix)
+    }
+
+    /// A set of texts that compares them by these rules.
+    struct Set {
+        private let simple: Bool
+        private var bytes = Swift.Set<UTF8Key>()
+        private var strings = Swift.Set<String>()
+
+        init(_ rules: TextRules) {
+            simple = rules.simple
+        }
+
+        /// Whether the text was not in the set before.
+        mutating func insert(_ text: String) -> Bool {
+            simple ? bytes.insert(UTF8Key(text)).inserted : strings.insert(text).inserted
+        }
+
+        func contains(_ text: String) -> Bool {
+            simple ? bytes.contains(UTF8Key(text)) : strings.contains(text)
+        }
     }
 }

@@ -123,6 +123,31 @@ final class DirectStatement {
         }
     }
 
+    /// Runs a query with these arguments and calls `body` with each row's columns.
+    func forEachRow(_ values: Value..., body: (Columns) throws -> Void) throws {
+        bind(values)
+        defer { sqlite3_reset(handle) }
+        while true {
+            let code = sqlite3_step(handle)
+            guard code == SQLITE_ROW else {
+                if code == SQLITE_DONE { return }
+                throw Self.error(code, db)
+            }
+            try body(Columns(handle: handle))
+        }
+    }
+
+    /// The columns of the row a query is on; valid only inside `forEachRow`'s body.
+    struct Columns {
+        fileprivate let handle: OpaquePointer
+
+        /// The column's text; "" for NULL.
+        func text(_ column: Int32) -> String {
+            guard let start = sqlite3_column_text(handle, column) else { return "" }
+            return String(decoding: UnsafeBufferPointer(start: start, count: Int(sqlite3_column_bytes(handle, column))), as: UTF8.self)
+        }
+    }
+
     /// Starts a query with these arguments, for `nextPair`.
     func start(_ values: Value...) {
         bind(values)

@@ -131,37 +131,39 @@ enum ReportDigest {
         return count == total ? tallies : nil
     }
 
-    /// The month's material when the digest is current, else nil.
-    static func currentMaterial(_ db: Database, form: Form, month: String) throws -> ReportMaterial? {
-        guard try currentTallies(db, layout: ScoringLayout(form: form), fingerprint: fingerprint(form), month: month) != nil else {
-            return nil
-        }
+    /// The month's material from the digest, which the caller has found current (`currentTallies`).
+    static func material(_ db: Database, form: Form, month: String) throws -> ReportMaterial {
         var material = ReportMaterial()
+        // Read through SQLite's C API (for speed: GRDB's rows were a tenth of a report's instructions).
         // The month's comment items in the order they were stored; a comment that more than one
         // response gave is listed once, where it first appeared (see `createCommentTable`).
-        let comments = try Row.fetchCursor(
-            db, sql: "SELECT pain_point, department, text FROM digest_comment WHERE form_id = ? AND month = ? ORDER BY first_id",
-            arguments: [form.id, month])
+        let comments = try DirectStatement(
+            db, sql: "SELECT pain_point, department, text FROM digest_comment WHERE form_id = ? AND month = ? ORDER BY first_id")
         var seen = Set<CommentItem>()
-        while let row = try comments.next() {
-            let (painPoint, department, text): (String, String, String) = (row[0], row[1], row[2])
+        try comments.forEachRow(.text(form.id), .text(month)) { row in
+            let (painPoint, department, text) = (row.text(0), row.text(1), row.text(2))
             if seen.insert(CommentItem(painPoint: painPoint, department: UTF8Key(department), text: UTF8Key(text))).inserted {
                 material.comments[painPoint, default: []].append((department, text))
             }
         }
-        let bad = try Row.fetchCursor(
+        let bad = try DirectStatement(
             db,
             sql: """
                 SELECT response_key, submitted_at, department, service, channel, level, pain_points, comment, contact
                 FROM digest_bad_review WHERE form_id = ? AND month = ? ORDER BY response_id
-                """,
-            arguments: [form.id, month])
-        while let row = try bad.next() {
-            let painPoints: String = row[6]
+                """)
+        try bad.forEachRow(.text(form.id), .text(month)) { row in
+            // The pain points joined with U+001F; "" is none.
+            let joined = row.text(6)
+            let painPoints =
+                joined.isEmpty
+                ? [] : joined.utf8.split(separator: 0x1F, omittingEmptySubsequences: false).map { String(decoding: $0, as: UTF8.self) }
             material.badReviews.append(
                 BadReview(
-                    responseId: row[0], submittedAt: row[1], department: row[2], service: row[3], channel: row[4], level: row[5],
-                    painPoints: painPoints.isEmpty ? [] : painPoints.components(separatedBy: "\u{1F}"), comment: row[7], contact: row[8]))
+                    responseId: row.text(0), submittedAt: row.text(1), department: row.text(2), service: row.text(3),
+                    channel: row.text(4), level: row.text(5),
+                    painPoints: painPoints,
+                    comment: row.text(7), contact: row.text(8)))
         }
         material.badReviews.sort { ($0.submittedAt, $0.responseId) < ($1.submittedAt, $1.responseId) }
         return material

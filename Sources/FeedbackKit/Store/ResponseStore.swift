@@ -21,6 +21,8 @@ public protocol ResponseReader {
     /// Whether a response with this identity is stored for the form.
     func contains(formId: String, key: String) throws -> Bool
     func count(_ filter: ResponseFilter) throws -> Int
+    /// Whether any response matches (without counting them).
+    func hasResponses(_ filter: ResponseFilter) throws -> Bool
     /// Visits responses in import order (form, then position of import).
     func forEach(_ filter: ResponseFilter, limit: Int?, _ body: (StoredResponse) throws -> Void) throws
     /// The months that hold responses of a form, oldest first, with their counts.
@@ -35,6 +37,7 @@ public protocol ResponseReader {
 }
 
 extension ResponseReader {
+    public func hasResponses(_ filter: ResponseFilter) throws -> Bool { try count(filter) > 0 }
     public func digestTallies(of layout: ScoringLayout, month: String) throws -> [String: ScoreTally]? { nil }
     public func digestMaterial(of form: Form, month: String) throws -> ReportMaterial? { nil }
 }

@@ -240,7 +240,7 @@ public final class SQLiteStore: ResponseStore {
 
     public func read<T>(_ body: (any ResponseReader) throws -> T) throws -> T {
         try translatingErrors {
-            try queue.read { db in try body(SQLiteWriter(db: db)) }
+            try queue.read { db in try body(SQLiteWriter(db: db, readOnly: true)) }
         }
     }
 
@@ -270,11 +270,20 @@ struct SQLiteWriter: ResponseWriter {
     var digests: DigestKeeper?
     /// The identity check and the insert, run once per record.
     private let statements: RecordStatements
+    /// In a read transaction: the digests already looked up, by form, definition and month. What a
+    /// read transaction sees does not change while it lasts, so a report counts a month's
+    /// responses (to check its digest) once, not once per look at the month.
+    private let readDigests: DigestMemo?
 
-    init(db: Database, digests: DigestKeeper? = nil, identitySizes: IdentitySizes = IdentitySizes()) {
+    final class DigestMemo {
+        var tallies: [String: [String: ScoreTally]?] = [:]
+    }
+
+    init(db: Database, digests: DigestKeeper? = nil, identitySizes: IdentitySizes = IdentitySizes(), readOnly: Bool = false) {
         self.db = db
         self.digests = digests
         statements = RecordStatements(db, sizes: identitySizes)
+        readDigests = readOnly ? DigestMemo() : nil
     }
 
     /// The statements run once per record, prepared on first use and bound directly (see DirectStatement),
@@ -360,11 +369,20 @@ struct SQLiteWriter: ResponseWriter {
     }
 
     func digestTallies(of layout: ScoringLayout, month: String) throws -> [String: ScoreTally]? {
-        try ReportDigest.currentTallies(db, layout: layout, fingerprint: ReportDigest.fingerprint(layout.form), month: month)
+        let fingerprint = ReportDigest.fingerprint(layout.form)
+        guard let readDigests else {
+            return try ReportDigest.currentTallies(db, layout: layout, fingerprint: fingerprint, month: month)
+        }
+        let key = [layout.form.id, fingerprint, month].joined(separator: "\u{1F}")
+        if let known = readDigests.tallies[key] { return known }
+        let tallies = try ReportDigest.currentTallies(db, layout: layout, fingerprint: fingerprint, month: month)
+        readDigests.tallies[key] = tallies
+        return tallies
     }
 
     func digestMaterial(of form: Form, month: String) throws -> ReportMaterial? {
-        try ReportDigest.currentMaterial(db, form: form, month: month)
+        guard try digestTallies(of: ScoringLayout(form: form), month: month) != nil else { return nil }
+        return try ReportDigest.material(db, form: form, month: month)
     }
 
     /// The responses of a form's month with their row ids, in the order they were stored.
@@ -417,6 +435,11 @@ struct SQLiteWriter: ResponseWriter {
     func count(_ filter: ResponseFilter) throws -> Int {
         let (clause, arguments) = whereClause(filter)
         return try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM response r \(clause)", arguments: arguments) ?? 0
+    }
+
+    func hasResponses(_ filter: ResponseFilter) throws -> Bool {
+        let (clause, arguments) = whereClause(filter)
+        return try Bool.fetchOne(db, sql: "SELECT EXISTS (SELECT 1 FROM response r \(clause))", arguments: arguments) ?? false
     }
 
     func forEach(_ filter: ResponseFilter, limit: Int?, _ body: (StoredResponse) throws -> Void) throws {
