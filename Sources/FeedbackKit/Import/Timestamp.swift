@@ -19,20 +19,20 @@ public struct Timestamp: Sendable, Equatable {
         var s = Scanner(Array(text.trimmingSpace().utf8))
         guard let year = s.digits(4, 4) else { return nil }
         let separator = s.peek
-        let chinese = s.take("年")
+        let chinese = s.take(Self.nian)
         if !chinese {
             guard separator == UInt8(ascii: "-") || separator == UInt8(ascii: "/") || separator == UInt8(ascii: ".") else { return nil }
             s.index += 1
         }
         guard let month = s.digits(1, 2) else { return nil }
         if chinese {
-            guard s.take("月") else { return nil }
+            guard s.take(Self.yue) else { return nil }
         } else {
             guard s.peek == separator else { return nil }
             s.index += 1
         }
         guard let day = s.digits(1, 2) else { return nil }
-        if chinese { _ = s.take("日") }
+        if chinese { _ = s.take(Self.ri) }
         var hour = 0
         var minute = 0
         var second = 0
@@ -78,6 +78,10 @@ public struct Timestamp: Sendable, Equatable {
         iso = Self.format(local, offset: offset ?? zone.seconds)
         instant = local.timeIntervalSince1970 - Double(offset ?? zone.seconds)
     }
+
+    private static let nian = Array("年".utf8)
+    private static let yue = Array("月".utf8)
+    private static let ri = Array("日".utf8)
 
     private static let gregorian: Calendar = {
         var calendar = Calendar(identifier: .gregorian)
@@ -135,34 +139,38 @@ public struct Timestamp: Sendable, Equatable {
         let rest = total - days * 86400
         let (y, mo, d) = civilFromDays(days)
         let a = abs(offset)
-        var bytes = [UInt8]()
-        bytes.reserveCapacity(25)
-        func put(_ n: Int, _ width: Int) {
-            var divisor = 1
-            for _ in 1..<width { divisor *= 10 }
-            var v = n
-            while divisor > 0 {
-                bytes.append(UInt8(0x30 + (v / divisor) % 10))
-                v %= divisor
-                divisor /= 10
+        // Written straight into the string's own storage (for speed: one per imported record).
+        return String(unsafeUninitializedCapacity: 25) { out in
+            var at = 0
+            func put(_ n: Int, _ width: Int) {
+                var v = n
+                for k in stride(from: width - 1, through: 0, by: -1) {
+                    out[at + k] = UInt8(0x30 + v % 10)
+                    v /= 10
+                }
+                at += width
             }
+            func put(byte: UInt8) {
+                out[at] = byte
+                at += 1
+            }
+            put(y, 4)
+            put(byte: 0x2D)
+            put(mo, 2)
+            put(byte: 0x2D)
+            put(d, 2)
+            put(byte: 0x54)
+            put(rest / 3600, 2)
+            put(byte: 0x3A)
+            put(rest % 3600 / 60, 2)
+            put(byte: 0x3A)
+            put(rest % 60, 2)
+            put(byte: offset < 0 ? 0x2D : 0x2B)
+            put(a / 3600, 2)
+            put(byte: 0x3A)
+            put(a % 3600 / 60, 2)
+            return at
         }
-        put(y, 4)
-        bytes.append(0x2D)
-        put(mo, 2)
-        bytes.append(0x2D)
-        put(d, 2)
-        bytes.append(0x54)
-        put(rest / 3600, 2)
-        bytes.append(0x3A)
-        put(rest % 3600 / 60, 2)
-        bytes.append(0x3A)
-        put(rest % 60, 2)
-        bytes.append(offset < 0 ? 0x2D : 0x2B)
-        put(a / 3600, 2)
-        bytes.append(0x3A)
-        put(a % 3600 / 60, 2)
-        return String(decoding: bytes, as: UTF8.self)
     }
 
     /// A calendar date alone (yyyy-MM-dd) from the same layouts, for date questions.
@@ -200,9 +208,10 @@ public struct Timestamp: Sendable, Equatable {
             return true
         }
 
-        mutating func take(_ text: String) -> Bool {
-            let t = Array(text.utf8)
-            guard index + t.count <= bytes.count, Array(bytes[index..<index + t.count]) == t else { return false }
+        /// The bytes of a text, such as `Timestamp.nian` (for speed: no array made per call).
+        mutating func take(_ t: [UInt8]) -> Bool {
+            guard index + t.count <= bytes.count else { return false }
+            for k in t.indices where bytes[index + k] != t[k] { return false }
             index += t.count
             return true
         }

@@ -182,6 +182,9 @@ public final class ScoringLayout: Sendable {
     let painChoices: [Set<String>]
     /// The pain points (by index) each choice value counts for: one lookup per ticked value.
     private let painsByChoice: [String: [Int]]
+    /// The same by bytes, looked up first (for speed: `String` hashes Chinese choices through
+    /// Unicode normalization); a choice written with other bytes is still found by the above.
+    private let painsByChoiceBytes: [UTF8Key: [Int]]
     let commentId: String?
     let tripsId: String?
     let daysTakenId: String?
@@ -227,6 +230,7 @@ public final class ScoringLayout: Sendable {
             for value in values { pains[value, default: []].append(i) }
         }
         painsByChoice = pains
+        painsByChoiceBytes = Dictionary(uniqueKeysWithValues: pains.map { (UTF8Key($0.key), $0.value) })
         commentId = comment?.id
         tripsId = trips?.id
         daysTakenId = daysTaken?.id
@@ -250,7 +254,7 @@ public final class ScoringLayout: Sendable {
         guard painPoints.count <= 64 else { return nil }
         var mask: UInt64 = 0
         for value in values {
-            for i in painsByChoice[value] ?? [] { mask |= 1 << UInt64(i) }
+            for i in painsByChoiceBytes[UTF8Key(value)] ?? painsByChoice[value] ?? [] { mask |= 1 << UInt64(i) }
         }
         return mask
     }

@@ -10,43 +10,55 @@ public struct JSONWriter {
     public init() {}
 
     public static func quoted(_ string: String) -> String {
-        // Fast path, for speed: most text needs no escape, which a byte scan shows. 0xE2 leads
-        // U+2028 and U+2029 (and other punctuation, which then takes the slow path).
-        if !string.utf8.contains(where: { $0 < 0x20 || $0 == 0x22 || $0 == 0x5C || $0 == 0xE2 }) {
-            return "\"" + string + "\""
-        }
-        var out = "\""
+        var out: [UInt8] = []
         out.reserveCapacity(string.utf8.count + 2)
-        for scalar in string.unicodeScalars {
-            switch scalar {
-            case "\"": out += "\\\""
-            case "\\": out += "\\\\"
-            case "\n": out += "\\n"
-            case "\r": out += "\\r"
-            case "\t": out += "\\t"
-            default:
-                if scalar.value < 0x20 || scalar.value == 0x2028 || scalar.value == 0x2029 {
-                    out += String(format: "\\u%04x", scalar.value)
-                } else {
-                    out.unicodeScalars.append(scalar)
-                }
-            }
-        }
-        return out + "\""
+        appendQuoted(string, to: &out)
+        return String(decoding: out, as: UTF8.self)
     }
 
-    /// Appends the bytes of `quoted(string)` to `out` (for speed: no string of its own when nothing needs escaping).
+    private static let hexDigits = Array("0123456789abcdef".utf8)
+
+    /// Appends `string` as a JSON string: quotes, backslashes and control characters escaped, and
+    /// U+2028 and U+2029 too (JavaScript reads them as line ends). Byte by byte, through the
+    /// string's own buffer (for speed: the answers of every stored response are written so, and
+    /// text with punctuation such as “” or … went scalar by scalar into a new string).
     static func appendQuoted(_ string: String, to out: inout [UInt8]) {
-        // Through the string's own buffer (for speed: appending a UTF8View went byte by byte).
         var string = string
-        let plain = string.withUTF8 { bytes in
-            if bytes.contains(where: { $0 < 0x20 || $0 == 0x22 || $0 == 0x5C || $0 == 0xE2 }) { return false }
+        string.withUTF8 { bytes in
             out.append(0x22)
-            out.append(contentsOf: bytes)
+            let n = bytes.count
+            var start = 0
+            var i = 0
+            while i < n {
+                let b = bytes[i]
+                if b >= 0x20 && b != 0x22 && b != 0x5C && b != 0xE2 {
+                    i += 1
+                    continue
+                }
+                // E2 80 A8 and E2 80 A9 are U+2028 and U+2029; E2 leads other characters too.
+                let separator = b == 0xE2 && i + 2 < n && bytes[i + 1] == 0x80 && (bytes[i + 2] == 0xA8 || bytes[i + 2] == 0xA9)
+                if b == 0xE2 && !separator {
+                    i += 1
+                    continue
+                }
+                out.append(contentsOf: UnsafeBufferPointer(rebasing: bytes[start..<i]))
+                out.append(0x5C)
+                switch b {
+                case 0x22, 0x5C: out.append(b)
+                case 0x0A: out.append(0x6E)
+                case 0x0D: out.append(0x72)
+                case 0x09: out.append(0x74)
+                default:
+                    let value = separator ? (bytes[i + 2] == 0xA8 ? 0x2028 : 0x2029) : Int(b)
+                    out.append(0x75)
+                    for shift in [12, 8, 4, 0] { out.append(hexDigits[(value >> shift) & 0xF]) }
+                }
+                i += separator ? 3 : 1
+                start = i
+            }
+            out.append(contentsOf: UnsafeBufferPointer(rebasing: bytes[start..<n]))
             out.append(0x22)
-            return true
         }
-        if !plain { out.append(contentsOf: quoted(string).utf8) }
     }
 
     /// Appends the bytes of `number(value)` to `out`, whole numbers digit by digit.

@@ -5,11 +5,23 @@ public enum PersonalData {
     /// A contact answer masked whole: 13812345678 → 138****5678; anything else keeps its first
     /// and last characters only.
     public static func maskContact(_ value: String) -> String {
+        // Fast path (for speed: Characters made the contact of every bad review cost as much as
+        // a tenth of a record): a mobile number alone, which `maskText` masks to 138****5678.
+        if let masked = maskMobile(value) { return masked }
         let masked = maskText(value)
         if masked != value { return masked }
         let chars = Array(value.trimmingCharacters(in: .whitespaces))
         if chars.count <= 2 { return String(repeating: "*", count: chars.count) }
         return String(chars.first ?? "*") + String(repeating: "*", count: chars.count - 2) + String(chars.last ?? "*")
+    }
+
+    /// "1" and ten more ASCII digits, masked as `maskText` masks them; nil for any other text.
+    static func maskMobile(_ value: String) -> String? {
+        var value = value
+        return value.withUTF8 { bytes -> String? in
+            guard bytes.count == 11, bytes[0] == 0x31, bytes.allSatisfy({ (0x30...0x39).contains($0) }) else { return nil }
+            return String(decoding: bytes[0..<3] + Array("****".utf8) + bytes[7..<11], as: UTF8.self)
+        }
     }
 
     /// Free text with every phone number, ID number and e-mail address in it masked.

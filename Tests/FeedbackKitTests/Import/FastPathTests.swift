@@ -106,7 +106,10 @@ struct FastPathTests {
         #expect(Timestamp(text, zone: .china) == nil)
     }
 
-    @Test(arguments: ["plain", "with \"quote\"", "back\\slash", "new\nline", "tab\t", "\u{1}", "sep\u{2028}", "…省略", "中文"])
+    @Test(arguments: [
+        "plain", "with \"quote\"", "back\\slash", "new\nline", "tab\t", "\u{1}", "sep\u{2028}", "…省略", "中文", "", "\u{2029}end",
+        "“引号”\r\n", "\u{1F}\u{7F}\u{0}", "\u{2027}\u{202A}€", "\u{E2}", "🙂\\\"", "\u{2028}\u{2028}", "a\u{2028}", "\u{E2}\u{80}",
+    ])
     func quotedMatchesTheScalarWriter(_ text: String) {
         var expected = "\""
         for scalar in text.unicodeScalars {
@@ -125,6 +128,9 @@ struct FastPathTests {
             }
         }
         #expect(JSONWriter.quoted(text) == expected + "\"")
+        var appended: [UInt8] = [0x2C]
+        JSONWriter.appendQuoted(text, to: &appended)
+        #expect(appended == [0x2C] + Array((expected + "\"").utf8))
     }
 
     /// A response with an answer of every kind, and text that needs escapes.

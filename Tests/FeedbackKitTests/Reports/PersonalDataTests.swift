@@ -22,4 +22,17 @@ struct PersonalDataTests {
         #expect(PersonalData.maskContact("张三") == "**")
         #expect(PersonalData.maskContact("王小明") == "王*明")
     }
+
+    /// The fast path for a mobile number alone masks as `maskText` does, and takes nothing else.
+    @Test func mobileFastPathMasksAsTheTextMaskDoes() {
+        var rng = SplitMix64(seed: 11)
+        var values = ["13812345678", "10000000000", "19999999999"]
+        for _ in 0..<200 { values.append("1" + (0..<10).map { _ in String(rng.next() % 10) }.joined()) }
+        for value in values {
+            #expect(PersonalData.maskMobile(value) == PersonalData.maskText(value), "\(value)")
+        }
+        for other in ["23812345678", "1381234567", "138123456789", " 13812345678", "1381234567８", "138-1234-5678", "", "1３812345678"] {
+            #expect(PersonalData.maskMobile(other) == nil, "\(other)")
+        }
+    }
 }
