@@ -230,7 +230,7 @@ public final class ScoringLayout: Sendable {
             for value in values { pains[value, default: []].append(i) }
         }
         painsByChoice = pains
-        painsByChoiceBytes = Dictionary(uniqueKeysWithValues: pains.map { (UTF8Key($0.key), $0.value) })
+        painsByChoiceBytes = Dictionary(pains.map { (UTF8Key($0.key), $0.value) }, uniquingKeysWith: { first, _ in first })
         commentId = comment?.id
         tripsId = trips?.id
         daysTakenId = daysTaken?.id
