@@ -109,20 +109,6 @@ final class DirectStatement {
         }
     }
 
-    /// Runs a query with no arguments and calls `body` with the integer in the first column of each row.
-    func forEachInt(_ body: (Int64) -> Void) throws {
-        sqlite3_reset(handle)
-        while true {
-            let code = sqlite3_step(handle)
-            guard code == SQLITE_ROW else {
-                sqlite3_reset(handle)
-                if code == SQLITE_DONE { return }
-                throw Self.error(code, db)
-            }
-            body(sqlite3_column_int64(handle, 0))
-        }
-    }
-
     /// Runs a query with these arguments and calls `body` with each row's columns.
     func forEachRow(_ values: Value..., body: (Columns) throws -> Void) throws {
         bind(values)
@@ -140,6 +126,10 @@ final class DirectStatement {
     /// The columns of the row a query is on; valid only inside `forEachRow`'s body.
     struct Columns {
         fileprivate let handle: OpaquePointer
+
+        func int(_ column: Int32) -> Int64 {
+            sqlite3_column_int64(handle, column)
+        }
 
         /// The column's text; "" for NULL.
         func text(_ column: Int32) -> String {

@@ -117,7 +117,7 @@ final class IdentityRuns {
 
     /// Calls `body` with every stored hash, this transaction's included.
     func forEachHash(_ body: (Int64) -> Void) throws {
-        try DirectStatement(db, sql: "SELECT hash FROM identity").forEachInt(body)
+        try DirectStatement(db, sql: "SELECT hash FROM identity").forEachRow { body($0.int(0)) }
         for hash in pending.keys { body(hash) }
         for entry in pendingAgain { body(entry.hash) }
     }
