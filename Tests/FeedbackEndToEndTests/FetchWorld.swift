@@ -89,10 +89,7 @@ final class FetchWorld {
     }
 
     func count(source: String? = nil) throws -> Int {
-        try query { db in
-            try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM response WHERE source = ? OR ? IS NULL", arguments: [source.map { "source \($0)" }, source])
-                ?? -1
-        }
+        try StoredResponses.all(in: store.path).filter { r in source.map { r.source == "source \($0)" } ?? true }.count
     }
 
     func integrityCheck() throws -> String? {

@@ -21,13 +21,16 @@ struct ReportCommandTests {
         return scratch
     }
 
-    /// A store as earlier versions left it (WAL mode, comment digests keyed by the comment, one
-    /// identity index ordered by hash) is switched to the rollback journal, its digests are rebuilt,
-    /// its identities move into one run, and its report is the golden one. Importing the samples
-    /// again then stores nothing.
+    /// A store as earlier versions left it (WAL mode, a row per response, no identity hashes, no
+    /// digests) goes through every migration since: the rollback journal, the identity hash (v3), the
+    /// comment digests (v4), the identity runs (v5) and the blocks (v6). It then holds the same
+    /// responses in the same order, reports the golden report, and importing the samples again stores
+    /// nothing.
     @Test func aStoreOfThePreviousFormatIsUpgradedAndReportsTheSame() throws {
         let scratch = try Self.workspaceWithSamples()
         let store = scratch.path("feedback.sqlite").path
+        let before = try StoredResponses.all(in: store)
+        #expect(before.count > 0)
         do {
             let queue = try DatabaseQueue(path: store)
             let mode = try queue.writeWithoutTransaction { (db: Database) throws in
@@ -37,22 +40,36 @@ struct ReportCommandTests {
             try queue.write { (db: Database) throws in
                 try db.execute(
                     sql: """
-                        CREATE TABLE v3_comment (
-                            form_id TEXT NOT NULL, month TEXT NOT NULL, pain_point TEXT NOT NULL, text TEXT NOT NULL,
-                            department TEXT NOT NULL, first_id INTEGER NOT NULL,
-                            PRIMARY KEY (form_id, month, pain_point, text, department)
-                        ) WITHOUT ROWID;
-                        INSERT INTO v3_comment
-                            SELECT form_id, month, pain_point, text, department, MIN(first_id) FROM digest_comment
-                            GROUP BY form_id, month, pain_point, text, department;
-                        DROP TABLE digest_comment;
-                        ALTER TABLE v3_comment RENAME TO digest_comment;
-                        DELETE FROM grdb_migrations WHERE identifier LIKE 'v4%';
+                        DROP TABLE response_block;
+                        DROP TABLE block_month;
                         DROP TABLE identity;
                         DROP TABLE identity_run;
-                        CREATE INDEX response_key_hash ON response(key_hash);
-                        DELETE FROM grdb_migrations WHERE identifier LIKE 'v5%';
+                        DROP TABLE digest_tally;
+                        DROP TABLE digest_comment;
+                        DROP TABLE digest_bad_review;
+                        DELETE FROM grdb_migrations WHERE identifier >= 'v3';
+                        CREATE TABLE response (
+                            id INTEGER PRIMARY KEY, form_id TEXT NOT NULL, form_version INTEGER NOT NULL, response_key TEXT NOT NULL,
+                            submitted_at TEXT, month TEXT, department TEXT, answers TEXT NOT NULL, other TEXT, extra TEXT,
+                            source TEXT NOT NULL, position INTEGER NOT NULL, import_id INTEGER NOT NULL REFERENCES import(id)
+                        );
+                        CREATE UNIQUE INDEX response_identity ON response(form_id, response_key);
+                        CREATE INDEX response_month ON response(form_id, month, department);
                         """)
+                let importId = try Int64.fetchOne(db, sql: "SELECT min(id) FROM import") ?? 0
+                for r in before {
+                    try db.execute(
+                        sql: """
+                            INSERT INTO response (form_id, form_version, response_key, submitted_at, month, department, answers, other, extra,
+                                                  source, position, import_id)
+                            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                            """,
+                        arguments: [
+                            r.formId, r.formVersion, r.key, r.submittedAt, r.month, r.department, r.answersJSON,
+                            try Self.jsonObject(r.otherText.sorted { $0.key < $1.key }.map { ($0.key, $0.value) }),
+                            try Self.jsonObject(r.extra), r.source, r.position, importId,
+                        ])
+                }
             }
         }
         let run = try CLI.run(["report", "--month", "2025-04", "--out", "upgraded"], in: scratch.url)
@@ -61,27 +78,33 @@ struct ReportCommandTests {
             let expected = try Data(contentsOf: Self.golden.appendingPathComponent("report-2025-04-zh/\(file)"))
             #expect(try Data(contentsOf: scratch.path("upgraded/\(file)")) == expected, "\(file) differs from the golden file")
         }
+        let after = try StoredResponses.all(in: store)
+        #expect(after == before)
         let queue = try DatabaseQueue(path: store)
         try queue.read { (db: Database) throws in
             #expect(try String.fetchOne(db, sql: "PRAGMA journal_mode") == "delete")
-            #expect(try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM grdb_migrations WHERE identifier LIKE 'v4%'") == 1)
+            #expect(try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM grdb_migrations WHERE identifier >= 'v3'") == 4)
             // The new comment table, keyed by the response, and the month's digests rebuilt by the report.
             let key = "SELECT COUNT(*) FROM pragma_table_info('digest_comment') WHERE name = 'first_id' AND pk = 3"
             #expect(try Int.fetchOne(db, sql: key) == 1)
             #expect(try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM digest_tally WHERE month = '2025-04'") ?? 0 > 0)
             #expect(try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM digest_comment WHERE month = '2025-04'") ?? 0 > 0)
-            // v5: every response's identity in run 1, the old index gone.
-            let responses = try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM response") ?? 0
-            #expect(responses > 0)
-            #expect(try Int.fetchOne(db, sql: "SELECT entries FROM identity_run WHERE run = 1") == responses)
-            let matched = "SELECT COUNT(*) FROM identity i JOIN response r ON r.id = i.id AND r.key_hash = i.hash WHERE i.run = 1"
-            #expect(try Int.fetchOne(db, sql: matched) == responses)
-            #expect(try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM sqlite_schema WHERE name = 'response_key_hash'") == 0)
+            // v5 and v6: every response's identity in run 1, the rows gone into blocks.
+            #expect(try Int.fetchOne(db, sql: "SELECT entries FROM identity_run WHERE run = 1") == before.count)
+            #expect(try Int.fetchOne(db, sql: "SELECT SUM(responses) FROM response_block") == before.count)
+            #expect(try !db.tableExists("response"))
         }
         let input = ImportCommandTests.samples.appendingPathComponent("enterprise-service-2025.csv").path
         let again = try CLI.run(
             ["import", input, "--form", "enterprise-service", "--rejects", scratch.path("again.rejects.csv").path], in: scratch.url)
         #expect(again.stderr.contains("= 0 accepted"), "\(again.stderr)")
+    }
+
+    /// Pairs of texts as a JSON object, as the store kept other texts and extra columns; nil for none.
+    static func jsonObject(_ pairs: [(String, String)]) throws -> String? {
+        guard !pairs.isEmpty else { return nil }
+        func quoted(_ text: String) throws -> String { String(decoding: try JSONEncoder().encode(text), as: UTF8.self) }
+        return "{" + (try pairs.map { try quoted($0.0) + ":" + quoted($0.1) }).joined(separator: ",") + "}"
     }
 
     @Test(arguments: ["zh", "en"])

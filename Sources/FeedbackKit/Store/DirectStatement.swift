@@ -52,6 +52,8 @@ final class DirectStatement {
         case text(String?)
         /// UTF-8 bytes bound as text.
         case utf8([UInt8]?)
+        /// Bytes bound as a blob.
+        case blob([UInt8])
 
         static func int(_ value: Int) -> Value { .int(Int64(value)) }
     }
@@ -65,7 +67,7 @@ final class DirectStatement {
         for value in values {
             switch value {
             case .text(let text?): needed += text.utf8.count
-            case .utf8(let bytes?): needed += bytes.count
+            case .utf8(let bytes?), .blob(let bytes): needed += bytes.count
             default: break
             }
         }
@@ -82,6 +84,14 @@ final class DirectStatement {
             case .text(nil), .utf8(nil): sqlite3_bind_null(handle, position)
             case .text(var text?): text.withUTF8 { bindText($0, at: position, offset: &offset) }
             case .utf8(let bytes?): bytes.withUnsafeBufferPointer { bindText($0, at: position, offset: &offset) }
+            case .blob(let bytes):
+                bytes.withUnsafeBufferPointer { bytes in
+                    let copy = texts + offset
+                    if let start = bytes.baseAddress { copy.update(from: start, count: bytes.count) }
+                    offset += bytes.count
+                    // A zero-length blob rather than NULL, also when empty; SQLITE_STATIC as for texts.
+                    sqlite3_bind_blob(handle, position, copy, Int32(bytes.count), nil)
+                }
             }
         }
     }
@@ -111,6 +121,11 @@ final class DirectStatement {
 
     /// Runs a query with these arguments and calls `body` with each row's columns.
     func forEachRow(_ values: Value..., body: (Columns) throws -> Void) throws {
+        try forEachRow(values, body: body)
+    }
+
+    /// The same with the arguments in an array.
+    func forEachRow(_ values: [Value], body: (Columns) throws -> Void) throws {
         bind(values)
         defer { sqlite3_reset(handle) }
         while true {
@@ -135,6 +150,18 @@ final class DirectStatement {
         func text(_ column: Int32) -> String {
             guard let start = sqlite3_column_text(handle, column) else { return "" }
             return String(decoding: UnsafeBufferPointer(start: start, count: Int(sqlite3_column_bytes(handle, column))), as: UTF8.self)
+        }
+
+        /// Calls `body` with the column's bytes where SQLite holds them (empty for NULL).
+        func withBlob<T>(_ column: Int32, _ body: (UnsafeRawBufferPointer) throws -> T) rethrows -> T {
+            let start = sqlite3_column_blob(handle, column)
+            return try body(UnsafeRawBufferPointer(start: start, count: start == nil ? 0 : Int(sqlite3_column_bytes(handle, column))))
+        }
+
+        /// The column's bytes; empty for NULL.
+        func blob(_ column: Int32) -> [UInt8] {
+            guard let start = sqlite3_column_blob(handle, column) else { return [] }
+            return Array(UnsafeRawBufferPointer(start: start, count: Int(sqlite3_column_bytes(handle, column))))
         }
     }
 

@@ -44,11 +44,13 @@ final class IdentityRuns {
     private var run: Int64?
     private var added: Int64 = 0
     private var containsStatement: DirectStatement?
-    private var rowStatement: DirectStatement?
+    /// Where the responses are, to compare the texts of those whose hash matches.
+    private let blocks: ResponseBlocks
     private var insertStatement: DirectStatement?
 
-    init(_ db: Database, sizes: IdentitySizes) {
+    init(_ db: Database, sizes: IdentitySizes, blocks: ResponseBlocks) {
         self.db = db
+        self.blocks = blocks
         var sizes = sizes
         sizes.mergeBlock = max(sizes.mergeBlock, 1)
         sizes.chunk = max(sizes.chunk, 1)
@@ -76,33 +78,25 @@ final class IdentityRuns {
                 """)
     }
 
-    /// Whether a response of the form with this identity is stored. Rows that share the hash are
-    /// compared by their texts, so that two identities with one hash are both stored.
+    /// Whether a response of the form with this identity is stored. Responses that share the hash
+    /// are compared by their texts, so that two identities with one hash are both stored.
     func contains(hash: Int64, formId: String, key: String) throws -> Bool {
-        for id in pendingIds(hash) where try isRow(id, formId: formId, key: key) { return true }
-        return try DirectStatement.reused(&containsStatement, db, sql: Self.containsSQL).fetchInt(.int(hash), .text(formId), .text(key))
-            != 0
+        for id in pendingIds(hash) where try blocks.isResponse(id, formId: formId, key: key) { return true }
+        var found = false
+        try DirectStatement.reused(&containsStatement, db, sql: Self.containsSQL).forEachRow(.int(hash)) { row in
+            if !found, try blocks.isResponse(row.int(0), formId: formId, key: key) { found = true }
+        }
+        return found
     }
 
-    /// The row ids of this transaction's hashes not yet in a run that equal `hash`.
+    /// The ids stored under a hash: one seek into each run.
+    static let containsSQL = "SELECT i.id FROM identity i WHERE i.run IN (SELECT run FROM identity_run) AND i.hash = ?"
+
+    /// The ids of this transaction's hashes not yet in a run that equal `hash`.
     private func pendingIds(_ hash: Int64) -> [Int64] {
         guard let id = pending[hash] else { return [] }
         return [id] + pendingAgain.lazy.filter { $0.hash == hash }.map(\.id)
     }
-
-    private func isRow(_ id: Int64, formId: String, key: String) throws -> Bool {
-        try DirectStatement.reused(
-            &rowStatement, db, sql: "SELECT EXISTS(SELECT 1 FROM response WHERE id = ? AND form_id = ? AND response_key = ?)"
-        ).fetchInt(.int(id), .text(formId), .text(key)) != 0
-    }
-
-    /// One seek into each run. CROSS JOIN keeps SQLite from starting at the form's rows (through
-    /// response_month) and looking each up among the hashes: that took minutes in a large store.
-    static let containsSQL = """
-        SELECT EXISTS(
-            SELECT 1 FROM identity i CROSS JOIN response r ON r.id = i.id
-            WHERE i.run IN (SELECT run FROM identity_run) AND i.hash = ? AND r.form_id = ? AND r.response_key = ?)
-        """
 
     /// Called for each response stored, with its row id.
     func add(hash: Int64, id: Int64) throws {

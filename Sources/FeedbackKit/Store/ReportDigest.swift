@@ -127,7 +127,8 @@ enum ReportDigest {
         }
         let count =
             try Int.fetchOne(
-                db.cachedStatement(sql: "SELECT COUNT(*) FROM response WHERE form_id = ? AND month = ?"), arguments: [formId, month]) ?? 0
+                db.cachedStatement(sql: "SELECT COALESCE(SUM(responses), 0) FROM block_month WHERE form_id = ? AND month = ?"),
+                arguments: [formId, month]) ?? 0
         return count == total ? tallies : nil
     }
 

@@ -117,10 +117,17 @@ public struct Response: Sendable, Equatable {
     /// The same, walking `keys` (the form's question ids, sorted) instead of sorting the answers
     /// (for speed); answers under other ids are written by sorting, as without `keys`.
     func answersJSONBytes(keys: AnswerKeys?) -> [UInt8] {
-        // Written directly rather than through JSONValue, for speed (one per stored response);
-        // the text is the same as JSONValue.object(...).serialized() gives.
         var out: [UInt8] = []
         out.reserveCapacity(384)
+        appendAnswersJSON(keys: keys, to: &out)
+        return out
+    }
+
+    /// Appends the bytes of `answersJSONBytes(keys:)` to `out`.
+    func appendAnswersJSON(keys: AnswerKeys?, to out: inout [UInt8]) {
+        // Written directly rather than through JSONValue, for speed (one per stored response);
+        // the text is the same as JSONValue.object(...).serialized() gives.
+        let start = out.count
         out.append(0x7B)
         if let keys {
             // By index where the mapper made the answers for this form; else by id.
@@ -139,9 +146,9 @@ public struct Response: Sendable, Equatable {
             // form lacks are written by sorting, below.
             if byIndex != nil || written == byId.count {
                 out.append(0x7D)
-                return out
+                return
             }
-            out.removeSubrange(1...)
+            out.removeSubrange((start + 1)...)
         }
         for (i, (key, answer)) in answers.sorted(by: { $0.key < $1.key }).enumerated() {
             if i > 0 { out.append(0x2C) }
@@ -150,7 +157,6 @@ public struct Response: Sendable, Equatable {
             Self.append(answer, to: &out)
         }
         out.append(0x7D)
-        return out
     }
 
     private static func append(_ answer: Answer, to out: inout [UInt8]) {

@@ -78,7 +78,28 @@ public struct EncodedResponse: Sendable {
     public let month: String?
     public let department: String?
     /// The answers JSON as UTF-8 bytes.
-    public let answers: [UInt8]
+    public var answers: [UInt8] {
+        var out: [UInt8] = []
+        appendAnswers(to: &out)
+        return out
+    }
+    /// The answers JSON, or the response to write it from. The inserting thread writes it, and only
+    /// for a response it stores (for speed: that thread had less to do than the reading one; the
+    /// response is freed with its batch on the thread that made it, see ImportPipeline.swift).
+    private let answersSource: AnswersSource
+
+    private enum AnswersSource {
+        case json([UInt8])
+        case response(Response, AnswerKeys?)
+    }
+
+    /// Appends the answers JSON's bytes to `out`.
+    func appendAnswers(to out: inout [UInt8]) {
+        switch answersSource {
+        case .json(let bytes): out.append(contentsOf: bytes)
+        case .response(let response, let keys): response.appendAnswersJSON(keys: keys, to: &out)
+        }
+    }
     public let other: String?
     public let extra: String?
     public let source: String
@@ -105,7 +126,7 @@ public struct EncodedResponse: Sendable {
         submittedAt = response.submittedAt
         month = response.month
         department = response.department
-        answers = response.answersJSONBytes(keys: keys)
+        answersSource = .response(response, keys)
         other =
             response.otherText.isEmpty
             ? nil : SQLiteWriter.encodeStrings(response.otherText.sorted { $0.key < $1.key }.map { ($0.key, $0.value) })
@@ -113,6 +134,26 @@ public struct EncodedResponse: Sendable {
         source = response.source
         position = response.position
         self.digest = digest
+    }
+
+    /// The stored texts as they are (the v6 migration moves rows with these).
+    init(
+        formId: String, formVersion: Int, key: String, keyHash: Int64, submittedAt: String?, month: String?, department: String?,
+        answers: [UInt8], other: String?, extra: String?, source: String, position: Int
+    ) {
+        self.formId = formId
+        self.formVersion = formVersion
+        self.key = key
+        self.keyHash = keyHash
+        self.submittedAt = submittedAt
+        self.month = month
+        self.department = department
+        answersSource = .json(answers)
+        self.other = other
+        self.extra = extra
+        self.source = source
+        self.position = position
+        digest = nil
     }
 }
 

@@ -197,6 +197,9 @@ public final class SQLiteStore: ResponseStore {
         migrator.registerMigration("v5: identity hashes in runs") { db in
             try IdentityRuns.migrate(db)
         }
+        migrator.registerMigration("v6: responses in blocks") { db in
+            try ResponseBlocks.migrate(db)
+        }
         return migrator
     }
 
@@ -286,15 +289,14 @@ struct SQLiteWriter: ResponseWriter {
         readDigests = readOnly ? DigestMemo() : nil
     }
 
-    /// The statements run once per record, prepared on first use and bound directly (see DirectStatement),
-    /// the identity runs, and the identity filter of the transaction's inserts.
+    /// The responses' blocks, the identity runs, and the identity filter of the transaction's inserts.
     final class RecordStatements {
         private let db: Database
-        private var insertStatement: DirectStatement?
+        let blocks: ResponseBlocks
         let identity: IdentityRuns
         /// The stored identity hashes, once loaded (see `mayBeStored`).
         private var filter: IdentityFilter?
-        /// The store's largest row id when first asked: about how many rows it held.
+        /// How many responses the store held when first asked.
         private var storedRows: Int64?
         private var checked: Int64 = 0
         /// The filter's room for hashes beyond those stored when it is loaded.
@@ -303,20 +305,8 @@ struct SQLiteWriter: ResponseWriter {
         init(_ db: Database, sizes: IdentitySizes) {
             self.db = db
             identityCapacity = sizes.filterCapacity
-            identity = IdentityRuns(db, sizes: sizes)
-        }
-
-        var insert: DirectStatement {
-            get throws {
-                try DirectStatement.reused(
-                    &insertStatement, db,
-                    sql: """
-                        INSERT INTO response
-                        (form_id, form_version, response_key, submitted_at, month, department, answers, other, extra, source, position,
-                         import_id, key_hash)
-                        VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
-                        """)
-            }
+            blocks = ResponseBlocks(db)
+            identity = IdentityRuns(db, sizes: sizes, blocks: blocks)
         }
 
         /// False when no stored row carries this identity hash: then the runs need not be searched.
@@ -328,7 +318,9 @@ struct SQLiteWriter: ResponseWriter {
         func mayBeStored(_ hash: Int64) throws -> Bool {
             checked += 1
             if filter == nil {
-                if storedRows == nil { storedRows = try Int64.fetchOne(db, sql: "SELECT max(rowid) FROM response") ?? 0 }
+                if storedRows == nil {
+                    storedRows = try Int64.fetchOne(db, sql: "SELECT COALESCE(SUM(responses), 0) FROM response_block") ?? 0
+                }
                 let stored = storedRows ?? 0
                 if checked * 128 >= stored { try loadFilter(capacity: Int(stored) + max(Int(stored) / 2, identityCapacity)) }
             }
@@ -360,6 +352,7 @@ struct SQLiteWriter: ResponseWriter {
 
     /// Ends the write transaction's work: the identity runs and the report digests.
     func finish() throws {
+        try statements.blocks.flush()
         try statements.identity.finish()
         try digests?.finish(db)
     }
@@ -369,6 +362,7 @@ struct SQLiteWriter: ResponseWriter {
     }
 
     func digestTallies(of layout: ScoringLayout, month: String) throws -> [String: ScoreTally]? {
+        try statements.blocks.flush()
         let fingerprint = ReportDigest.fingerprint(layout.form)
         guard let readDigests else {
             return try ReportDigest.currentTallies(db, layout: layout, fingerprint: fingerprint, month: month)
@@ -385,25 +379,18 @@ struct SQLiteWriter: ResponseWriter {
         return try ReportDigest.material(db, form: form, month: month)
     }
 
-    /// The responses of a form's month with their row ids, in the order they were stored.
+    /// The responses of a form's month with their ids, in the order they were stored.
     func forEachWithId(formId: String, month: String, _ body: (Int64, Response) throws -> Void) throws {
-        let cursor = try Row.fetchCursor(
-            db,
+        try statements.blocks.forEachResponse(
             sql: """
-                SELECT form_id, form_version, response_key, submitted_at, month, department, answers, other, extra, source, position, id
-                FROM response WHERE form_id = ? AND month = ? ORDER BY id
+                SELECT b.id, b.form_id, b.import_id, b.data FROM block_month m JOIN response_block b ON b.id = m.block
+                WHERE m.form_id = ? AND m.month = ? ORDER BY m.block
                 """,
-            arguments: [formId, month])
-        while let row = try cursor.next() { try body(row[11], Self.response(row)) }
-    }
-
-    /// A response from the first eleven columns of `forEach`'s query.
-    private static func response(_ row: Row) -> Response {
-        Response(
-            formId: row[0], formVersion: row[1], key: row[2], submittedAt: row[3], month: row[4], department: row[5],
-            answers: Response.decodeAnswers(row[6]),
-            otherText: Self.decodeStrings(row[7]).reduce(into: [:]) { $0[$1.0] = $1.1 },
-            extra: Self.decodeStrings(row[8]), source: row[9], position: row[10])
+            arguments: [.text(formId), .text(month)]
+        ) { id, _, response in
+            if response.month == month { try body(id, response) }
+            return true
+        }
     }
 
     func contains(formId: String, key: String) throws -> Bool {
@@ -414,55 +401,89 @@ struct SQLiteWriter: ResponseWriter {
         try statements.identity.contains(hash: hash, formId: formId, key: key)
     }
 
-    private func whereClause(_ filter: ResponseFilter) -> (String, StatementArguments) {
+    /// The conditions on `block_month` (as `m`) for a filter's form and month.
+    private func monthClause(_ filter: ResponseFilter) -> (String, [String]) {
         var conditions: [String] = []
-        var arguments: StatementArguments = []
+        var arguments: [String] = []
         if let formId = filter.formId {
-            conditions.append("r.form_id = ?")
-            arguments += [formId]
+            conditions.append("m.form_id = ?")
+            arguments.append(formId)
         }
         if let month = filter.month {
-            conditions.append("r.month = ?")
-            arguments += [month]
-        }
-        if let department = filter.department {
-            conditions.append("r.department = ?")
-            arguments += [department]
+            conditions.append("m.month = ?")
+            arguments.append(month)
         }
         return (conditions.isEmpty ? "" : "WHERE " + conditions.joined(separator: " AND "), arguments)
     }
 
     func count(_ filter: ResponseFilter) throws -> Int {
-        let (clause, arguments) = whereClause(filter)
-        return try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM response r \(clause)", arguments: arguments) ?? 0
+        guard filter.department == nil else {
+            // Departments are inside the blocks: counted by reading them.
+            var count = 0
+            try forEach(filter, limit: nil) { _ in count += 1 }
+            return count
+        }
+        try statements.blocks.flush()
+        let (clause, arguments) = monthClause(filter)
+        return try Int.fetchOne(
+            db, sql: "SELECT COALESCE(SUM(m.responses), 0) FROM block_month m \(clause)", arguments: StatementArguments(arguments)) ?? 0
     }
 
     func hasResponses(_ filter: ResponseFilter) throws -> Bool {
-        let (clause, arguments) = whereClause(filter)
-        return try Bool.fetchOne(db, sql: "SELECT EXISTS (SELECT 1 FROM response r \(clause))", arguments: arguments) ?? false
+        guard filter.department == nil else {
+            var found = false
+            try forEach(filter, limit: 1) { _ in found = true }
+            return found
+        }
+        try statements.blocks.flush()
+        let (clause, arguments) = monthClause(filter)
+        return try Bool.fetchOne(db, sql: "SELECT EXISTS (SELECT 1 FROM block_month m \(clause))", arguments: StatementArguments(arguments))
+            ?? false
     }
 
     func forEach(_ filter: ResponseFilter, limit: Int?, _ body: (StoredResponse) throws -> Void) throws {
-        let (clause, arguments) = whereClause(filter)
-        let limitClause = limit.map { " LIMIT \($0)" } ?? ""
-        let sql = """
-            SELECT r.form_id, r.form_version, r.response_key, r.submitted_at, r.month, r.department, r.answers, r.other, r.extra,
-                   r.source, r.position, i.started_at
-            FROM response r JOIN import i ON i.id = r.import_id \(clause) ORDER BY r.id\(limitClause)
-            """
-        let cursor = try Row.fetchCursor(db, sql: sql, arguments: arguments)
-        while let row = try cursor.next() {
-            try body(StoredResponse(response: Self.response(row), importedAt: row[11]))
+        if let limit, limit <= 0 { return }
+        let sql: String
+        let arguments: [DirectStatement.Value]
+        if filter.month != nil {
+            let (clause, monthArguments) = monthClause(filter)
+            sql = """
+                SELECT b.id, b.form_id, b.import_id, b.data FROM block_month m JOIN response_block b ON b.id = m.block \(clause)
+                ORDER BY m.block
+                """
+            arguments = monthArguments.map { .text($0) }
+        } else if let formId = filter.formId {
+            sql = "SELECT id, form_id, import_id, data FROM response_block WHERE form_id = ? ORDER BY id"
+            arguments = [.text(formId)]
+        } else {
+            sql = "SELECT id, form_id, import_id, data FROM response_block ORDER BY id"
+            arguments = []
+        }
+        var importedAt: [Int64: String] = [:]
+        var visited = 0
+        try statements.blocks.forEachResponse(sql: sql, arguments: arguments) { _, importId, response in
+            if let month = filter.month, response.month != month { return true }
+            if let department = filter.department, response.department != department { return true }
+            if importedAt[importId] == nil {
+                importedAt[importId] =
+                    try String.fetchOne(db, sql: "SELECT started_at FROM import WHERE id = ?", arguments: [importId]) ?? ""
+            }
+            try body(StoredResponse(response: response, importedAt: importedAt[importId] ?? ""))
+            visited += 1
+            return limit.map { visited < $0 } ?? true
         }
     }
 
     func months(formId: String?) throws -> [(month: String, count: Int)] {
-        let (clause, arguments) = whereClause(ResponseFilter(formId: formId))
+        try statements.blocks.flush()
+        let (clause, arguments) = monthClause(ResponseFilter(formId: formId))
         let rows = try Row.fetchAll(
             db,
-            sql:
-                "SELECT month, COUNT(*) FROM response r \(clause.isEmpty ? "WHERE" : clause + " AND") month IS NOT NULL GROUP BY month ORDER BY month",
-            arguments: arguments)
+            sql: """
+                SELECT m.month, SUM(m.responses) FROM block_month m \(clause.isEmpty ? "WHERE" : clause + " AND") m.month <> ''
+                GROUP BY m.month ORDER BY m.month
+                """,
+            arguments: StatementArguments(arguments))
         return rows.map { (month: $0[0], count: $0[1]) }
     }
 
@@ -482,11 +503,7 @@ struct SQLiteWriter: ResponseWriter {
             return false
         }
         if let digests, let month = encoded.month { try digests.prepare(formId: encoded.formId, month: month, db: db) }
-        try statements.insert.execute(
-            .text(encoded.formId), .int(encoded.formVersion), .text(encoded.key), .text(encoded.submittedAt), .text(encoded.month),
-            .text(encoded.department), .utf8(encoded.answers), .text(encoded.other), .text(encoded.extra), .text(encoded.source),
-            .int(encoded.position), .int(importId), .int(encoded.keyHash))
-        let id = db.lastInsertedRowID
+        let id = try statements.blocks.add(encoded, importId: importId)
         try statements.stored(encoded.keyHash, id: id)
         if let digests, let entry = encoded.digest, let month = encoded.month {
             try digests.inserted(formId: encoded.formId, month: month, department: encoded.department, id: id, db: db, entry: entry)
@@ -495,6 +512,7 @@ struct SQLiteWriter: ResponseWriter {
     }
 
     func finishImport(_ id: Int64, read: Int, accepted: Int, duplicates: Int, rejected: Int) throws {
+        try statements.blocks.flush()
         try db.execute(
             sql: "UPDATE import SET read = ?, accepted = ?, duplicates = ?, rejected = ? WHERE id = ?",
             arguments: [read, accepted, duplicates, rejected, id])

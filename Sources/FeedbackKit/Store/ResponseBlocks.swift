@@ -1,0 +1,416 @@
+import GRDB
+
+// Store format v6: responses in blocks.
+//
+// A response used to be a row of its own, with an index on (form, month, department) beside it.
+// SQLite alone, given those rows ready made, needed about 4 s of a core to store a million of them
+// through its C API (bench/README.md, ninth round): more than DuckDB's whole import of the same
+// file. A block holds up to `ResponseBlocks.capacity` responses of one form and one import, in the
+// order they were stored, encoded one after the other (`BlockCodec`); `block_month` counts each
+// block's responses by month, which is what reports, counts and digest checks ask. Storing a
+// million responses writes about a thousand blocks.
+//
+// A response's id is its block's id times `capacity` plus its place in the block, so ids keep the
+// order responses were stored in, as row ids did (the identity runs and the digests refer to them).
+
+/// The responses of the store, in blocks, seen from one connection inside one transaction.
+final class ResponseBlocks {
+    /// Responses a block holds at most; a response's id is `block * capacity + slot`.
+    static let capacity: Int64 = 1024
+    /// A block is written once its encoded responses reach this many bytes, whatever their number.
+    static let bytesPerBlock = 256 * 1024
+
+    private let db: Database
+    /// The block being filled by this transaction; written when full, when the form or the import
+    /// changes, and before anything reads the store through this object.
+    private var open: OpenBlock?
+    private var nextBlock: Int64?
+    /// The last block read back, for identity checks that land in it again and again (a file
+    /// imported twice checks every record against the same few blocks in turn).
+    private var cached: (id: Int64, view: BlockView)?
+    private var insertBlock: DirectStatement?
+    private var insertMonth: DirectStatement?
+    private var readBlock: DirectStatement?
+    private var scratch: [UInt8] = []
+
+    init(_ db: Database) {
+        self.db = db
+    }
+
+    private struct OpenBlock {
+        let id: Int64
+        let formId: String
+        let importId: Int64
+        var bytes: [UInt8] = []
+        var offsets: [Int] = []
+        /// How many responses of each month, in the order first met.
+        var months: [(month: String, responses: Int64)] = []
+        var lastSource: String?
+
+        /// Appends a response and returns its id.
+        mutating func add(_ response: EncodedResponse, scratch: inout [UInt8]) -> Int64 {
+            let slot = Int64(offsets.count)
+            offsets.append(bytes.count)
+            let sameSource = lastSource == response.source
+            BlockCodec.append(response, sameSourceAsBefore: sameSource, scratch: &scratch, to: &bytes)
+            if !sameSource { lastSource = response.source }
+            // Responses mostly come in runs of one month: the last one is checked first.
+            let month = ResponseBlocks.monthKey(response.month)
+            if let last = months.indices.last, months[last].month == month {
+                months[last].responses += 1
+            } else if let i = months.firstIndex(where: { $0.month == month }) {
+                months[i].responses += 1
+            } else {
+                months.append((month, 1))
+            }
+            return id * ResponseBlocks.capacity + slot
+        }
+    }
+
+    /// The v6 tables.
+    static func createTables(_ db: Database) throws {
+        try db.execute(
+            sql: """
+                CREATE TABLE response_block (
+                    id INTEGER PRIMARY KEY,
+                    form_id TEXT NOT NULL,
+                    import_id INTEGER NOT NULL REFERENCES import(id),
+                    responses INTEGER NOT NULL,
+                    data BLOB NOT NULL
+                );
+                CREATE TABLE block_month (
+                    form_id TEXT NOT NULL,
+                    month TEXT NOT NULL,
+                    block INTEGER NOT NULL,
+                    responses INTEGER NOT NULL,
+                    PRIMARY KEY (form_id, month, block)
+                ) WITHOUT ROWID;
+                """)
+    }
+
+    /// The month as `block_month` keeps it: "" for responses without a time.
+    static func monthKey(_ month: String?) -> String { month ?? "" }
+
+    /// Adds a response to the open block and returns its id.
+    func add(_ response: EncodedResponse, importId: Int64) throws -> Int64 {
+        if let block = open,
+            block.formId != response.formId || block.importId != importId || block.offsets.count == Int(Self.capacity)
+                || block.bytes.count >= Self.bytesPerBlock
+        {
+            try flush()
+        }
+        // Taken out and put back, so that its bytes are changed in place rather than copied.
+        var block: OpenBlock
+        if let taken = open.take() {
+            block = taken
+        } else {
+            let id = try nextBlock ?? ((try Int64.fetchOne(db, sql: "SELECT max(id) FROM response_block") ?? 0) + 1)
+            nextBlock = id + 1
+            block = OpenBlock(id: id, formId: response.formId, importId: importId)
+            block.bytes.reserveCapacity(Self.bytesPerBlock + 4096)
+        }
+        let id = block.add(response, scratch: &scratch)
+        open = block
+        return id
+    }
+
+    /// Writes the open block, if any.
+    func flush() throws {
+        guard let block = open else { return }
+        open = nil
+        try DirectStatement.reused(
+            &insertBlock, db, sql: "INSERT INTO response_block (id, form_id, import_id, responses, data) VALUES (?, ?, ?, ?, ?)"
+        ).execute(.int(block.id), .text(block.formId), .int(block.importId), .int(block.offsets.count), .blob(block.bytes))
+        let month = try DirectStatement.reused(
+            &insertMonth, db, sql: "INSERT INTO block_month (form_id, month, block, responses) VALUES (?, ?, ?, ?)")
+        for (name, count) in block.months { try month.execute(.text(block.formId), .text(name), .int(block.id), .int(count)) }
+    }
+
+    /// Whether the response with this id is of this form and has this key.
+    func isResponse(_ id: Int64, formId: String, key: String) throws -> Bool {
+        let blockId = id / Self.capacity
+        let slot = Int(id % Self.capacity)
+        if let block = open, block.id == blockId {
+            guard block.formId == formId, slot < block.offsets.count else { return false }
+            return block.bytes.withUnsafeBytes { BlockCodec.key(in: $0, at: block.offsets[slot]) == key }
+        }
+        if cached?.id != blockId {
+            cached = nil
+            var found: BlockView?
+            try DirectStatement.reused(&readBlock, db, sql: "SELECT form_id, data FROM response_block WHERE id = ?")
+                .forEachRow(.int(blockId)) { row in
+                    found = try Self.reading(block: blockId) { try BlockView(formId: row.text(0), data: row.blob(1)) }
+                }
+            guard let found else { return false }
+            cached = (blockId, found)
+        }
+        guard let view = cached?.view, view.formId == formId, slot < view.offsets.count else { return false }
+        return view.data.withUnsafeBytes { BlockCodec.key(in: $0, at: view.offsets[slot]) == key }
+    }
+
+    /// A block read back, with where each response starts in it.
+    private struct BlockView {
+        let formId: String
+        let data: [UInt8]
+        let offsets: [Int]
+
+        init(formId: String, data: [UInt8]) throws {
+            self.formId = formId
+            self.data = data
+            offsets = try data.withUnsafeBytes { try BlockCodec.offsets(in: $0) }
+        }
+    }
+
+    /// Calls `body` with each response (and its id) of the blocks a query returns, in the order the
+    /// query gives them. The query returns each block's id, form, import id and data, in that order.
+    func forEachResponse(
+        sql: String, arguments: [DirectStatement.Value], _ body: (_ id: Int64, _ importId: Int64, _ response: Response) throws -> Bool
+    ) throws {
+        try flush()
+        var keepGoing = true
+        try DirectStatement(db, sql: sql).forEachRow(arguments) { row in
+            guard keepGoing else { return }
+            let blockId = row.int(0)
+            let formId = row.text(1)
+            let importId = row.int(2)
+            var slot: Int64 = 0
+            try Self.reading(block: blockId) {
+                try row.withBlob(3) { bytes in
+                    try BlockCodec.forEach(in: bytes) { record in
+                        guard keepGoing else { return }
+                        keepGoing = try body(blockId * Self.capacity + slot, importId, record.response(formId: formId))
+                        slot += 1
+                    }
+                }
+            }
+        }
+    }
+
+    /// Runs `body`, which reads a block, and names the block when it cannot be read.
+    private static func reading<T>(block: Int64, _ body: () throws -> T) throws -> T {
+        do {
+            return try body()
+        } catch is BlockCodec.Malformed {
+            throw StoreError(
+                "block \(block) of the store's responses is damaged and cannot be read; restore the store from a copy, or import its sources again into a new store"
+            )
+        }
+    }
+
+    /// The v6 migration: every stored response moves into blocks, in the order of its row id. The
+    /// identity runs are rebuilt with the new ids, and the digests are emptied: each month's is rebuilt
+    /// by the next import into it or the next report of it (see ReportDigest.swift).
+    static func migrate(_ db: Database) throws {
+        try createTables(db)
+        let blocks = ResponseBlocks(db)
+        try db.execute(sql: "CREATE TEMP TABLE moved_identity (hash INTEGER NOT NULL, id INTEGER NOT NULL)")
+        let moved = try DirectStatement(db, sql: "INSERT INTO temp.moved_identity (hash, id) VALUES (?, ?)")
+        let rows = try Row.fetchCursor(
+            db,
+            sql: """
+                SELECT form_id, form_version, response_key, submitted_at, month, department, answers, other, extra, source, position,
+                       import_id, key_hash
+                FROM response ORDER BY id
+                """)
+        while let row = try rows.next() {
+            let response = EncodedResponse(
+                formId: row[0], formVersion: row[1], key: row[2], keyHash: row[12], submittedAt: row[3], month: row[4], department: row[5],
+                answers: Array((row[6] as String).utf8), other: row[7], extra: row[8], source: row[9], position: row[10])
+            let id = try blocks.add(response, importId: row[11])
+            try moved.execute(.int(response.keyHash), .int(id))
+        }
+        try blocks.flush()
+        try db.execute(
+            sql: """
+                DELETE FROM identity;
+                DELETE FROM identity_run;
+                INSERT INTO identity (run, hash, id) SELECT 1, hash, id FROM temp.moved_identity ORDER BY hash, id;
+                INSERT INTO identity_run (run, entries) SELECT 1, COUNT(*) FROM identity HAVING COUNT(*) > 0;
+                DROP TABLE temp.moved_identity;
+                DELETE FROM digest_tally;
+                DELETE FROM digest_comment;
+                DELETE FROM digest_bad_review;
+                DROP TABLE response;
+                """)
+    }
+}
+
+/// How a block's responses are encoded: each response's fields one after the other, each text as
+/// its length and its UTF-8 bytes, numbers as variable-length integers (LEB128). Written by hand:
+/// a block is read and written for every response an import stores, and a general encoder (JSON,
+/// property lists) would cost more than SQLite's own work on the block.
+///
+/// A response: form version; key; time, month, department (optional texts); answers (the answers
+/// JSON); other texts and extra columns (optional texts, as `SQLiteWriter.encodeStrings` writes
+/// them); source; position. An optional text is its length plus one, or 0 when absent. The source
+/// is 0 when it is the one of the response before it in the block (an import's responses share
+/// theirs), else its length plus one. The position is zigzag-encoded (it may be any `Int`).
+enum BlockCodec {
+    struct Malformed: Error {}
+
+    /// Appends a response; `scratch` is room to write its answers JSON in, kept between calls.
+    static func append(_ r: EncodedResponse, sameSourceAsBefore: Bool, scratch: inout [UInt8], to out: inout [UInt8]) {
+        appendNumber(UInt64(truncatingIfNeeded: r.formVersion), to: &out)
+        appendText(r.key, to: &out)
+        appendOptional(r.submittedAt, to: &out)
+        appendOptional(r.month, to: &out)
+        appendOptional(r.department, to: &out)
+        scratch.removeAll(keepingCapacity: true)
+        r.appendAnswers(to: &scratch)
+        appendNumber(UInt64(scratch.count), to: &out)
+        out.append(contentsOf: scratch)
+        appendOptional(r.other, to: &out)
+        appendOptional(r.extra, to: &out)
+        if sameSourceAsBefore { out.append(0) } else { appendOptional(r.source, to: &out) }
+        let position = Int64(r.position)
+        appendNumber(UInt64(bitPattern: (position << 1) ^ (position >> 63)), to: &out)
+    }
+
+    private static func appendNumber(_ value: UInt64, to out: inout [UInt8]) {
+        var v = value
+        while v >= 0x80 {
+            out.append(UInt8(truncatingIfNeeded: v) | 0x80)
+            v >>= 7
+        }
+        out.append(UInt8(v))
+    }
+
+    private static func appendText(_ text: String, to out: inout [UInt8]) {
+        var text = text
+        text.withUTF8 { bytes in
+            appendNumber(UInt64(bytes.count), to: &out)
+            out.append(contentsOf: bytes)
+        }
+    }
+
+    private static func appendOptional(_ text: String?, to out: inout [UInt8]) {
+        guard var text else { return out.append(0) }
+        text.withUTF8 { bytes in
+            appendNumber(UInt64(bytes.count) + 1, to: &out)
+            out.append(contentsOf: bytes)
+        }
+    }
+
+    /// A response as decoded from a block.
+    struct Record {
+        var formVersion: Int
+        var key: String
+        var submittedAt: String?
+        var month: String?
+        var department: String?
+        var answers: String
+        var other: String?
+        var extra: String?
+        var source: String
+        var position: Int
+
+        func response(formId: String) -> Response {
+            Response(
+                formId: formId, formVersion: formVersion, key: key, submittedAt: submittedAt, month: month, department: department,
+                answers: Response.decodeAnswers(answers),
+                otherText: SQLiteWriter.decodeStrings(other).reduce(into: [:]) { $0[$1.0] = $1.1 },
+                extra: SQLiteWriter.decodeStrings(extra), source: source, position: position)
+        }
+    }
+
+    /// Reads a block from the start.
+    private struct Reader {
+        let bytes: UnsafeRawBufferPointer
+        var at: Int
+
+        mutating func number() throws -> UInt64 {
+            var value: UInt64 = 0
+            var shift: UInt64 = 0
+            while true {
+                guard at < bytes.count, shift < 64 else { throw Malformed() }
+                let byte = bytes[at]
+                at += 1
+                value |= UInt64(byte & 0x7F) << shift
+                if byte < 0x80 { return value }
+                shift += 7
+            }
+        }
+
+        mutating func span(_ count: UInt64) throws -> UnsafeRawBufferPointer {
+            guard count <= UInt64(bytes.count - at) else { throw Malformed() }
+            let start = at
+            at += Int(count)
+            return UnsafeRawBufferPointer(rebasing: bytes[start..<at])
+        }
+
+        mutating func text() throws -> String {
+            String(decoding: try span(number()), as: UTF8.self)
+        }
+
+        mutating func optional() throws -> String? {
+            let n = try number()
+            return n == 0 ? nil : String(decoding: try span(n - 1), as: UTF8.self)
+        }
+
+        mutating func skipText() throws {
+            _ = try span(number())
+        }
+
+        mutating func skipOptional() throws {
+            let n = try number()
+            if n > 0 { _ = try span(n - 1) }
+        }
+
+        /// One response; `previousSource` is the source of the one before it.
+        mutating func record(previousSource: String?) throws -> Record {
+            let version = try number()
+            let key = try text()
+            let submittedAt = try optional()
+            let month = try optional()
+            let department = try optional()
+            let answers = try text()
+            let other = try optional()
+            let extra = try optional()
+            guard let source = try optional() ?? previousSource else { throw Malformed() }
+            let zigzag = try number()
+            let position = Int64(bitPattern: (zigzag >> 1) ^ (0 &- (zigzag & 1)))
+            return Record(
+                formVersion: Int(truncatingIfNeeded: version), key: key, submittedAt: submittedAt, month: month, department: department,
+                answers: answers, other: other, extra: extra, source: source, position: Int(truncatingIfNeeded: position))
+        }
+
+        /// Passes over one response.
+        mutating func skip() throws {
+            _ = try number()
+            try skipText()
+            for _ in 0..<3 { try skipOptional() }
+            try skipText()
+            for _ in 0..<3 { try skipOptional() }
+            _ = try number()
+        }
+    }
+
+    /// Calls `body` with each response of a block, in order.
+    static func forEach(in bytes: UnsafeRawBufferPointer, _ body: (Record) throws -> Void) throws {
+        var reader = Reader(bytes: bytes, at: 0)
+        var source: String?
+        while reader.at < bytes.count {
+            let record = try reader.record(previousSource: source)
+            source = record.source
+            try body(record)
+        }
+    }
+
+    /// Where each response of a block starts.
+    static func offsets(in bytes: UnsafeRawBufferPointer) throws -> [Int] {
+        var reader = Reader(bytes: bytes, at: 0)
+        var offsets: [Int] = []
+        while reader.at < bytes.count {
+            offsets.append(reader.at)
+            try reader.skip()
+        }
+        return offsets
+    }
+
+    /// The key of the response that starts at `offset`; nil when the block is malformed there.
+    static func key(in bytes: UnsafeRawBufferPointer, at offset: Int) -> String? {
+        var reader = Reader(bytes: bytes, at: offset)
+        guard (try? reader.number()) != nil else { return nil }
+        return try? reader.text()
+    }
+}

@@ -1,0 +1,164 @@
+import Foundation
+import GRDB
+import Testing
+
+@testable import FeedbackKit
+
+/// Responses in blocks (store format v6): what is stored reads back the same, blocks end where
+/// they should, counts come from the blocks' months, and a damaged block is named, not a crash.
+struct ResponseBlocksTests {
+    static func newStore() throws -> (SQLiteStore, URL) {
+        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("blocks-\(UUID().uuidString)")
+        return (try SQLiteStore(path: folder.appendingPathComponent("store.sqlite").path), folder)
+    }
+
+    /// Responses with every field set or not: empty and non-ASCII texts, other texts, extra
+    /// columns, sources that change, positions of any sign.
+    static let varied: [Response] = [
+        Response(
+            formId: "f", formVersion: 3, key: "k-1", submittedAt: "2025-04-01T09:00:00+08:00", month: "2025-04", department: "税务局",
+            answers: ["q_overall": .number(4), "comment": .text("材料繁琐，\"跑了三趟\"\n"), "pains": .choices(["a", "其他"])],
+            otherText: ["pains": "窗口少"], extra: [("备注", "x"), ("a", "")], source: "a.csv", position: 2),
+        Response(
+            formId: "f", formVersion: 1, key: "", submittedAt: nil, month: nil, department: nil, answers: [:], source: "a.csv",
+            position: 0),
+        Response(
+            formId: "f", formVersion: 1, key: "k-3", submittedAt: "2025-05-31T23:59:59+08:00", month: "2025-05", department: "",
+            answers: ["q_overall": .notApplicable, "n": .number(-2.5)], source: "b.jsonl", position: -7),
+        Response(
+            formId: "f", formVersion: Int.max, key: String(repeating: "长", count: 300), submittedAt: "", month: "2025-05",
+            department: "d", answers: ["t": .text("")], source: "", position: Int.max),
+        Response(
+            formId: "f", formVersion: 1, key: "k-5", submittedAt: nil, month: nil, department: "d", answers: [:], source: "a.csv",
+            position: Int.min),
+    ]
+
+    static func storeAll(_ responses: [Response], into store: SQLiteStore) throws -> [Bool] {
+        try store.write { writer in
+            let id = try writer.beginImport(formId: "f", source: "test", startedAt: "2025-06-01T08:00:00+08:00")
+            return try responses.map { try writer.insert($0, importId: id) }
+        }
+    }
+
+    static func stored(_ store: SQLiteStore, _ filter: ResponseFilter = ResponseFilter(), limit: Int? = nil) throws -> [Response] {
+        try store.read { reader in
+            var found: [Response] = []
+            try reader.forEach(filter, limit: limit) { found.append($0.response) }
+            return found
+        }
+    }
+
+    @Test func whatIsStoredReadsBackTheSameInTheSameOrder() throws {
+        let (store, folder) = try Self.newStore()
+        defer { try? FileManager.default.removeItem(at: folder) }
+        #expect(try Self.storeAll(Self.varied, into: store) == Array(repeating: true, count: Self.varied.count))
+        #expect(try Self.stored(store) == Self.varied)
+        #expect(try Self.stored(store, ResponseFilter(month: "2025-05")) == [Self.varied[2], Self.varied[3]])
+        #expect(try Self.stored(store, ResponseFilter(department: "d")) == [Self.varied[3], Self.varied[4]])
+        #expect(try Self.stored(store, ResponseFilter(formId: "g")).isEmpty)
+        #expect(try Self.stored(store, limit: 2) == Array(Self.varied.prefix(2)))
+        #expect(try Self.stored(store, limit: 0).isEmpty)
+        try store.read { reader in
+            #expect(try reader.count(ResponseFilter()) == 5)
+            #expect(try reader.count(ResponseFilter(formId: "f", month: "2025-05")) == 2)
+            #expect(try reader.count(ResponseFilter(month: "2025-05", department: "d")) == 1)
+            #expect(try reader.hasResponses(ResponseFilter(department: "税务局")))
+            #expect(try !reader.hasResponses(ResponseFilter(department: "nobody")))
+            #expect(try !reader.hasResponses(ResponseFilter(month: "2025-06")))
+            // Responses without a time are counted, but in no month.
+            let months = try reader.months(formId: "f")
+            #expect(months.map(\.month) == ["2025-04", "2025-05"] && months.map(\.count) == [1, 2])
+        }
+        // Stored again: every one is found.
+        #expect(try Self.storeAll(Self.varied, into: store) == Array(repeating: false, count: Self.varied.count))
+    }
+
+    /// A block ends at `capacity` responses or at `bytesPerBlock` bytes, and when the import changes;
+    /// ids run on across blocks, and every response is found again whichever block holds it.
+    @Test func blocksEndWhereTheyShouldAndEveryResponseIsFoundAgain() throws {
+        let (store, folder) = try Self.newStore()
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let many = (0..<2_500).map { i in
+            Response(
+                formId: "f", formVersion: 1, key: "r\(i)", submittedAt: nil, month: i < 1_200 ? "2025-01" : "2025-02",
+                department: "d\(i % 3)", answers: ["q": .number(Double(i % 5))], source: "s", position: i + 1)
+        }
+        let large = (0..<3).map { i in
+            Response(
+                formId: "f", formVersion: 1, key: "big\(i)", submittedAt: nil, month: "2025-03", department: nil,
+                answers: ["comment": .text(String(repeating: "长", count: 100_000))], source: "s", position: i)
+        }
+        #expect(try Self.storeAll(many, into: store).allSatisfy { $0 })
+        #expect(try Self.storeAll(large, into: store).allSatisfy { $0 })
+        let blocks = try store.execute { db in
+            try Row.fetchAll(db, sql: "SELECT id, responses FROM response_block ORDER BY id").map { [$0[0] as Int64, $0[1] as Int64] }
+        }
+        // 1024 + 1024 + 452 in the first import; the large ones (300 KB each) one to a block.
+        let sizes = blocks.map { $0[1] }
+        #expect(sizes == [1024, 1024, 452, 1, 1, 1], "\(sizes): \(ResponseBlocks.bytesPerBlock) bytes end a block")
+        #expect(blocks.map { $0[0] } == Array(1...6))
+        let inFebruaryD1 = many.filter { $0.month == "2025-02" && $0.department == "d1" }.count
+        let counts = try store.read { reader in
+            try [
+                reader.count(ResponseFilter(month: "2025-01")), reader.count(ResponseFilter(month: "2025-02")),
+                reader.count(ResponseFilter(month: "2025-02", department: "d1")),
+            ]
+        }
+        #expect(counts == [1_200, 1_300, inFebruaryD1])
+        #expect(try Self.stored(store) == many + large)
+        #expect(try Self.storeAll(many.reversed() + large, into: store).allSatisfy { !$0 })
+    }
+
+    /// What a write transaction has stored and not yet written out in a block is seen by its own
+    /// reads and identity checks.
+    @Test func aTransactionSeesWhatItHasStored() throws {
+        let (store, folder) = try Self.newStore()
+        defer { try? FileManager.default.removeItem(at: folder) }
+        try store.write { writer in
+            let id = try writer.beginImport(formId: "f", source: "test", startedAt: "2025-06-01T08:00:00+08:00")
+            for response in Self.varied.prefix(3) { #expect(try writer.insert(response, importId: id)) }
+            #expect(try writer.contains(formId: "f", key: "k-3"))
+            #expect(try !writer.insert(Self.varied[0], importId: id))
+            #expect(try writer.count(ResponseFilter(formId: "f")) == 3)
+            for response in Self.varied.dropFirst(3) { #expect(try writer.insert(response, importId: id)) }
+            #expect(try writer.count(ResponseFilter(month: "2025-05")) == 2)
+            #expect(try !writer.insert(Self.varied[4], importId: id))
+        }
+        #expect(try Self.stored(store) == Self.varied)
+    }
+
+    /// A damaged block is named in a clear error, by reads and by the identity check alike.
+    @Test func aDamagedBlockIsNamedNotACrash() throws {
+        let (store, folder) = try Self.newStore()
+        defer { try? FileManager.default.removeItem(at: folder) }
+        _ = try Self.storeAll(Self.varied, into: store)
+        let queue = try DatabaseQueue(path: folder.appendingPathComponent("store.sqlite").path)
+        try queue.write { db in try db.execute(sql: "UPDATE response_block SET data = substr(data, 1, 40)") }
+        let read = #expect(throws: StoreError.self) { _ = try Self.stored(store) }
+        #expect(read?.message.contains("block 1 of the store's responses is damaged") == true, "\(read?.message ?? "")")
+        let check = #expect(throws: StoreError.self) { _ = try Self.storeAll([Self.varied[2]], into: store) }
+        #expect(check?.message.contains("block 1") == true, "\(check?.message ?? "")")
+    }
+
+    /// Each response encodes and decodes to itself, and a block cut anywhere fails to decode
+    /// instead of reading past its end.
+    @Test func theCodecRoundTripsAndRefusesCutBlocks() throws {
+        var bytes: [UInt8] = []
+        var scratch: [UInt8] = []
+        var source: String?
+        for response in Self.varied {
+            BlockCodec.append(EncodedResponse(response), sameSourceAsBefore: source == response.source, scratch: &scratch, to: &bytes)
+            source = response.source
+        }
+        var decoded: [Response] = []
+        try bytes.withUnsafeBytes { try BlockCodec.forEach(in: $0) { decoded.append($0.response(formId: "f")) } }
+        #expect(decoded == Self.varied)
+        let offsets = try bytes.withUnsafeBytes { try BlockCodec.offsets(in: $0) }
+        #expect(offsets.count == Self.varied.count)
+        #expect(bytes.withUnsafeBytes { b in offsets.map { BlockCodec.key(in: b, at: $0) } } == Self.varied.map(\.key))
+        for cut in stride(from: 1, to: bytes.count, by: 7) where !offsets.contains(cut) {
+            let prefix = Array(bytes.prefix(cut))
+            #expect(throws: BlockCodec.Malformed.self) { try prefix.withUnsafeBytes { try BlockCodec.forEach(in: $0) { _ in } } }
+        }
+    }
+}
