@@ -161,10 +161,13 @@ final class ResponseBlocks {
         }
     }
 
-    /// Calls `body` with each response (and its id) of the blocks a query returns, in the order the
-    /// query gives them. The query returns each block's id, form, import id and data, in that order.
-    func forEachResponse(
-        sql: String, arguments: [DirectStatement.Value], _ body: (_ id: Int64, _ importId: Int64, _ response: Response) throws -> Bool
+    /// Calls `body` with each response of the blocks a query returns, as decoded (with its id, its
+    /// block's import and form), in the order the query gives them; `body` returns false to stop.
+    /// The query returns each block's id, form, import id and data, in that order. Callers make a
+    /// `Response` only of the records they keep (for speed: that parses the answers JSON).
+    func forEachRecord(
+        sql: String, arguments: [DirectStatement.Value],
+        _ body: (_ id: Int64, _ importId: Int64, _ formId: String, _ record: BlockCodec.Record) throws -> Bool
     ) throws {
         try flush()
         var keepGoing = true
@@ -178,7 +181,7 @@ final class ResponseBlocks {
                 try row.withBlob(3) { bytes in
                     try BlockCodec.forEach(in: bytes) { record in
                         guard keepGoing else { return }
-                        keepGoing = try body(blockId * Self.capacity + slot, importId, record.response(formId: formId))
+                        keepGoing = try body(blockId * Self.capacity + slot, importId, formId, record)
                         slot += 1
                     }
                 }

@@ -63,11 +63,12 @@ extension ResponseWriter {
     public func keepDigests(of form: Form) {}
 }
 
-/// What the store keeps of a response, with its texts (answers, other text, extra columns) already
-/// encoded and its identity hash worked out: a pipelined import makes these on its reading thread,
-/// leaving the inserting thread less to do (for speed; the texts are those `insert(_: Response, …)`
-/// would write). It holds no `Response`, so that the answers' dictionary and strings are freed on
-/// the thread that made them: freeing another thread's memory costs the inserting thread a lock.
+/// What the store keeps of a response, with its other texts and extra columns already encoded and
+/// its identity hash worked out: a pipelined import makes these on its reading thread, leaving the
+/// inserting thread less to do (for speed; the texts are those `insert(_: Response, …)` would
+/// write). The answers JSON is left to the inserting thread (see `answersSource`); the response it
+/// is written from is freed with its batch on the reading thread, which made it: freeing another
+/// thread's memory costs the inserting thread a lock (ImportPipeline.swift).
 public struct EncodedResponse: Sendable {
     public let formId: String
     public let formVersion: Int
@@ -77,12 +78,6 @@ public struct EncodedResponse: Sendable {
     public let submittedAt: String?
     public let month: String?
     public let department: String?
-    /// The answers JSON as UTF-8 bytes.
-    public var answers: [UInt8] {
-        var out: [UInt8] = []
-        appendAnswers(to: &out)
-        return out
-    }
     /// The answers JSON, or the response to write it from. The inserting thread writes it, and only
     /// for a response it stores (for speed: that thread had less to do than the reading one; the
     /// response is freed with its batch on the thread that made it, see ImportPipeline.swift).

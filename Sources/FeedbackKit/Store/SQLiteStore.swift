@@ -381,14 +381,8 @@ struct SQLiteWriter: ResponseWriter {
 
     /// The responses of a form's month with their ids, in the order they were stored.
     func forEachWithId(formId: String, month: String, _ body: (Int64, Response) throws -> Void) throws {
-        try statements.blocks.forEachResponse(
-            sql: """
-                SELECT b.id, b.form_id, b.import_id, b.data FROM block_month m JOIN response_block b ON b.id = m.block
-                WHERE m.form_id = ? AND m.month = ? ORDER BY m.block
-                """,
-            arguments: [.text(formId), .text(month)]
-        ) { id, _, response in
-            if response.month == month { try body(id, response) }
+        try forEachMatching(ResponseFilter(formId: formId, month: month)) { id, _, formId, record in
+            try body(id, record.response(formId: formId))
             return true
         }
     }
@@ -420,7 +414,10 @@ struct SQLiteWriter: ResponseWriter {
         guard filter.department == nil else {
             // Departments are inside the blocks: counted by reading them.
             var count = 0
-            try forEach(filter, limit: nil) { _ in count += 1 }
+            try forEachMatching(filter) { _, _, _, _ in
+                count += 1
+                return true
+            }
             return count
         }
         try statements.blocks.flush()
@@ -432,7 +429,10 @@ struct SQLiteWriter: ResponseWriter {
     func hasResponses(_ filter: ResponseFilter) throws -> Bool {
         guard filter.department == nil else {
             var found = false
-            try forEach(filter, limit: 1) { _ in found = true }
+            try forEachMatching(filter) { _, _, _, _ in
+                found = true
+                return false
+            }
             return found
         }
         try statements.blocks.flush()
@@ -443,6 +443,24 @@ struct SQLiteWriter: ResponseWriter {
 
     func forEach(_ filter: ResponseFilter, limit: Int?, _ body: (StoredResponse) throws -> Void) throws {
         if let limit, limit <= 0 { return }
+        var importedAt: [Int64: String] = [:]
+        var visited = 0
+        try forEachMatching(filter) { _, importId, formId, record in
+            if importedAt[importId] == nil {
+                importedAt[importId] =
+                    try String.fetchOne(db, sql: "SELECT started_at FROM import WHERE id = ?", arguments: [importId]) ?? ""
+            }
+            try body(StoredResponse(response: record.response(formId: formId), importedAt: importedAt[importId] ?? ""))
+            visited += 1
+            return limit.map { visited < $0 } ?? true
+        }
+    }
+
+    /// The stored responses that match a filter, as decoded from their blocks, in the order they were
+    /// stored (see `ResponseBlocks.forEachRecord`): the blocks of the filter's month where it has one.
+    private func forEachMatching(
+        _ filter: ResponseFilter, _ body: (_ id: Int64, _ importId: Int64, _ formId: String, _ record: BlockCodec.Record) throws -> Bool
+    ) throws {
         let sql: String
         let arguments: [DirectStatement.Value]
         if filter.month != nil {
@@ -459,18 +477,10 @@ struct SQLiteWriter: ResponseWriter {
             sql = "SELECT id, form_id, import_id, data FROM response_block ORDER BY id"
             arguments = []
         }
-        var importedAt: [Int64: String] = [:]
-        var visited = 0
-        try statements.blocks.forEachResponse(sql: sql, arguments: arguments) { _, importId, response in
-            if let month = filter.month, response.month != month { return true }
-            if let department = filter.department, response.department != department { return true }
-            if importedAt[importId] == nil {
-                importedAt[importId] =
-                    try String.fetchOne(db, sql: "SELECT started_at FROM import WHERE id = ?", arguments: [importId]) ?? ""
-            }
-            try body(StoredResponse(response: response, importedAt: importedAt[importId] ?? ""))
-            visited += 1
-            return limit.map { visited < $0 } ?? true
+        try statements.blocks.forEachRecord(sql: sql, arguments: arguments) { id, importId, formId, record in
+            if let month = filter.month, record.month != month { return true }
+            if let department = filter.department, record.department != department { return true }
+            return try body(id, importId, formId, record)
         }
     }
 

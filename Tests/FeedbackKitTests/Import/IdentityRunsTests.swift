@@ -32,11 +32,11 @@ struct IdentityRunsTests {
     static func expectConsistent(_ store: SQLiteStore, _ context: String) throws {
         try store.execute { db in
             var responses: [Int64: Int64] = [:]
-            try ResponseBlocks(db).forEachResponse(
+            try ResponseBlocks(db).forEachRecord(
                 sql: "SELECT id, form_id, import_id, data FROM response_block ORDER BY id", arguments: []
             ) {
-                id, _, response in
-                responses[id] = KeyHash.of(formId: response.formId, key: response.key)
+                id, _, formId, record in
+                responses[id] = KeyHash.of(formId: formId, key: record.key)
                 return true
             }
             let entries = try Row.fetchAll(db, sql: "SELECT id, hash FROM identity").map { ($0[0] as Int64, $0[1] as Int64) }
