@@ -137,7 +137,7 @@ final class AnswerParser {
     }
 
     /// Outcomes of `parse` by cell text, for questions whose answers repeat (see `parseRemembering`).
-    private var remembered: [UTF8Key: ParsedAnswer] = [:]
+    private var memo = ByteMemo<ParsedAnswer>(limit: AnswerParser.rememberedLimit)
     /// The same for the texts "0" to "999", by their value (see `parseRemembering`).
     private var smallNumbers: [ParsedAnswer?] = []
     /// Whether this question's answers are codes that repeat from record to record.
@@ -151,30 +151,49 @@ final class AnswerParser {
     /// question and the text alone, so the outcome is the same as parsing again.
     func parseRemembering(_ value: FieldValue) -> ParsedAnswer {
         guard remembers, case .text(var text) = value else { return parse(value) }
-        // A number of up to three digits, written without a leading zero (most ratings, counts
-        // and codes), is remembered by its value instead of its hashed text (for speed: hashing
-        // was a tenth of the reading thread's work). Each such text has one value and back.
-        let small: Int? = text.withUTF8 { bytes in
-            guard (1...3).contains(bytes.count), bytes[0] != 0x30 || bytes.count == 1 else { return nil }
-            var n = 0
-            for b in bytes {
-                guard (0x30...0x39).contains(b) else { return nil }
-                n = n * 10 + Int(b - 0x30)
-            }
-            return n
+        return text.withUTF8 { utf8 in
+            let bytes = UnsafeRawBufferPointer(utf8)
+            return remembered(bytes) ?? remember(parse(value), bytes)
         }
-        if let small {
+    }
+
+    /// `parseRemembering` of a cell given as its UTF-8 bytes, which are looked up as they are: a
+    /// String is made only of a text not met before (for speed: see CSVCells).
+    func parseRemembering(bytes: UnsafeRawBufferPointer) -> ParsedAnswer {
+        guard remembers else { return parse(.text(String(decoding: bytes, as: UTF8.self))) }
+        if let known = remembered(bytes) { return known }
+        return remember(parse(.text(String(decoding: bytes, as: UTF8.self))), bytes)
+    }
+
+    /// The outcome remembered for a text, if any.
+    @inline(__always)
+    private func remembered(_ bytes: UnsafeRawBufferPointer) -> ParsedAnswer? {
+        if let small = Self.smallNumber(bytes) { return smallNumbers.isEmpty ? nil : smallNumbers[small] }
+        return memo.value(for: bytes)
+    }
+
+    /// A number of up to three digits, written without a leading zero (most ratings, counts and
+    /// codes), is remembered by its value instead of its hashed text (for speed: hashing was a
+    /// tenth of the reading thread's work). Each such text has one value and back.
+    @inline(__always)
+    private static func smallNumber(_ bytes: UnsafeRawBufferPointer) -> Int? {
+        guard (1...3).contains(bytes.count), bytes[0] != 0x30 || bytes.count == 1 else { return nil }
+        var n = 0
+        for b in bytes {
+            guard (0x30...0x39).contains(b) else { return nil }
+            n = n * 10 + Int(b - 0x30)
+        }
+        return n
+    }
+
+    /// Remembers the outcome of parsing a text, and returns it.
+    private func remember(_ parsed: ParsedAnswer, _ bytes: UnsafeRawBufferPointer) -> ParsedAnswer {
+        if let small = Self.smallNumber(bytes) {
             if smallNumbers.isEmpty { smallNumbers = Array(repeating: nil, count: 1000) }
-            if let known = smallNumbers[small] { return known }
-            let parsed = parse(value)
             smallNumbers[small] = parsed
-            return parsed
+        } else {
+            memo.insert(parsed, for: bytes)
         }
-        let key = UTF8Key(text)
-        if let known = remembered[key] { return known }
-        let parsed = parse(value)
-        if remembered.count >= Self.rememberedLimit { remembered.removeAll(keepingCapacity: true) }
-        remembered[key] = parsed
         return parsed
     }
 

@@ -48,6 +48,71 @@ public struct CSVRecord: Sendable, Equatable {
     }
 }
 
+/// Where the parser puts the fields of the record it reads.
+protocol CSVFieldSink {
+    /// Called before the first field of a record, with how many fields the one before had.
+    mutating func startRecord(expecting fields: Int)
+    /// Adds a field: `count` valid UTF-8 bytes (checked as they were read, or a decoder's output).
+    mutating func appendField(_ bytes: UnsafePointer<UInt8>, count: Int)
+    var fieldCount: Int { get }
+}
+
+extension [String]: CSVFieldSink {
+    mutating func startRecord(expecting fields: Int) {
+        reserveCapacity(fields)
+    }
+
+    /// The bytes were checked as they were read, so decoding never repairs anything here.
+    /// String(validating:as:) would check again, but it is generic and unspecialised in the
+    /// standard library, which made it several times slower.
+    @inline(__always)
+    mutating func appendField(_ bytes: UnsafePointer<UInt8>, count: Int) {
+        append(count == 0 ? "" : String(decoding: UnsafeBufferPointer(start: bytes, count: count), as: UTF8.self))
+    }
+
+    var fieldCount: Int { count }
+}
+
+/// A record's fields as bytes, one after the other, reused from record to record (for speed: an
+/// import reads most cells, such as ratings, choices and departments, by their bytes, and made a
+/// String of every cell before, a sixth of its reading thread's work with freeing them).
+struct CSVCells: CSVFieldSink {
+    private(set) var bytes: [UInt8] = []
+    /// Where each field ends in `bytes`; field i starts where field i - 1 ends.
+    private(set) var ends: [Int] = []
+    /// The physical line the record starts on.
+    var line = 0
+
+    var fieldCount: Int { ends.count }
+
+    mutating func startRecord(expecting fields: Int) {
+        bytes.removeAll(keepingCapacity: true)
+        ends.removeAll(keepingCapacity: true)
+        ends.reserveCapacity(fields)
+    }
+
+    @inline(__always)
+    mutating func appendField(_ field: UnsafePointer<UInt8>, count: Int) {
+        bytes.append(contentsOf: UnsafeBufferPointer(start: field, count: count))
+        ends.append(bytes.count)
+    }
+
+    /// Calls `body` with the bytes of field `i`.
+    @inline(__always)
+    func withField<T>(_ i: Int, _ body: (UnsafeRawBufferPointer) throws -> T) rethrows -> T {
+        let start = i == 0 ? 0 : ends[i - 1]
+        return try bytes.withUnsafeBytes { try body(UnsafeRawBufferPointer(rebasing: $0[start..<ends[i]])) }
+    }
+
+    /// Field `i` as text.
+    func string(_ i: Int) -> String {
+        withField(i) { String(decoding: $0, as: UTF8.self) }
+    }
+
+    /// Every field as text.
+    var strings: [String] { (0..<fieldCount).map(string) }
+}
+
 // The parser is written by hand for two reasons. Speed: imports reach a million rows, so it scans
 // UInt8 buffers eight bytes at a time and creates a String only for each finished field. Encoding:
 // exports saved by Chinese Excel and WPS arrive in GB18030, and no library available here parses
@@ -143,9 +208,22 @@ public final class CSVReader {
     /// The next record, or nil at the end of the file; the header is simply the first record.
     /// After an error every later call throws the same error.
     public func next() throws -> CSVRecord? {
+        var fields: [String] = []
+        guard let line = try next(into: &fields) else { return nil }
+        return CSVRecord(fields: fields, line: line)
+    }
+
+    /// Reads the next record into `cells`; false at the end of the file. Errors as `next()`.
+    func next(into cells: inout CSVCells) throws -> Bool {
+        guard let line = try next(into: &cells) else { return false }
+        cells.line = line
+        return true
+    }
+
+    private func next<Sink: CSVFieldSink>(into fields: inout Sink) throws -> Int? {
         if let failure { throw failure }
         do {
-            return try parser.nextRecord()
+            return try parser.nextRecord(into: &fields)
         } catch let error as ImportError {
             failure = error
             throw error
@@ -249,8 +327,8 @@ public final class CSVReader {
 /// The record state machine over a growable byte buffer that the source refills.
 ///
 /// Only the field being parsed is kept when the buffer is refilled; finished fields are already
-/// Strings. A quoted field is unescaped in place (doubled quotes collapse towards its start), so a
-/// field never needs a second copy before its String is made.
+/// in the sink (Strings, or bytes of their own). A quoted field is unescaped in place (doubled
+/// quotes collapse towards its start), so a field never needs a second copy before the sink takes it.
 struct CSVParser {
     private static let quote: UInt8 = 0x22
     private static let lf: UInt8 = 0x0A
@@ -296,7 +374,8 @@ struct CSVParser {
         self.maxFieldBytes = maxFieldBytes
     }
 
-    mutating func nextRecord() throws -> CSVRecord? {
+    /// Reads the next record into `fields` and returns the line it starts on; nil at the end.
+    mutating func nextRecord<Sink: CSVFieldSink>(into fields: inout Sink) throws -> Int? {
         // Blank lines are skipped, but still counted.
         while true {
             if pos == end {
@@ -320,14 +399,13 @@ struct CSVParser {
             }
         }
         let recordLine = line
-        var fields: [String] = []
-        fields.reserveCapacity(expectedFields)
+        fields.startRecord(expecting: expectedFields)
         var more = true
         while more {
             while pos == end && !eof { try refill() }
             if pos == end {
                 // The record ended with a delimiter right at the end of the file.
-                fields.append("")
+                fields.appendField(buffer, count: 0)
                 more = false
             } else if buffer[pos] == Self.quote {
                 more = try quotedField(into: &fields)
@@ -335,12 +413,12 @@ struct CSVParser {
                 more = try plainField(into: &fields)
             }
         }
-        expectedFields = fields.count
-        return CSVRecord(fields: fields, line: recordLine)
+        expectedFields = fields.fieldCount
+        return recordLine
     }
 
     /// Parses an unquoted field at `pos` and its terminator; true when another field follows.
-    private mutating func plainField(into fields: inout [String]) throws -> Bool {
+    private mutating func plainField<Sink: CSVFieldSink>(into fields: inout Sink) throws -> Bool {
         var scan = pos
         while true {
             let stop = stops.firstIndex(in: buffer, from: scan, to: end)
@@ -367,7 +445,7 @@ struct CSVParser {
     }
 
     /// Parses a quoted field at `pos` and its terminator; true when another field follows.
-    private mutating func quotedField(into fields: inout [String]) throws -> Bool {
+    private mutating func quotedField<Sink: CSVFieldSink>(into fields: inout Sink) throws -> Bool {
         let fieldLine = line
         var start = pos + 1
         var read = start
@@ -471,21 +549,13 @@ struct CSVParser {
 
     /// Appends `count` bytes at `start` as a field whose raw text in the file ended at `rawEnd`.
     @inline(__always)
-    private mutating func appendField(
-        from start: Int, count: Int, rawEnd: Int, line fieldLine: Int, to fields: inout [String]
+    private mutating func appendField<Sink: CSVFieldSink>(
+        from start: Int, count: Int, rawEnd: Int, line fieldLine: Int, to fields: inout Sink
     ) throws {
         if count > maxFieldBytes || rawEnd > invalidAt {
             throw fieldError(from: start, count: count, line: fieldLine)
         }
-        fields.append(count == 0 ? "" : Self.string(buffer + start, count: count))
-    }
-
-    /// The bytes were checked as they were read, so decoding never repairs anything here.
-    /// String(validating:as:) would check again, but it is generic and unspecialised in the
-    /// standard library, which made it several times slower.
-    @inline(__always)
-    private static func string(_ bytes: UnsafePointer<UInt8>, count: Int) -> String {
-        String(decoding: UnsafeBufferPointer(start: bytes, count: count), as: UTF8.self)
+        fields.appendField(buffer + start, count: count)
     }
 
     @inline(never)

@@ -83,22 +83,28 @@ public struct Importer {
         /// Reads and maps every record, rejecting what is rejected, and hands each accepted response to
         /// `accept`, which returns false to stop reading.
         func readAll(_ accept: (Response) throws -> Bool) throws {
+            func firstHeader(_ plan: RecordMapper.Plan, _ header: [String]) throws {
+                try check(plan: plan, header: header, file: display, summary: &summary)
+            }
             while let item = try source.next() {
                 summary.read += 1
                 if summary.read % 4096 == 0 { progress?(summary.read) }
+                let mapped: RecordMapper.Mapped
                 switch item {
                 case .unreadable(let position, let raw, let message):
                     try reject(raw: .json(raw), names: [], position: position, problems: [RecordProblem(column: "", message: message)])
+                    continue
                 case .record(let record):
-                    let mapped = try intake.map(record) { plan, header in
-                        try check(plan: plan, header: header, file: display, summary: &summary)
-                    }
-                    switch mapped {
-                    case .rejected(let problems):
-                        try reject(raw: record.raw, names: record.names, position: record.position, problems: problems)
-                    case .accepted(let response):
-                        guard try accept(response) else { return }
-                    }
+                    mapped = try intake.map(record, firstHeader: firstHeader)
+                case .cells(let cells, let names):
+                    mapped = try intake.map(cells, names: names, position: cells.line, firstHeader: firstHeader)
+                }
+                switch mapped {
+                case .rejected(let problems):
+                    guard let record = item.record else { continue }
+                    try reject(raw: record.raw, names: record.names, position: record.position, problems: problems)
+                case .accepted(let response):
+                    guard try accept(response) else { return }
                 }
             }
             // A table with a header and no records: its columns are checked all the same, so that a

@@ -17,7 +17,20 @@ protocol RecordSource {
 
 enum SourceItem {
     case record(SourceRecord)
+    /// A CSV record as its cells' bytes, under its file's header (see CSVCells).
+    case cells(CSVCells, names: [String])
     case unreadable(position: Int, raw: String, message: String)
+
+    /// The item as a record of texts (a CSV record's cells made Strings); nil when unreadable.
+    var record: SourceRecord? {
+        switch self {
+        case .record(let record): return record
+        case .cells(let cells, let names):
+            let fields = cells.strings
+            return SourceRecord(position: cells.line, names: names, values: fields.map(FieldValue.text), raw: .cells(fields))
+        case .unreadable: return nil
+        }
+    }
 }
 
 extension JSONNode {

@@ -54,20 +54,27 @@ struct RecordIntake {
     mutating func map(
         _ record: SourceRecord, firstHeader: (RecordMapper.Plan, [String]) throws -> Void = { _, _ in }
     ) throws -> RecordMapper.Mapped {
+        try map(record.values, names: record.names, position: record.position, firstHeader: firstHeader)
+    }
+
+    /// The same for a record given as its values by column, its names and its position.
+    mutating func map<Values: RecordValues>(
+        _ values: Values, names: [String], position: Int, firstHeader: (RecordMapper.Plan, [String]) throws -> Void = { _, _ in }
+    ) throws -> RecordMapper.Mapped {
         let plan: RecordMapper.Plan
-        if let last, last.names == record.names {
+        if let last, last.names == names {
             plan = last.plan
-        } else if let cached = plans[record.names] {
+        } else if let cached = plans[names] {
             plan = cached
         } else {
-            plan = mapper.plan(header: record.names)
+            plan = mapper.plan(header: names)
             if !planned {
                 planned = true
-                try firstHeader(plan, record.names)
+                try firstHeader(plan, names)
             }
-            if plans.count < 256 { plans[record.names] = plan }
+            if plans.count < 256 { plans[names] = plan }
         }
-        last = (record.names, plan)
-        return mapper.map(record, plan: plan)
+        last = (names, plan)
+        return mapper.map(values, names: names, position: position, plan: plan)
     }
 }

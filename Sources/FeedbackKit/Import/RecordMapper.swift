@@ -203,31 +203,35 @@ struct RecordMapper {
 
     /// The response a record gives, or every problem that keeps it out.
     func map(_ record: SourceRecord, plan: Plan) -> Mapped {
+        map(record.values, names: record.names, position: record.position, plan: plan)
+    }
+
+    /// The same for a record given as its values by column, its header's names and its position.
+    func map<Values: RecordValues>(_ values: Values, names: [String], position: Int, plan: Plan) -> Mapped {
         var problems: [RecordProblem] = []
-        var values = record.values
-        if values.count > record.names.count {
-            if values[record.names.count...].allSatisfy(\.isBlank) {
-                values.removeLast(values.count - record.names.count)
-            } else {
+        // Fields past the header's end are dropped when they are all blank.
+        let count = values.count
+        if count > names.count {
+            if !(names.count..<count).allSatisfy(values.isBlank) {
                 return .rejected([
                     RecordProblem(
                         column: "",
-                        message:
-                            "has \(values.count) fields but the header has \(record.names.count) (is a quote or a delimiter out of place?)")
+                        message: "has \(count) fields but the header has \(names.count) (is a quote or a delimiter out of place?)")
                 ])
             }
-        } else if values.count < record.names.count {
-            if values.count == 1 && values[0].isBlank {
+        } else if count < names.count {
+            if count == 1 && values.isBlank(0) {
                 return .rejected([RecordProblem(column: "", message: "the record is empty")])
             }
             return .rejected([
                 RecordProblem(
                     column: "",
-                    message: "has \(values.count) fields but the header has \(record.names.count) (is a quote or a delimiter out of place?)"
+                    message: "has \(count) fields but the header has \(names.count) (is a quote or a delimiter out of place?)"
                 )
             ])
         }
-        if values.allSatisfy(\.isBlank) {
+        let columns = 0..<names.count
+        if columns.allSatisfy(values.isBlank) {
             return .rejected([RecordProblem(column: "", message: "the record is empty")])
         }
 
@@ -238,11 +242,11 @@ struct RecordMapper {
         var extra: [(String, String)] = []
         // Questions whose answer was invalid: already reported, not reported again as missing.
         var invalid = Set<Int>()
-        for (i, value) in values.enumerated() {
+        for i in columns {
             switch plan.targets[i] {
             case .question(let q):
                 if slots[q] != nil { continue }
-                switch parsers[q].parseRemembering(value) {
+                switch values.parse(i, with: parsers[q]) {
                 case .answer(let answer, let other):
                     slots[q] = answer
                     if let other { otherText[questionIds[q]] = other }
@@ -250,21 +254,21 @@ struct RecordMapper {
                     break
                 case .invalid(let message):
                     invalid.insert(q)
-                    problems.append(RecordProblem(column: record.names[i], message: message))
+                    problems.append(RecordProblem(column: names[i], message: message))
                 }
             case .option(let q, let choice):
-                let text = value.display.trimmingSpace()
+                let text = values.display(i).trimmingSpace()
                 if text.isEmpty || AnswerParser.skipMarkers.contains(text) { continue }
                 var list = ticks[q] ?? []
                 if ["1", "true", "yes", "是", "1.0"].contains(AnswerParser.fold(text)) {
                     list.append(choice)
                 } else if !["0", "false", "no", "否", "0.0"].contains(AnswerParser.fold(text)) {
-                    problems.append(RecordProblem(column: record.names[i], message: "\"\(text)\" is not a tick (1) or no tick (0)"))
+                    problems.append(RecordProblem(column: names[i], message: "\"\(text)\" is not a tick (1) or no tick (0)"))
                 }
                 ticks[q] = list
             case .extra:
-                if !value.isBlank, !plan.idColumns.contains(i), plan.timeColumn != i {
-                    extra.append((record.names[i], value.display))
+                if !values.isBlank(i), !plan.idColumns.contains(i), plan.timeColumn != i {
+                    extra.append((names[i], values.display(i)))
                 }
             }
         }
@@ -274,30 +278,30 @@ struct RecordMapper {
         }
         for q in requiredQuestions where slots[q] == nil && !invalid.contains(q) {
             let question = form.questions[q]
-            let column = plan.targets.firstIndex(of: .question(q)).map { record.names[$0] } ?? question.id
+            let column = plan.targets.firstIndex(of: .question(q)).map { names[$0] } ?? question.id
             problems.append(RecordProblem(column: column, message: "\(question.label.zh) is required but has no answer"))
         }
 
         var timestamp: Timestamp?
-        if let t = plan.timeColumn, !values[t].isBlank {
-            timestamp = Timestamp(values[t].display, zone: zone, unmarkedIsUTC: plan.timeIsUTC)
+        if let t = plan.timeColumn, !values.isBlank(t) {
+            let text = values.display(t)
+            timestamp = Timestamp(text, zone: zone, unmarkedIsUTC: plan.timeIsUTC)
             if timestamp == nil {
                 problems.append(
-                    RecordProblem(
-                        column: record.names[t], message: "\"\(values[t].display)\" is not a date and time (such as 2025-04-03 09:30:00)"))
+                    RecordProblem(column: names[t], message: "\"\(text)\" is not a date and time (such as 2025-04-03 09:30:00)"))
             }
         }
         if !problems.isEmpty { return .rejected(problems) }
 
-        let idParts = plan.idColumns.map { values[$0].display.trimmingSpace() }.filter { !$0.isEmpty }
+        let idParts = plan.idColumns.map { values.display($0).trimmingSpace() }.filter { !$0.isEmpty }
         let key: String
         if !idParts.isEmpty && idParts.count == plan.idColumns.count {
             key = idParts.joined(separator: "|")
         } else {
             var hash = ContentHash()
-            for (name, value) in zip(record.names, values) {
-                hash.add(name)
-                hash.add(value.display)
+            for i in columns {
+                hash.add(names[i])
+                hash.add(values.display(i))
             }
             key = "h:" + hash.hex
         }
@@ -307,6 +311,50 @@ struct RecordMapper {
             Response(
                 formId: form.id, formVersion: form.version, key: key, submittedAt: timestamp?.iso, month: timestamp?.month,
                 department: department, slots: AnswerSlots(shape: shape, ids: questionIds, values: slots), otherText: otherText,
-                extra: extra, source: source, position: record.position))
+                extra: extra, source: source, position: position))
+    }
+}
+
+/// A record's values by column, as the mapper reads them: the values of a JSON record or a sheet's
+/// row, or a CSV record's cells as bytes (see CSVCells).
+protocol RecordValues {
+    var count: Int { get }
+    func isBlank(_ i: Int) -> Bool
+    /// The value as one piece of text (`FieldValue.display`).
+    func display(_ i: Int) -> String
+    /// `parser.parseRemembering` of the value.
+    func parse(_ i: Int, with parser: AnswerParser) -> ParsedAnswer
+}
+
+extension [FieldValue]: RecordValues {
+    func isBlank(_ i: Int) -> Bool { self[i].isBlank }
+    func display(_ i: Int) -> String { self[i].display }
+    func parse(_ i: Int, with parser: AnswerParser) -> ParsedAnswer { parser.parseRemembering(self[i]) }
+}
+
+extension CSVCells: RecordValues {
+    var count: Int { fieldCount }
+
+    /// `FieldValue.text(string(i)).isBlank`, from the bytes where they settle it.
+    func isBlank(_ i: Int) -> Bool {
+        let settled: Bool? = withField(i) { bytes in
+            for b in bytes {
+                switch b {
+                case 0x09...0x0D, 0x20: continue
+                // The first bytes of every white space beyond ASCII: U+0085, U+00A0 (C2), U+1680 (E1),
+                // U+2000–U+205F (E2), U+3000 (E3).
+                case 0xC2, 0xE1, 0xE2, 0xE3: return nil
+                default: return false
+                }
+            }
+            return true
+        }
+        return settled ?? string(i).isBlankText
+    }
+
+    func display(_ i: Int) -> String { string(i) }
+
+    func parse(_ i: Int, with parser: AnswerParser) -> ParsedAnswer {
+        withField(i) { parser.parseRemembering(bytes: $0) }
     }
 }

@@ -29,6 +29,8 @@ struct CSVSource: RecordSource, HasHeader {
     let positionName = "line"
     private let reader: CSVReader
     private let names: [String]
+    /// The record read last, whose buffers the next one reuses.
+    private var cells = CSVCells()
 
     init(url: URL, display: String, format: String, options: CSVOptions) throws {
         do {
@@ -44,9 +46,8 @@ struct CSVSource: RecordSource, HasHeader {
     }
 
     mutating func next() throws -> SourceItem? {
-        guard let record = try reader.next() else { return nil }
-        return .record(
-            SourceRecord(position: record.line, names: names, values: record.fields.map(FieldValue.text), raw: .cells(record.fields)))
+        guard try reader.next(into: &cells) else { return nil }
+        return .cells(cells, names: names)
     }
 }
 

@@ -25,6 +25,8 @@ struct JSONDocumentSourceTests {
                 items.append(.record(position: r.position, names: r.names, values: r.values.map { "\($0)" }, raw: raw))
             case .unreadable(let position, _, let message):
                 items.append(.unreadable(position: position, message: message))
+            case .cells:
+                throw WorkspaceError("a JSON document gave a CSV record")
             }
         }
         return items

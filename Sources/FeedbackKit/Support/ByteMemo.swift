@@ -1,0 +1,111 @@
+import Foundation
+
+/// A bounded table from byte strings to values, looked up with the bytes where they lie.
+///
+/// Written by hand for speed: a Dictionary is looked up with a key value, so reading a CSV cell's
+/// remembered answer meant making a String of the cell first, and making, hashing and freeing
+/// those Strings was most of what reading a rating or a department cost (bench/README.md).
+/// Open addressing over a power-of-two table; the hash is seeded per table, so that a file cannot
+/// be written to make every cell collide.
+struct ByteMemo<Value> {
+    /// Entry index + 1 per bucket; 0 is an empty bucket.
+    private var buckets: [Int32]
+    private var hashes: [UInt64] = []
+    /// Where each entry's key ends in `keys`; it starts where the one before ends.
+    private var ends: [Int] = []
+    private var keys: [UInt8] = []
+    private var values: [Value] = []
+    /// The most entries, and the most key bytes, kept; past either, the table starts again.
+    let limit: Int
+    let keyBytesLimit: Int
+    private let seed: UInt64
+
+    /// Keys longer than this are never kept (a long text is seldom met twice).
+    static var longestKey: Int { 1024 }
+
+    init(limit: Int, keyBytesLimit: Int = 1 << 20) {
+        self.limit = max(limit, 1)
+        self.keyBytesLimit = keyBytesLimit
+        var size = 16
+        while size < 2 * self.limit { size <<= 1 }
+        buckets = Array(repeating: 0, count: size)
+        seed = UInt64.random(in: .min ... .max) | 1
+    }
+
+    var count: Int { values.count }
+
+    /// The value kept for `key`, if any.
+    func value(for key: UnsafeRawBufferPointer) -> Value? {
+        let hash = Self.hash(key, seed: seed)
+        let mask = buckets.count - 1
+        var bucket = Int(truncatingIfNeeded: hash) & mask
+        while true {
+            let slot = Int(buckets[bucket])
+            if slot == 0 { return nil }
+            let entry = slot - 1
+            if hashes[entry] == hash && matches(entry, key) { return values[entry] }
+            bucket = (bucket + 1) & mask
+        }
+    }
+
+    /// Keeps `value` for `key` (not already kept), unless the key is too long to keep.
+    mutating func insert(_ value: Value, for key: UnsafeRawBufferPointer) {
+        guard key.count <= Self.longestKey else { return }
+        if values.count >= limit || keys.count + key.count > keyBytesLimit { removeAll() }
+        let hash = Self.hash(key, seed: seed)
+        let mask = buckets.count - 1
+        var bucket = Int(truncatingIfNeeded: hash) & mask
+        while buckets[bucket] != 0 { bucket = (bucket + 1) & mask }
+        values.append(value)
+        hashes.append(hash)
+        keys.append(contentsOf: key)
+        ends.append(keys.count)
+        buckets[bucket] = Int32(values.count)
+    }
+
+    mutating func removeAll() {
+        for i in buckets.indices { buckets[i] = 0 }
+        hashes.removeAll(keepingCapacity: true)
+        ends.removeAll(keepingCapacity: true)
+        keys.removeAll(keepingCapacity: true)
+        values.removeAll(keepingCapacity: true)
+    }
+
+    private func matches(_ entry: Int, _ key: UnsafeRawBufferPointer) -> Bool {
+        let start = entry == 0 ? 0 : ends[entry - 1]
+        guard ends[entry] - start == key.count else { return false }
+        guard key.count > 0, let wanted = key.baseAddress else { return true }  // both empty
+        return keys.withUnsafeBytes { stored in
+            guard let base = stored.baseAddress else { return false }
+            return memcmp(base + start, wanted, key.count) == 0
+        }
+    }
+
+    /// Eight bytes at a time, each word mixed in by multiplication; the final mix spreads every
+    /// bit over the low bits that pick the bucket.
+    @inline(__always)
+    static func hash(_ key: UnsafeRawBufferPointer, seed: UInt64) -> UInt64 {
+        var h = seed ^ (UInt64(key.count) &* 0x9E37_79B9_7F4A_7C15)
+        var i = 0
+        let n = key.count
+        while i + 8 <= n {
+            let word = key.loadUnaligned(fromByteOffset: i, as: UInt64.self)
+            h = (h ^ word) &* 0xBF58_476D_1CE4_E5B9
+            h ^= h >> 31
+            i += 8
+        }
+        if i < n {
+            var word: UInt64 = 0
+            var shift: UInt64 = 0
+            while i < n {
+                word |= UInt64(key[i]) << shift
+                shift += 8
+                i += 1
+            }
+            h = (h ^ word) &* 0xBF58_476D_1CE4_E5B9
+        }
+        h ^= h >> 29
+        h = h &* 0x94D0_49BB_1331_11EB
+        return h ^ (h >> 32)
+    }
+}

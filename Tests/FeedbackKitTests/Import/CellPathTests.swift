@@ -1,0 +1,128 @@
+import Foundation
+import Testing
+
+@testable import FeedbackKit
+
+/// A CSV import reads cells as bytes (CSVCells, ByteMemo, `parseRemembering(bytes:)`); every
+/// other source reads them as texts. These check that both readings give the same outcomes.
+struct CellPathTests {
+    static func cells(_ fields: [String]) -> CSVCells {
+        var cells = CSVCells()
+        cells.startRecord(expecting: fields.count)
+        for var field in fields {
+            field.withUTF8 { bytes in
+                if let base = bytes.baseAddress {
+                    cells.appendField(base, count: bytes.count)
+                } else {
+                    var none: UInt8 = 0
+                    cells.appendField(&none, count: 0)
+                }
+            }
+        }
+        return cells
+    }
+
+    /// Blank, text and remembered parses of each cell, by bytes and by text, over the tricky
+    /// texts of FastPathTests (white space of every kind, full-width forms, combining marks).
+    @Test func cellsReadAsTheirTexts() throws {
+        let form = try ImportBench(exampleForm: "enterprise-service").form
+        let departments = DepartmentIndex(form.departments)
+        let texts = FastPathTests.texts + ["5", " 5", "非常满意", "\u{3000}", "\u{A0}", "\u{2028}", "\u{85}", "\u{1680}", "住房和城乡建设局"]
+        let cells = Self.cells(texts)
+        let values = texts.map(FieldValue.text)
+        #expect(cells.count == texts.count)
+        #expect(cells.strings == texts)
+        for question in form.questions {
+            let byBytes = AnswerParser(question: question, departments: departments)
+            let byText = AnswerParser(question: question, departments: departments)
+            // Twice over: first parsed, then remembered.
+            for _ in 0..<2 {
+                for i in texts.indices {
+                    #expect(cells.isBlank(i) == values.isBlank(i), "\(texts[i].debugDescription)")
+                    #expect(cells.display(i) == values.display(i))
+                    #expect(cells.parse(i, with: byBytes) == values.parse(i, with: byText), "\(question.id): \(texts[i].debugDescription)")
+                }
+            }
+        }
+    }
+
+    /// The mapper gives the same outcome for a CSV record read as cells and read as texts: every
+    /// record of the example export, and records that are ragged, blank, or have blank extra fields.
+    @Test func csvRecordsMapAlikeByCellsAndByTexts() throws {
+        let bench = try ImportBench(exampleForm: "enterprise-service")
+        let sampleURL = Fixtures.repositoryRoot.appendingPathComponent("samples/enterprise-service-2025.csv")
+        let sample = try String(contentsOf: sampleURL, encoding: .utf8)
+        let lines = sample.split(separator: "\n", omittingEmptySubsequences: false)
+        let header = String(lines[0])
+        let width = header.split(separator: ",").count
+        var text = sample
+        if !text.hasSuffix("\n") { text += "\n" }
+        let first = String(lines[1])
+        text += first + ",,\u{3000}, \n"  // blank fields past the header's end
+        text += first + ",x\n"  // one field too many
+        text += String(first.prefix(while: { $0 != "," })) + ",2025-02-01 08:00:00\n"  // too few
+        text += String(repeating: ",", count: width - 1) + "\n"  // every field empty
+        text += " \n"  // one blank field
+        text += first.replacingOccurrences(of: "非常满意", with: "\u{3000}非常满意\u{A0}") + "\n"
+        text += first.replacingOccurrences(of: "2025/2/1 8:25:46", with: "not a time") + "\n"
+        let url = try bench.dir.write("cells.csv", text)
+
+        let mapper = RecordMapper(form: bench.form, zone: .china, source: "cells.csv")
+        let byCells = try CSVReader(url: url)
+        let byTexts = try CSVReader(url: url)
+        var cells = CSVCells()
+        _ = try byCells.next(into: &cells)
+        let names = try #require(try byTexts.next()).fields.map { $0.trimmingCharacters(in: .whitespaces) }
+        let plan = mapper.plan(header: names)
+        var compared = 0
+        var rejected = 0
+        while try byCells.next(into: &cells) {
+            let record = try #require(try byTexts.next())
+            let a = mapper.map(cells, names: names, position: cells.line, plan: plan)
+            let b = mapper.map(record.fields.map(FieldValue.text), names: names, position: record.line, plan: plan)
+            switch (a, b) {
+            case (.accepted(let x), .accepted(let y)): #expect(x == y, "line \(record.line)")
+            case (.rejected(let x), .rejected(let y)):
+                #expect(x == y, "line \(record.line)")
+                rejected += 1
+            default: Issue.record("line \(record.line): \(a) by cells, \(b) by texts")
+            }
+            compared += 1
+        }
+        #expect(try byTexts.next() == nil)
+        #expect(compared > 1000)
+        #expect(rejected >= 5, "the ragged, blank and timeless records are rejected alike")
+    }
+
+    /// What a memo is given it keeps, told apart by every byte, up to its limits.
+    @Test func byteMemoKeepsWhatItWasGiven() {
+        var memo = ByteMemo<Int>(limit: 100, keyBytesLimit: 10_000)
+        func key(_ text: String) -> [UInt8] { Array(text.utf8) }
+        func get(_ text: String) -> Int? { key(text).withUnsafeBytes { memo.value(for: $0) } }
+        func put(_ text: String, _ value: Int) { key(text).withUnsafeBytes { memo.insert(value, for: $0) } }
+        let texts = ["", "a", "b", "ab", "ba", "中文", "caf\u{E9}", "cafe\u{301}", "12345678", "123456789", "1234567", "a\0b", "a\0c"]
+        for (i, text) in texts.enumerated() { put(text, i) }
+        for (i, text) in texts.enumerated() { #expect(get(text) == i, "\(text.debugDescription)") }
+        #expect(get("abc") == nil)
+        #expect(get("12345679") == nil)
+        #expect(memo.count == texts.count)
+
+        // A key longer than the longest kept is not kept.
+        let long = String(repeating: "x", count: ByteMemo<Int>.longestKey + 1)
+        put(long, 1)
+        #expect(get(long) == nil)
+
+        // Past the limit the memo starts again: the newest entry is there, the oldest gone.
+        for i in 0..<150 { put("k\(i)", i) }
+        #expect(get("k149") == 149)
+        #expect(get("k0") == nil)
+        #expect(memo.count <= 100)
+        for i in 100..<150 { #expect(get("k\(i)") == i) }
+
+        // Past the key bytes limit, too.
+        var small = ByteMemo<Int>(limit: 1000, keyBytesLimit: 64)
+        for i in 0..<20 { Array("key-\(i)".utf8).withUnsafeBytes { small.insert(i, for: $0) } }
+        #expect(Array("key-19".utf8).withUnsafeBytes { small.value(for: $0) } == 19)
+        #expect(Array("key-0".utf8).withUnsafeBytes { small.value(for: $0) } == nil)
+    }
+}
