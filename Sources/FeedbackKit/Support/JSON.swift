@@ -317,6 +317,7 @@ public struct JSONParser {
         let start = index
         index += 1
         var out: [UInt8] = []
+        var escaped = false
         var runStart = index
         while true {
             guard index < bytes.count else {
@@ -324,6 +325,13 @@ public struct JSONParser {
             }
             let b = bytes[index]
             if b == UInt8(ascii: "\"") {
+                if !escaped {
+                    // No escapes (most strings): the text is its bytes as they stand, with no copy first.
+                    let text = bytes.withUnsafeBufferPointer { Self.text(UnsafeBufferPointer(rebasing: $0[runStart..<index])) }
+                    index += 1
+                    guard let text else { throw JSONSyntaxError(offset: start, message: "a string holds bytes that are not UTF-8") }
+                    return text
+                }
                 out.append(contentsOf: bytes[runStart..<index])
                 index += 1
                 break
@@ -335,6 +343,7 @@ public struct JSONParser {
                         ? "a string is not closed before the end of the line" : "a control character inside a string must be escaped")
             }
             if b == UInt8(ascii: "\\") {
+                escaped = true
                 out.append(contentsOf: bytes[runStart..<index])
                 try parseEscape(into: &out)
                 runStart = index
@@ -342,10 +351,19 @@ public struct JSONParser {
             }
             index += 1
         }
-        guard let text = String(validating: out, as: UTF8.self) else {
+        guard let text = out.withUnsafeBufferPointer(Self.text) else {
             throw JSONSyntaxError(offset: start, message: "a string holds bytes that are not UTF-8")
         }
         return text
+    }
+
+    /// The bytes as text; nil when they are not UTF-8. Checked by CSVScan, then decoded without
+    /// repairs (for speed: String(validating:as:) is generic and unspecialised in the standard
+    /// library, and looked up type metadata for every string, a fifth of reading JSON Lines).
+    private static func text(_ bytes: UnsafeBufferPointer<UInt8>) -> String? {
+        guard let base = bytes.baseAddress else { return "" }
+        guard CSVScan.checkUTF8(base, from: 0, to: bytes.count) == .valid else { return nil }
+        return String(decoding: bytes, as: UTF8.self)
     }
 
     private mutating func parseEscape(into out: inout [UInt8]) throws(JSONSyntaxError) {

@@ -33,6 +33,25 @@ struct JSONParserTests {
         }
     }
 
+    /// Strings are read as UTF-8 exactly as `String(validating:as:)` reads them: cut, overlong,
+    /// surrogate and out-of-range sequences are refused, with and without escapes around them.
+    @Test func readsStringBytesAsTheStandardLibraryValidatesThem() throws {
+        let contents: [[UInt8]] = [
+            [], Array("abc".utf8), Array("中文😀".utf8), [0xC3], [0xC3, 0xA9], [0xC0, 0xAF], [0xE0, 0x80, 0xAF], [0xED, 0xA0, 0x80],
+            [0xED, 0x9F, 0xBF], [0xEF, 0xBF, 0xBF], [0xF0, 0x8F, 0xBF, 0xBF], [0xF4, 0x8F, 0xBF, 0xBF], [0xF4, 0x90, 0x80, 0x80],
+            [0xF5, 0x80, 0x80, 0x80], [0xFF], [0x80], Array("abcdefgh".utf8) + [0xE4, 0xB8], Array("abcdefgh中".utf8),
+        ]
+        for content in contents {
+            for escaped in [false, true] {
+                let body = escaped ? Array("\\n".utf8) + content : content
+                let document = [0x22] + body + [0x22]
+                let expected = String(validating: content, as: UTF8.self).map { escaped ? "\n" + $0 : $0 }
+                let parsed = try? JSONParser.parse(document).stringValue
+                #expect(parsed == expected, "\(content) escaped: \(escaped)")
+            }
+        }
+    }
+
     @Test func refusesDeepNestingInsteadOfOverflowingTheStack() {
         let deep = String(repeating: "[", count: 100_000) + String(repeating: "]", count: 100_000)
         do {
