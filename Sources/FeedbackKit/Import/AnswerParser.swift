@@ -150,10 +150,30 @@ final class AnswerParser {
     /// same few ratings, choices and departments in every record). `parse` is a function of the
     /// question and the text alone, so the outcome is the same as parsing again.
     func parseRemembering(_ value: FieldValue) -> ParsedAnswer {
-        guard remembers, case .text(var text) = value else { return parse(value) }
-        return text.withUTF8 { utf8 in
-            let bytes = UnsafeRawBufferPointer(utf8)
-            return remembered(bytes) ?? remember(parse(value), bytes)
+        guard remembers else { return parse(value) }
+        switch value {
+        case .text(var text):
+            return text.withUTF8 { utf8 in
+                let bytes = UnsafeRawBufferPointer(utf8)
+                return remembered(bytes) ?? remember(parse(value), bytes)
+            }
+        case .list(let items):
+            // Remembered under a key no text has: 0xFF (never in UTF-8), then each item's length and bytes.
+            var key: [UInt8] = [0xFF]
+            for var item in items {
+                item.withUTF8 { bytes in
+                    var n = bytes.count
+                    while n >= 0x80 {
+                        key.append(UInt8(truncatingIfNeeded: n) | 0x80)
+                        n >>= 7
+                    }
+                    key.append(UInt8(n))
+                    key.append(contentsOf: bytes)
+                }
+            }
+            return key.withUnsafeBytes { bytes in memo.value(for: bytes) ?? remember(parse(value), bytes) }
+        case .null:
+            return parse(value)
         }
     }
 

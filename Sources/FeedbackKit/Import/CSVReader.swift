@@ -80,8 +80,12 @@ struct CSVCells: CSVFieldSink {
     private(set) var bytes: [UInt8] = []
     /// Where each field ends in `bytes`; field i starts where field i - 1 ends.
     private(set) var ends: [Int] = []
-    /// The physical line the record starts on.
+    /// The physical line the record starts on (its position).
     var line = 0
+    /// Fields whose value is not a text (a JSON line's nulls and arrays), each with its field.
+    private(set) var others: [(field: Int, value: FieldValue)] = []
+    /// The text of a JSON line the cells were read from, for the rejects file; nil for CSV.
+    var json: [UInt8]?
 
     var fieldCount: Int { ends.count }
 
@@ -89,6 +93,8 @@ struct CSVCells: CSVFieldSink {
         bytes.removeAll(keepingCapacity: true)
         ends.removeAll(keepingCapacity: true)
         ends.reserveCapacity(fields)
+        if !others.isEmpty { others.removeAll(keepingCapacity: true) }
+        json = nil
     }
 
     @inline(__always)
@@ -96,6 +102,32 @@ struct CSVCells: CSVFieldSink {
         bytes.append(contentsOf: UnsafeBufferPointer(start: field, count: count))
         ends.append(bytes.count)
     }
+
+    /// Adds a field whose bytes `write` appends.
+    @inline(__always)
+    mutating func appendField<E: Error>(_ write: (inout [UInt8]) throws(E) -> Void) throws(E) {
+        try write(&bytes)
+        ends.append(bytes.count)
+    }
+
+    /// Adds a field whose value is not a text.
+    mutating func appendOther(_ value: FieldValue) {
+        others.append((ends.count, value))
+        ends.append(bytes.count)
+    }
+
+    /// The value of field `i` when it is not a text.
+    @inline(__always)
+    func other(_ i: Int) -> FieldValue? {
+        if others.isEmpty { return nil }
+        return others.first { $0.field == i }?.value
+    }
+
+    /// Every field as a value, as a source that reads texts gives them.
+    var values: [FieldValue] { (0..<fieldCount).map { other($0) ?? .text(string($0)) } }
+
+    /// The record as read, for the rejects file.
+    var raw: SourceRecord.Raw { json.map { .json(String(decoding: $0, as: UTF8.self)) } ?? .cells(strings) }
 
     /// Calls `body` with the bytes of field `i`.
     @inline(__always)

@@ -17,7 +17,7 @@ protocol RecordSource {
 
 enum SourceItem {
     case record(SourceRecord)
-    /// A CSV record as its cells' bytes, under its file's header (see CSVCells).
+    /// A CSV record or a flat JSON line as its cells' bytes, with its names (see CSVCells).
     case cells(CSVCells, names: [String])
     case unreadable(position: Int, raw: String, message: String)
 
@@ -26,8 +26,7 @@ enum SourceItem {
         switch self {
         case .record(let record): return record
         case .cells(let cells, let names):
-            let fields = cells.strings
-            return SourceRecord(position: cells.line, names: names, values: fields.map(FieldValue.text), raw: .cells(fields))
+            return SourceRecord(position: cells.line, names: names, values: cells.values, raw: cells.raw)
         case .unreadable: return nil
         }
     }
@@ -105,6 +104,11 @@ struct JSONLinesSource: RecordSource {
     private var start = 0
     private var eof = false
     private var line = 0
+    /// The cells of the last flat line, its keys and the keys of the line before, with their names.
+    private var values = CSVCells()
+    private var keys = CSVCells()
+    private var lastKeys = CSVCells()
+    private var names: [String] = []
 
     init(url: URL, displayPath: String) throws {
         file = displayPath
@@ -168,11 +172,27 @@ struct JSONLinesSource: RecordSource {
                 return .unreadable(position: position, raw: "", message: "the line is longer than \(Self.maxLineBytes >> 20) MiB")
             }
             if position == 1, bytes.starts(with: [0xEF, 0xBB, 0xBF]) {
-                return item(Array(bytes.dropFirst(3)), position: position)
+                let text = Array(bytes.dropFirst(3))
+                return flatItem(text, position: position) ?? item(text, position: position)
             }
             if bytes.allSatisfy({ $0 == 0x20 || $0 == 0x09 || $0 == 0x0D }) { continue }
-            return item(Array(bytes), position: position)
+            let text = Array(bytes)
+            return flatItem(text, position: position) ?? item(text, position: position)
         }
+    }
+
+    /// A line holding a flat object, read into cells (see `JSONParser.readFlatObject`); nil for
+    /// any other line. Lines with the same keys as the one before share its names, so that the
+    /// mapper finds their plan without comparing them.
+    private mutating func flatItem(_ text: [UInt8], position: Int) -> SourceItem? {
+        guard JSONParser.readFlatObject(text, keys: &keys, values: &values) else { return nil }
+        if keys.bytes != lastKeys.bytes || keys.ends != lastKeys.ends {
+            names = keys.strings
+            swap(&keys, &lastKeys)
+        }
+        values.line = position
+        values.json = text
+        return .cells(values, names: names)
     }
 
     private func item(_ bytes: [UInt8], position: Int) -> SourceItem {

@@ -337,6 +337,7 @@ extension CSVCells: RecordValues {
 
     /// `FieldValue.text(string(i)).isBlank`, from the bytes where they settle it.
     func isBlank(_ i: Int) -> Bool {
+        if let value = other(i) { return value.isBlank }
         let settled: Bool? = withField(i) { bytes in
             for b in bytes {
                 switch b {
@@ -352,9 +353,10 @@ extension CSVCells: RecordValues {
         return settled ?? string(i).isBlankText
     }
 
-    func display(_ i: Int) -> String { string(i) }
+    func display(_ i: Int) -> String { other(i)?.display ?? string(i) }
 
     func parse(_ i: Int, with parser: AnswerParser) -> ParsedAnswer {
-        withField(i) { parser.parseRemembering(bytes: $0) }
+        if let value = other(i) { return parser.parseRemembering(value) }
+        return withField(i) { parser.parseRemembering(bytes: $0) }
     }
 }

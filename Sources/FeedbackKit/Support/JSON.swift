@@ -114,6 +114,8 @@ public struct JSONParser {
     private let bytes: [UInt8]
     private var index = 0
     private var depth = 0
+    /// Whether all of `bytes` is known to be UTF-8, so that strings need no check of their own.
+    private var textIsUTF8 = false
 
     public init(bytes: [UInt8]) {
         self.bytes = bytes
@@ -282,6 +284,11 @@ public struct JSONParser {
     }
 
     private mutating func parseNumber() throws(JSONSyntaxError) -> String {
+        String(decoding: bytes[try scanNumber()], as: UTF8.self)
+    }
+
+    /// Passes over the number at `index` and returns where its text lies.
+    private mutating func scanNumber() throws(JSONSyntaxError) -> Range<Int> {
         let start = index
         if bytes[index] == UInt8(ascii: "-") { index += 1 }
         func digits(_ p: inout JSONParser) -> Int {
@@ -310,31 +317,62 @@ public struct JSONParser {
                 throw JSONSyntaxError(offset: start, message: "a number needs digits in its exponent")
             }
         }
-        return String(decoding: bytes[start..<index], as: UTF8.self)
+        return start..<index
     }
 
     private mutating func parseString() throws(JSONSyntaxError) -> String {
         let start = index
-        index += 1
+        // No escapes (most strings): the text is its bytes as they stand, with no copy first.
+        var end = index + 1
+        while end < bytes.count, bytes[end] >= 0x20, bytes[end] != UInt8(ascii: "\""), bytes[end] != UInt8(ascii: "\\") { end += 1 }
+        if end < bytes.count, bytes[end] == UInt8(ascii: "\"") {
+            guard let text = bytes.withUnsafeBufferPointer({ Self.text(UnsafeBufferPointer(rebasing: $0[(start + 1)..<end])) }) else {
+                throw JSONSyntaxError(offset: start, message: "a string holds bytes that are not UTF-8")
+            }
+            index = end + 1
+            return text
+        }
         var out: [UInt8] = []
-        var escaped = false
-        var runStart = index
+        try readString(appendingTo: &out)
+        return String(decoding: out, as: UTF8.self)
+    }
+
+    /// Reads the string at `index`, appending its bytes, unescaped and checked as UTF-8, to `out`.
+    private mutating func readString(appendingTo out: inout [UInt8]) throws(JSONSyntaxError) {
+        let start = index
+        let from = out.count
+        index += 1
+        // Up to the first quote, backslash or control byte at once (most strings have no escapes).
+        let plainEnd = bytes.withUnsafeBufferPointer { [index] all in
+            var end = index
+            while end < all.count, all[end] >= 0x20, all[end] != UInt8(ascii: "\""), all[end] != UInt8(ascii: "\\") { end += 1 }
+            out.append(contentsOf: UnsafeBufferPointer(rebasing: all[index..<end]))
+            return end
+        }
+        index = plainEnd
+        if index < bytes.count, bytes[index] == UInt8(ascii: "\"") {
+            index += 1
+        } else {
+            try readEscapedRest(of: start, from: plainEnd, appendingTo: &out)
+        }
+        if textIsUTF8 { return }
+        let valid = out.withUnsafeBufferPointer { written in Self.isUTF8(UnsafeBufferPointer(rebasing: written[from...])) }
+        guard valid else { throw JSONSyntaxError(offset: start, message: "a string holds bytes that are not UTF-8") }
+    }
+
+    /// The rest of the string that starts at `start`, from `runStart`, where an escape, a control
+    /// byte or the end of the text came before its closing quote.
+    private mutating func readEscapedRest(of start: Int, from runStart: Int, appendingTo out: inout [UInt8]) throws(JSONSyntaxError) {
+        var runStart = runStart
         while true {
             guard index < bytes.count else {
                 throw JSONSyntaxError(offset: start, message: "a string is not closed (missing '\"')")
             }
             let b = bytes[index]
             if b == UInt8(ascii: "\"") {
-                if !escaped {
-                    // No escapes (most strings): the text is its bytes as they stand, with no copy first.
-                    let text = bytes.withUnsafeBufferPointer { Self.text(UnsafeBufferPointer(rebasing: $0[runStart..<index])) }
-                    index += 1
-                    guard let text else { throw JSONSyntaxError(offset: start, message: "a string holds bytes that are not UTF-8") }
-                    return text
-                }
                 out.append(contentsOf: bytes[runStart..<index])
                 index += 1
-                break
+                return
             }
             if b < 0x20 {
                 throw JSONSyntaxError(
@@ -343,7 +381,6 @@ public struct JSONParser {
                         ? "a string is not closed before the end of the line" : "a control character inside a string must be escaped")
             }
             if b == UInt8(ascii: "\\") {
-                escaped = true
                 out.append(contentsOf: bytes[runStart..<index])
                 try parseEscape(into: &out)
                 runStart = index
@@ -351,19 +388,118 @@ public struct JSONParser {
             }
             index += 1
         }
-        guard let text = out.withUnsafeBufferPointer(Self.text) else {
-            throw JSONSyntaxError(offset: start, message: "a string holds bytes that are not UTF-8")
-        }
-        return text
     }
 
     /// The bytes as text; nil when they are not UTF-8. Checked by CSVScan, then decoded without
     /// repairs (for speed: String(validating:as:) is generic and unspecialised in the standard
     /// library, and looked up type metadata for every string, a fifth of reading JSON Lines).
     private static func text(_ bytes: UnsafeBufferPointer<UInt8>) -> String? {
-        guard let base = bytes.baseAddress else { return "" }
-        guard CSVScan.checkUTF8(base, from: 0, to: bytes.count) == .valid else { return nil }
-        return String(decoding: bytes, as: UTF8.self)
+        isUTF8(bytes) ? String(decoding: bytes, as: UTF8.self) : nil
+    }
+
+    private static func isUTF8(_ bytes: UnsafeBufferPointer<UInt8>) -> Bool {
+        guard let base = bytes.baseAddress else { return true }
+        return CSVScan.checkUTF8(base, from: 0, to: bytes.count) == .valid
+    }
+
+    /// Reads a line of JSON Lines holding an object of strings, numbers, booleans, nulls and arrays
+    /// of strings, numbers and booleans: its keys into `keys` and its values into `values`, one
+    /// field each, as `JSONNode.flattened()` and `fieldValue` give them (null and arrays as other
+    /// values, see CSVCells). False for any other text (a nested object, an array holding anything
+    /// else, anything malformed), which the full parser then reads, and reports on. For speed: the
+    /// full parse built a tree of nodes and a String of every key and value of every line.
+    static func readFlatObject(_ line: [UInt8], keys: inout CSVCells, values: inout CSVCells) -> Bool {
+        var parser = JSONParser(bytes: line)
+        return (try? parser.readFlatObject(keys: &keys, values: &values)) ?? false
+    }
+
+    private mutating func readFlatObject(keys: inout CSVCells, values: inout CSVCells) throws(JSONSyntaxError) -> Bool {
+        keys.startRecord(expecting: keys.fieldCount)
+        values.startRecord(expecting: values.fieldCount)
+        // The whole line at once: each string's bytes are then UTF-8 too (they start and end at quotes).
+        guard bytes.withUnsafeBufferPointer(Self.isUTF8) else { return false }
+        textIsUTF8 = true
+        skipWhitespace()
+        guard index < bytes.count, bytes[index] == UInt8(ascii: "{") else { return false }
+        index += 1
+        skipWhitespace()
+        var open = !(index < bytes.count && bytes[index] == UInt8(ascii: "}"))
+        if !open { index += 1 }
+        while open {
+            skipWhitespace()
+            guard index < bytes.count, bytes[index] == UInt8(ascii: "\"") else { return false }
+            try keys.appendField { (out) throws(JSONSyntaxError) in try readString(appendingTo: &out) }
+            skipWhitespace()
+            guard index < bytes.count, bytes[index] == UInt8(ascii: ":") else { return false }
+            index += 1
+            skipWhitespace()
+            guard index < bytes.count else { return false }
+            switch bytes[index] {
+            case UInt8(ascii: "\""):
+                try values.appendField { (out) throws(JSONSyntaxError) in try readString(appendingTo: &out) }
+            case UInt8(ascii: "-"), UInt8(ascii: "0")...UInt8(ascii: "9"):
+                let number = try scanNumber()
+                values.appendField { $0.append(contentsOf: bytes[number]) }
+            case UInt8(ascii: "t"), UInt8(ascii: "f"):
+                let literal = bytes[index] == UInt8(ascii: "t") ? "true" : "false"
+                try expectLiteral(literal)
+                values.appendField { $0.append(contentsOf: literal.utf8) }
+            case UInt8(ascii: "n"):
+                try expectLiteral("null")
+                values.appendOther(.null)
+            case UInt8(ascii: "["):
+                guard let items = try scalarTexts() else { return false }
+                values.appendOther(.list(items))
+            default:
+                return false
+            }
+            skipWhitespace()
+            guard index < bytes.count else { return false }
+            if bytes[index] == UInt8(ascii: "}") {
+                index += 1
+                open = false
+            } else {
+                guard bytes[index] == UInt8(ascii: ",") else { return false }
+                index += 1
+            }
+        }
+        skipWhitespace()
+        return index == bytes.count
+    }
+
+    /// The array at `index` as the texts of its items, when each is a string, a number or a
+    /// boolean (`JSONNode.fieldValue` makes such an array a list); nil for any other array.
+    private mutating func scalarTexts() throws(JSONSyntaxError) -> [String]? {
+        index += 1
+        var items: [String] = []
+        skipWhitespace()
+        if index < bytes.count, bytes[index] == UInt8(ascii: "]") {
+            index += 1
+            return items
+        }
+        while true {
+            skipWhitespace()
+            guard index < bytes.count else { return nil }
+            switch bytes[index] {
+            case UInt8(ascii: "\""): items.append(try parseString())
+            case UInt8(ascii: "-"), UInt8(ascii: "0")...UInt8(ascii: "9"): items.append(try parseNumber())
+            case UInt8(ascii: "t"):
+                try expectLiteral("true")
+                items.append("true")
+            case UInt8(ascii: "f"):
+                try expectLiteral("false")
+                items.append("false")
+            default: return nil
+            }
+            skipWhitespace()
+            guard index < bytes.count else { return nil }
+            if bytes[index] == UInt8(ascii: "]") {
+                index += 1
+                return items
+            }
+            guard bytes[index] == UInt8(ascii: ",") else { return nil }
+            index += 1
+        }
     }
 
     private mutating func parseEscape(into out: inout [UInt8]) throws(JSONSyntaxError) {

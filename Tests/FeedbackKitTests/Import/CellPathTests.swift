@@ -125,4 +125,64 @@ struct CellPathTests {
         #expect(Array("key-19".utf8).withUnsafeBytes { small.value(for: $0) } == 19)
         #expect(Array("key-0".utf8).withUnsafeBytes { small.value(for: $0) } == nil)
     }
+    /// JSON Lines whose objects are flat are read into cells; each gives the names, values and
+    /// text that the full parser gives, and every other line is left to the full parser.
+    @Test func flatJSONLinesReadAsTheFullParserReadsThem() throws {
+        let lines =
+            [
+                #"{"a":"x","b":1,"c":true,"d":null,"e":[1,"y",false],"f":[]}"#,
+                #"{"a":"x","b":2,"c":false,"d":"","e":[],"f":["中文"]}"#,
+                #"{"b":"x","a":2}"#,
+                #"{"a":"\u4e2d\n\"q\"","b":"tab\t","c":"\ud83d\ude00"}"#,
+                #"{}"#,
+                #"{"a":1,"a":2}"#,
+                #"  { "a" : 1 , "b" :[ 1 , 2 ] }  "#,
+                #"{"a":-0.5e+3,"b":0,"c":1E5}"#,
+                #"{"a":{"b":1}}"#,
+                #"{"a":[null]}"#,
+                #"{"a":[[1]]}"#,
+                #"{"a":[{"b":1}]}"#,
+                #"{"a":1,}"#,
+                #"{"a":1} x"#,
+                #"{"a":01}"#,
+                #"[1,2]"#,
+                #"{"a":"\ud800"}"#,
+                #"{"a":tru}"#,
+                #"{"a" 1}"#,
+                #"{"a":"x"}"#,
+            ].map { Array($0.utf8) } + [[0x7B, 0x22, 0x61, 0x22, 0x3A, 0x22, 0xC3, 0x22, 0x7D]]  // {"a":"<cut UTF-8>"}
+        // A byte-order mark before the first line, and a CR before the last line's LF.
+        var text = [0xEF, 0xBB, 0xBF] + lines.dropLast(2).joined(separator: [0x0A])
+        text += [0x0A] + lines[lines.count - 2] + [0x0D, 0x0A] + lines[lines.count - 1]
+        let dir = try TemporaryDirectory()
+        let url = dir.url.appendingPathComponent("lines.jsonl")
+        try Data(text).write(to: url)
+        var source = try JSONLinesSource(url: url, displayPath: "lines.jsonl")
+        var flat = 0
+        var position = 0
+        while let item = try source.next() {
+            position += 1
+            let line = lines[position - 1]
+            let whole = try? JSONParser.parse(line)
+            switch item {
+            case .cells(let cells, let names):
+                flat += 1
+                let expected = try #require(whole?.flattened(), "line \(position) was read into cells but does not parse")
+                let record = try #require(item.record)
+                #expect(names == expected.names, "line \(position)")
+                #expect(record.values == expected.values, "line \(position)")
+                #expect(record.position == position && cells.line == position)
+                guard case .json(let raw) = record.raw else { throw WorkspaceError("line \(position) without its text") }
+                #expect(raw == String(decoding: line, as: UTF8.self))
+            case .record(let record):
+                #expect(record.position == position)
+                #expect(whole?.members != nil, "line \(position)")
+            case .unreadable(let at, _, _):
+                #expect(at == position)
+                #expect(whole?.members == nil, "line \(position) parses but was unreadable")
+            }
+        }
+        #expect(position == lines.count)
+        #expect(flat == 9, "the flat lines, and only those, are read into cells")
+    }
 }
