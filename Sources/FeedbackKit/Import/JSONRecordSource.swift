@@ -21,7 +21,8 @@ enum SourceItem {
     case cells(CSVCells, names: [String])
     case unreadable(position: Int, raw: String, message: String)
 
-    /// The item as a record of texts (a CSV record's cells made Strings); nil when unreadable.
+    /// The item as a record of texts and values (cells made Strings, a JSON line's nulls and arrays
+    /// as they were read); nil when unreadable.
     var record: SourceRecord? {
         switch self {
         case .record(let record): return record
