@@ -3,8 +3,7 @@ import Foundation
 /// A bounded table from byte strings to values, looked up with the bytes where they lie.
 ///
 /// Written by hand for speed: a Dictionary is looked up with a key value, so reading a CSV cell's
-/// remembered answer meant making a String of the cell first, and making, hashing and freeing
-/// those Strings was most of what reading a rating or a department cost (bench/README.md).
+/// remembered answer meant making a String of the cell first (bench/README.md, tenth round).
 /// Open addressing over a power-of-two table; the hash is seeded per table, so that a file cannot
 /// be written to make every cell collide.
 struct ByteMemo<Value> {
