@@ -162,12 +162,7 @@ final class AnswerParser {
             var key: [UInt8] = [0xFF]
             for var item in items {
                 item.withUTF8 { bytes in
-                    var n = bytes.count
-                    while n >= 0x80 {
-                        key.append(UInt8(truncatingIfNeeded: n) | 0x80)
-                        n >>= 7
-                    }
-                    key.append(UInt8(n))
+                    BlockCodec.appendNumber(UInt64(bytes.count), to: &key)
                     key.append(contentsOf: bytes)
                 }
             }

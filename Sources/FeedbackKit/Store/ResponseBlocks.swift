@@ -269,7 +269,8 @@ enum BlockCodec {
         appendNumber(UInt64(bitPattern: (position << 1) ^ (position >> 63)), to: &out)
     }
 
-    private static func appendNumber(_ value: UInt64, to out: inout [UInt8]) {
+    /// Appends `value` as LEB128: seven bits a byte, low bits first, the high bit set on all but the last.
+    static func appendNumber(_ value: UInt64, to out: inout [UInt8]) {
         var v = value
         while v >= 0x80 {
             out.append(UInt8(truncatingIfNeeded: v) | 0x80)

@@ -323,12 +323,13 @@ public struct JSONParser {
     private mutating func parseString() throws(JSONSyntaxError) -> String {
         let start = index
         // No escapes (most strings): the text is its bytes as they stand, with no copy first.
-        var end = index + 1
-        while end < bytes.count, bytes[end] >= 0x20, bytes[end] != UInt8(ascii: "\""), bytes[end] != UInt8(ascii: "\\") { end += 1 }
+        let end = plainRunEnd(from: start + 1)
         if end < bytes.count, bytes[end] == UInt8(ascii: "\"") {
-            guard let text = bytes.withUnsafeBufferPointer({ Self.text(UnsafeBufferPointer(rebasing: $0[(start + 1)..<end])) }) else {
-                throw JSONSyntaxError(offset: start, message: "a string holds bytes that are not UTF-8")
+            let text = bytes.withUnsafeBufferPointer { all in
+                let run = UnsafeBufferPointer(rebasing: all[(start + 1)..<end])
+                return textIsUTF8 ? String(decoding: run, as: UTF8.self) : Self.text(run)
             }
+            guard let text else { throw JSONSyntaxError(offset: start, message: "a string holds bytes that are not UTF-8") }
             index = end + 1
             return text
         }
@@ -343,12 +344,8 @@ public struct JSONParser {
         let from = out.count
         index += 1
         // Up to the first quote, backslash or control byte at once (most strings have no escapes).
-        let plainEnd = bytes.withUnsafeBufferPointer { [index] all in
-            var end = index
-            while end < all.count, all[end] >= 0x20, all[end] != UInt8(ascii: "\""), all[end] != UInt8(ascii: "\\") { end += 1 }
-            out.append(contentsOf: UnsafeBufferPointer(rebasing: all[index..<end]))
-            return end
-        }
+        let plainEnd = plainRunEnd(from: index)
+        bytes.withUnsafeBufferPointer { [index] all in out.append(contentsOf: UnsafeBufferPointer(rebasing: all[index..<plainEnd])) }
         index = plainEnd
         if index < bytes.count, bytes[index] == UInt8(ascii: "\"") {
             index += 1
@@ -358,6 +355,16 @@ public struct JSONParser {
         if textIsUTF8 { return }
         let valid = out.withUnsafeBufferPointer { written in Self.isUTF8(UnsafeBufferPointer(rebasing: written[from...])) }
         guard valid else { throw JSONSyntaxError(offset: start, message: "a string holds bytes that are not UTF-8") }
+    }
+
+    /// Where the run of string bytes from `from` ends: at the first quote, backslash or control
+    /// byte, or at the end of the text.
+    private func plainRunEnd(from: Int) -> Int {
+        bytes.withUnsafeBufferPointer { all in
+            var end = from
+            while end < all.count, all[end] >= 0x20, all[end] != UInt8(ascii: "\""), all[end] != UInt8(ascii: "\\") { end += 1 }
+            return end
+        }
     }
 
     /// The rest of the string that starts at `start`, from `runStart`, where an escape, a control
