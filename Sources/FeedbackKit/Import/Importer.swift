@@ -165,16 +165,12 @@ public struct Importer {
             var withoutTime = 0
             do {
                 while let batch = try channel.take() {
-                    // Through the buffer, so that each response is lent to `insert` rather than copied out of
-                    // the batch (a copy retains every text it holds, and its response's).
-                    try batch.withUnsafeBufferPointer { responses in
-                        for i in responses.indices {
-                            if try writer.insert(responses[i], importId: importId) {
-                                accepted += 1
-                                if responses[i].month == nil { withoutTime += 1 }
-                            } else {
-                                duplicates += 1
-                            }
+                    for response in batch {
+                        if try writer.insert(response, importId: importId) {
+                            accepted += 1
+                            if response.month == nil { withoutTime += 1 }
+                        } else {
+                            duplicates += 1
                         }
                     }
                     channel.giveBack(batch)

@@ -40,53 +40,127 @@ public enum Answer: Sendable, Equatable {
 }
 
 /// A response mapped onto its form, ready to store.
+///
+/// A value, kept in one shared object that a change copies first (for speed: an import hands each
+/// response on several times, and a copy of a dozen fields retained every text in them; one
+/// object is retained once).
 public struct Response: Sendable, Equatable {
-    public var formId: String
-    public var formVersion: Int
-    /// The response id from the export, or a hash of the record's content ("sha:…").
-    public var key: String
-    /// ISO 8601 with the offset the data was written in, such as 2025-04-03T09:05:31+08:00.
-    public var submittedAt: String?
-    /// yyyy-MM in the local time of `submittedAt`.
-    public var month: String?
-    public var department: String?
-    /// Answers by question id; a question not answered has no entry.
-    public var answers: [String: Answer] {
-        get { slots?.byId ?? answersById }
-        set {
-            answersById = newValue
-            slots = nil
+    private final class Storage: @unchecked Sendable {
+        // Changed only while uniquely referenced (see `unique`), so shared storage is never written.
+        var formId: String
+        var formVersion: Int
+        var key: String
+        var submittedAt: String?
+        var month: String?
+        var department: String?
+        var answersById: [String: Answer]
+        var slots: AnswerSlots?
+        var otherText: [String: String]
+        var extra: [(String, String)]
+        var source: String
+        var position: Int
+
+        init(
+            formId: String, formVersion: Int, key: String, submittedAt: String?, month: String?, department: String?,
+            answersById: [String: Answer], slots: AnswerSlots?, otherText: [String: String], extra: [(String, String)],
+            source: String, position: Int
+        ) {
+            self.formId = formId
+            self.formVersion = formVersion
+            self.key = key
+            self.submittedAt = submittedAt
+            self.month = month
+            self.department = department
+            self.answersById = answersById
+            self.slots = slots
+            self.otherText = otherText
+            self.extra = extra
+            self.source = source
+            self.position = position
+        }
+
+        func copy() -> Storage {
+            Storage(
+                formId: formId, formVersion: formVersion, key: key, submittedAt: submittedAt, month: month, department: department,
+                answersById: answersById, slots: slots, otherText: otherText, extra: extra, source: source, position: position)
         }
     }
-    /// The answers when they were given by id (empty when `slots` holds them).
-    private var answersById: [String: Answer]
+
+    private var storage: Storage
+
+    /// The storage, copied first when another response shares it.
+    private mutating func unique() -> Storage {
+        if !isKnownUniquelyReferenced(&storage) { storage = storage.copy() }
+        return storage
+    }
+
+    public var formId: String {
+        get { storage.formId }
+        set { unique().formId = newValue }
+    }
+    public var formVersion: Int {
+        get { storage.formVersion }
+        set { unique().formVersion = newValue }
+    }
+    /// The response id from the export, or a hash of the record's content ("sha:…").
+    public var key: String {
+        get { storage.key }
+        set { unique().key = newValue }
+    }
+    /// ISO 8601 with the offset the data was written in, such as 2025-04-03T09:05:31+08:00.
+    public var submittedAt: String? {
+        get { storage.submittedAt }
+        set { unique().submittedAt = newValue }
+    }
+    /// yyyy-MM in the local time of `submittedAt`.
+    public var month: String? {
+        get { storage.month }
+        set { unique().month = newValue }
+    }
+    public var department: String? {
+        get { storage.department }
+        set { unique().department = newValue }
+    }
+    /// Answers by question id; a question not answered has no entry.
+    public var answers: [String: Answer] {
+        get { storage.slots?.byId ?? storage.answersById }
+        set {
+            let storage = unique()
+            storage.answersById = newValue
+            storage.slots = nil
+        }
+    }
     /// The answers by question index, as the import's mapper made them (see AnswerSlots): when
     /// set, they are the answers, and `answers` is made from them when asked for.
-    private(set) var slots: AnswerSlots?
+    var slots: AnswerSlots? { storage.slots }
     /// Free text given with an "other" choice, by question id.
-    public var otherText: [String: String]
+    public var otherText: [String: String] {
+        get { storage.otherText }
+        set { unique().otherText = newValue }
+    }
     /// Columns of the source that map onto no question, kept so that nothing is lost.
-    public var extra: [(String, String)]
+    public var extra: [(String, String)] {
+        get { storage.extra }
+        set { unique().extra = newValue }
+    }
     /// The file or remote source the record came from.
-    public var source: String
+    public var source: String {
+        get { storage.source }
+        set { unique().source = newValue }
+    }
     /// The record's line (files with lines) or 1-based index (JSON, sheets) in its source.
-    public var position: Int
+    public var position: Int {
+        get { storage.position }
+        set { unique().position = newValue }
+    }
 
     public init(
         formId: String, formVersion: Int, key: String, submittedAt: String?, month: String?, department: String?,
         answers: [String: Answer], otherText: [String: String] = [:], extra: [(String, String)] = [], source: String, position: Int
     ) {
-        self.formId = formId
-        self.formVersion = formVersion
-        self.key = key
-        self.submittedAt = submittedAt
-        self.month = month
-        self.department = department
-        self.answersById = answers
-        self.otherText = otherText
-        self.extra = extra
-        self.source = source
-        self.position = position
+        storage = Storage(
+            formId: formId, formVersion: formVersion, key: key, submittedAt: submittedAt, month: month, department: department,
+            answersById: answers, slots: nil, otherText: otherText, extra: extra, source: source, position: position)
     }
 
     /// A response whose answers are by question index (the import's mapper: for speed, it makes
@@ -95,10 +169,9 @@ public struct Response: Sendable, Equatable {
         formId: String, formVersion: Int, key: String, submittedAt: String?, month: String?, department: String?,
         slots: AnswerSlots, otherText: [String: String], extra: [(String, String)], source: String, position: Int
     ) {
-        self.init(
+        storage = Storage(
             formId: formId, formVersion: formVersion, key: key, submittedAt: submittedAt, month: month, department: department,
-            answers: [:], otherText: otherText, extra: extra, source: source, position: position)
-        self.slots = slots
+            answersById: [:], slots: slots, otherText: otherText, extra: extra, source: source, position: position)
     }
 
     public static func == (lhs: Response, rhs: Response) -> Bool {

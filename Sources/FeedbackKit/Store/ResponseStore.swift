@@ -68,8 +68,9 @@ extension ResponseWriter {
 /// inserting thread less to do (for speed; the texts are those `insert(_: Response, …)` would
 /// write). The answers JSON is left to the inserting thread (see `answersSource`); the response it
 /// is written from is freed with its batch on the reading thread, which made it: freeing another
-/// thread's memory costs the inserting thread a lock (ImportPipeline.swift).
-public struct EncodedResponse: Sendable {
+/// thread's memory costs the inserting thread a lock (ImportPipeline.swift). An object, so that
+/// handing it on retains it once rather than every text it holds.
+public final class EncodedResponse: Sendable {
     public let formId: String
     public let formVersion: Int
     public let key: String
@@ -101,15 +102,15 @@ public struct EncodedResponse: Sendable {
     public let position: Int
 
     /// What the response adds to the report digests, worked out ahead (for speed).
-    var digest: DigestEntry?
+    let digest: DigestEntry?
 
-    public init(_ response: Response) {
+    public convenience init(_ response: Response) {
         self.init(response, keys: nil)
     }
 
     /// With the form's answer keys, which spare sorting the answers, and the digest entry worked
     /// out on the calling thread (for speed: a pipelined import calls this on its reading thread).
-    init(_ response: Response, keys: AnswerKeys?, digests: DigestEntries? = nil) {
+    convenience init(_ response: Response, keys: AnswerKeys?, digests: DigestEntries? = nil) {
         self.init(response, keys: keys, digest: digests?.entry(response))
     }
 
