@@ -23,9 +23,9 @@ struct ReportCommandTests {
 
     /// A store as earlier versions left it (WAL mode, a row per response, no identity hashes, no
     /// digests) goes through every migration since: the rollback journal, the identity hash (v3), the
-    /// comment digests (v4), the identity runs (v5) and the blocks (v6). It then holds the same
-    /// responses in the same order, reports the golden report, and importing the samples again stores
-    /// nothing.
+    /// comment digests (v4), the identity runs (v5), the blocks (v6) and the material in blocks (v8).
+    /// It then holds the same responses in the same order, reports the golden report, and importing
+    /// the samples again stores nothing.
     @Test func aStoreOfThePreviousFormatIsUpgradedAndReportsTheSame() throws {
         let scratch = try Self.workspaceWithSamples()
         let store = scratch.path("feedback.sqlite").path
@@ -45,8 +45,7 @@ struct ReportCommandTests {
                         DROP TABLE identity;
                         DROP TABLE identity_run;
                         DROP TABLE digest_tally;
-                        DROP TABLE digest_comment;
-                        DROP TABLE digest_bad_review;
+                        DROP TABLE digest_item_block;
                         DELETE FROM grdb_migrations WHERE identifier >= 'v3';
                         CREATE TABLE response (
                             id INTEGER PRIMARY KEY, form_id TEXT NOT NULL, form_version INTEGER NOT NULL, response_key TEXT NOT NULL,
@@ -83,12 +82,12 @@ struct ReportCommandTests {
         let queue = try DatabaseQueue(path: store)
         try queue.read { (db: Database) throws in
             #expect(try String.fetchOne(db, sql: "PRAGMA journal_mode") == "delete")
-            #expect(try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM grdb_migrations WHERE identifier >= 'v3'") == 4)
-            // The new comment table, keyed by the response, and the month's digests rebuilt by the report.
-            let key = "SELECT COUNT(*) FROM pragma_table_info('digest_comment') WHERE name = 'first_id' AND pk = 3"
-            #expect(try Int.fetchOne(db, sql: key) == 1)
+            #expect(try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM grdb_migrations WHERE identifier >= 'v3'") == 5)
+            // The material's tables of v3 and v4 gone into blocks (v8), and the month's digests rebuilt by the report.
+            #expect(try !db.tableExists("digest_comment") && !db.tableExists("digest_bad_review"))
             #expect(try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM digest_tally WHERE month = '2025-04'") ?? 0 > 0)
-            #expect(try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM digest_comment WHERE month = '2025-04'") ?? 0 > 0)
+            #expect(
+                try Int.fetchOne(db, sql: "SELECT COUNT(DISTINCT kind) FROM digest_item_block WHERE month = '2025-04'") == 2)
             // v5 and v6: every response's identity in run 1, the rows gone into blocks.
             #expect(try Int.fetchOne(db, sql: "SELECT entries FROM identity_run WHERE run = 1") == before.count)
             #expect(try Int.fetchOne(db, sql: "SELECT SUM(responses) FROM response_block") == before.count)

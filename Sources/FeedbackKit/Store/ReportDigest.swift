@@ -74,6 +74,30 @@ enum ReportDigest {
                 """)
     }
 
+    /// The v8 tables of the material: a month's comment items and bad reviews in blocks of many
+    /// (`DigestItems`), in place of a row each. A row each, they were a sixth of what the thread
+    /// that stores an import did (callgrind, 20k rows: 113M of 681M instructions, most of them
+    /// SQLite's), for about one bad review in three responses. The digests are sums of the
+    /// responses: the tallies are emptied with the old tables, and each month is rebuilt by the
+    /// next import into it or the next report of it.
+    static func createItemTable(_ db: Database) throws {
+        try db.execute(
+            sql: """
+                DROP TABLE digest_comment;
+                DROP TABLE digest_bad_review;
+                DELETE FROM digest_tally;
+                CREATE TABLE digest_item_block (
+                    id INTEGER PRIMARY KEY,
+                    form_id TEXT NOT NULL,
+                    month TEXT NOT NULL,
+                    kind INTEGER NOT NULL,
+                    first_id INTEGER NOT NULL,
+                    data BLOB NOT NULL
+                );
+                CREATE INDEX digest_item_block_month ON digest_item_block(form_id, month, kind, first_id);
+                """)
+    }
+
     /// What a digest depends on in a form: everything that scoring and the material read (roles,
     /// scales, choices and their pain points, keywords, the labels and names the material shows).
     static func fingerprint(_ form: Form) -> String {
@@ -132,40 +156,39 @@ enum ReportDigest {
         return count == total ? tallies : nil
     }
 
-    /// The month's material from the digest, which the caller has found current (`currentTallies`).
-    static func material(_ db: Database, form: Form, month: String) throws -> ReportMaterial {
+    /// The month's material from the digest, which the caller has found current (`currentTallies`);
+    /// nil when a block of it cannot be read (the caller rescans the month).
+    static func material(_ db: Database, form: Form, month: String) throws -> ReportMaterial? {
         var material = ReportMaterial()
+        // The month's comment items and bad reviews in the order they were stored. A comment that
+        // more than one response gave is listed once, where it first appeared.
+        var comments: [DigestItems.Comment] = []
+        var bad: [(id: Int64, review: BadReview)] = []
         // Read through SQLite's C API (for speed: GRDB's rows were a tenth of a report's instructions).
-        // The month's comment items in the order they were stored; a comment that more than one
-        // response gave is listed once, where it first appeared (see `createCommentTable`).
-        let comments = try DirectStatement(
-            db, sql: "SELECT pain_point, department, text FROM digest_comment WHERE form_id = ? AND month = ? ORDER BY first_id")
-        var seen = Set<CommentItem>()
-        try comments.forEachRow(.text(form.id), .text(month)) { row in
-            let (painPoint, department, text) = (row.text(0), row.text(1), row.text(2))
-            if seen.insert(CommentItem(painPoint: painPoint, department: UTF8Key(department), text: UTF8Key(text))).inserted {
-                material.comments[painPoint, default: []].append((department, text))
+        let blocks = try DirectStatement(
+            db, sql: "SELECT kind, data FROM digest_item_block WHERE form_id = ? AND month = ? ORDER BY kind, first_id, id")
+        do {
+            try blocks.forEachRow(.text(form.id), .text(month)) { row in
+                let kind = row.int(0)
+                try row.withBlob(1) { bytes in
+                    switch kind {
+                    case DigestItems.commentKind: try DigestItems.readComments(bytes) { comments.append($0) }
+                    case DigestItems.badReviewKind: try DigestItems.readBadReviews(bytes) { bad.append(($0, $1)) }
+                    default: break
+                    }
+                }
             }
+        } catch is BlockCodec.Malformed {
+            return nil
         }
-        let bad = try DirectStatement(
-            db,
-            sql: """
-                SELECT response_key, submitted_at, department, service, channel, level, pain_points, comment, contact
-                FROM digest_bad_review WHERE form_id = ? AND month = ? ORDER BY response_id
-                """)
-        try bad.forEachRow(.text(form.id), .text(month)) { row in
-            // The pain points joined with U+001F; "" is none.
-            let joined = row.text(6)
-            let painPoints =
-                joined.isEmpty
-                ? [] : joined.utf8.split(separator: 0x1F, omittingEmptySubsequences: false).map { String(decoding: $0, as: UTF8.self) }
-            material.badReviews.append(
-                BadReview(
-                    responseId: row.text(0), submittedAt: row.text(1), department: row.text(2), service: row.text(3),
-                    channel: row.text(4), level: row.text(5),
-                    painPoints: painPoints,
-                    comment: row.text(7), contact: row.text(8)))
+        // Blocks never overlap (each month's items are stored in the order of their responses), so
+        // these are in order already; `inIdOrder` makes sure of it at little cost.
+        var seen = Set<CommentItem>()
+        for c in DigestItems.inIdOrder(comments, id: \.id)
+        where seen.insert(CommentItem(painPoint: c.painPoint, department: UTF8Key(c.department), text: UTF8Key(c.text))).inserted {
+            material.comments[c.painPoint, default: []].append((c.department, c.text))
         }
+        material.badReviews = DigestItems.inIdOrder(bad, id: \.id).map(\.review)
         material.badReviews.sort { ($0.submittedAt, $0.responseId) < ($1.submittedAt, $1.responseId) }
         return material
     }
@@ -180,9 +203,9 @@ final class DigestKeeper {
         let fingerprint: String
         let entries: DigestEntries
         var months: [String: MonthState] = [:]
-        var pendingComments: [(month: String, painPoint: String, text: String, department: String, id: Int64)] = []
         var seenComments = Set<CommentKey>()
-        var badReviews: [(month: String, id: Int64, review: BadReview)] = []
+        /// The bytes of the months' item blocks not yet written.
+        var pendingBytes = 0
 
         init(form: Form) {
             self.form = form
@@ -203,9 +226,21 @@ final class DigestKeeper {
     /// past it, it starts again (bounded memory). Repeats it misses are dropped when read.
     private static let rememberedComments = 32768
 
+    /// The item blocks of a transaction are written once they hold this many bytes in all (memory
+    /// stays bounded however many months an import spans).
+    static let pendingLimit = 1 << 20
+    private let pendingLimit: Int
+
+    init(pendingLimit: Int = DigestKeeper.pendingLimit) {
+        self.pendingLimit = pendingLimit
+    }
+
     /// A class, so that one lookup of the month serves every update of it.
     private final class MonthState {
         var tallies: [String: ScoreTally]
+        /// The month's comment items and bad reviews stored since its blocks were last written.
+        var comments = DigestItems.Block()
+        var badReviews = DigestItems.Block()
 
         init(tallies: [String: ScoreTally] = [:]) {
             self.tallies = tallies
@@ -227,7 +262,7 @@ final class DigestKeeper {
             state.months[month] = MonthState(tallies: tallies)
             return
         }
-        for table in ["digest_tally", "digest_comment", "digest_bad_review"] {
+        for table in ["digest_tally", "digest_item_block"] {
             try db.execute(sql: "DELETE FROM \(table) WHERE form_id = ? AND month = ?", arguments: [formId, month])
         }
         let rebuilt = MonthState()
@@ -259,46 +294,30 @@ final class DigestKeeper {
         where state.seenComments.insert(
             CommentKey(month: month, painPoint: c.painPoint, department: UTF8Key(c.department), text: UTF8Key(c.text))
         ).inserted {
-            state.pendingComments.append((month, c.painPoint, c.text, c.department, id))
+            state.pendingBytes += m.comments.add(id: id) { DigestItems.append(comment: c, to: &$0) }
         }
-        if let bad = entry.badReview { state.badReviews.append((month, id, bad)) }
-        if state.pendingComments.count + state.badReviews.count >= 4096 { try writePending(state, db: db) }
+        if state.seenComments.count >= Self.rememberedComments { state.seenComments.removeAll(keepingCapacity: true) }
+        if let bad = entry.badReview {
+            state.pendingBytes += m.badReviews.add(id: id) { DigestItems.append(badReview: bad, to: &$0) }
+        }
+        if state.pendingBytes >= pendingLimit { try writePending(state, db: db) }
     }
 
+    /// Writes the months' item blocks.
     private func writePending(_ state: FormState, db: Database) throws {
-        let formId = state.form.id
-        if !state.pendingComments.isEmpty {
-            // Bound directly (see DirectStatement): an import writes a row here for many of its records.
-            let comment = try DirectStatement(
-                db,
-                sql:
-                    "INSERT OR IGNORE INTO digest_comment (form_id, month, pain_point, text, department, first_id) VALUES (?, ?, ?, ?, ?, ?)"
-            )
-            // OR IGNORE: a response gives each pain point once, so only a rebuilt month's rows could clash.
-            for c in state.pendingComments {
-                try comment.execute(.text(formId), .text(c.month), .text(c.painPoint), .text(c.text), .text(c.department), .int(c.id))
+        // Bound directly (see DirectStatement).
+        let insert = try DirectStatement(
+            db, sql: "INSERT INTO digest_item_block (form_id, month, kind, first_id, data) VALUES (?, ?, ?, ?, ?)")
+        for (month, m) in state.months {
+            for kind in [DigestItems.commentKind, DigestItems.badReviewKind] {
+                let block = kind == DigestItems.commentKind ? m.comments : m.badReviews
+                guard let first = block.firstId else { continue }
+                try insert.execute(.text(state.form.id), .text(month), .int(kind), .int(first), .blob(block.bytes))
             }
+            m.comments = DigestItems.Block()
+            m.badReviews = DigestItems.Block()
         }
-        if !state.badReviews.isEmpty {
-            let bad = try DirectStatement(
-                db,
-                sql: """
-                    INSERT OR REPLACE INTO digest_bad_review
-                    (form_id, month, response_id, response_key, submitted_at, department, service, channel, level, pain_points, comment,
-                     contact)
-                    VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
-                    """)
-            for b in state.badReviews {
-                let r = b.review
-                try bad.execute(
-                    .text(formId), .text(b.month), .int(b.id), .text(r.responseId), .text(r.submittedAt), .text(r.department),
-                    .text(r.service), .text(r.channel), .text(r.level), .text(r.painPoints.joined(separator: "\u{1F}")), .text(r.comment),
-                    .text(r.contact))
-            }
-        }
-        state.pendingComments.removeAll(keepingCapacity: true)
-        state.badReviews.removeAll(keepingCapacity: true)
-        if state.seenComments.count >= Self.rememberedComments { state.seenComments.removeAll(keepingCapacity: true) }
+        state.pendingBytes = 0
     }
 
     /// Writes every month back, in the transaction that stored the responses. Their counts are not
@@ -324,6 +343,99 @@ final class DigestKeeper {
             }
             state.months.removeAll()
         }
+    }
+}
+
+/// How the material's items are kept (store format v8): each month's comment items and bad reviews
+/// in blocks, each item after the one before it: the id of its response (the first whole, then the
+/// difference from the one before, zigzag-encoded as `BlockCodec` writes positions), then its texts,
+/// each as its length and its UTF-8 bytes (`BlockCodec.appendText`). Written by hand, like the
+/// response blocks, for speed (see `ReportDigest.createItemTable`).
+enum DigestItems {
+    static let commentKind: Int64 = 1
+    static let badReviewKind: Int64 = 2
+
+    /// A comment item as read back: the response that first gave it, its pain point, its
+    /// department's name and the masked comment.
+    struct Comment {
+        var id: Int64
+        var painPoint: String
+        var department: String
+        var text: String
+    }
+
+    /// A block being filled.
+    struct Block {
+        var bytes: [UInt8] = []
+        var firstId: Int64?
+        private var lastId: Int64 = 0
+
+        /// Appends an item of the response `id`, whose texts `body` appends; returns the bytes added.
+        mutating func add(id: Int64, _ body: (inout [UInt8]) -> Void) -> Int {
+            let start = bytes.count
+            if firstId == nil { firstId = id }
+            let step = id &- lastId
+            BlockCodec.appendNumber(UInt64(bitPattern: (step << 1) ^ (step >> 63)), to: &bytes)
+            lastId = id
+            body(&bytes)
+            return bytes.count - start
+        }
+    }
+
+    static func append(comment c: (painPoint: String, department: String, text: String), to out: inout [UInt8]) {
+        BlockCodec.appendText(c.painPoint, to: &out)
+        BlockCodec.appendText(c.department, to: &out)
+        BlockCodec.appendText(c.text, to: &out)
+    }
+
+    static func append(badReview r: BadReview, to out: inout [UInt8]) {
+        for text in [r.responseId, r.submittedAt, r.department, r.service, r.channel, r.level] { BlockCodec.appendText(text, to: &out) }
+        // The pain points as their count, then each.
+        BlockCodec.appendNumber(UInt64(r.painPoints.count), to: &out)
+        for p in r.painPoints { BlockCodec.appendText(p, to: &out) }
+        BlockCodec.appendText(r.comment, to: &out)
+        BlockCodec.appendText(r.contact, to: &out)
+    }
+
+    /// The id of the next item: the one before it plus the zigzag-encoded step.
+    private static func nextId(_ reader: inout BlockCodec.Reader, after last: Int64) throws -> Int64 {
+        let zigzag = try reader.number()
+        return last &+ Int64(bitPattern: (zigzag >> 1) ^ (0 &- (zigzag & 1)))
+    }
+
+    static func readComments(_ bytes: UnsafeRawBufferPointer, _ body: (Comment) throws -> Void) throws {
+        var reader = BlockCodec.Reader(bytes: bytes, at: 0)
+        var id: Int64 = 0
+        while reader.at < bytes.count {
+            id = try nextId(&reader, after: id)
+            try body(Comment(id: id, painPoint: try reader.text(), department: try reader.text(), text: try reader.text()))
+        }
+    }
+
+    static func readBadReviews(_ bytes: UnsafeRawBufferPointer, _ body: (Int64, BadReview) throws -> Void) throws {
+        var reader = BlockCodec.Reader(bytes: bytes, at: 0)
+        var id: Int64 = 0
+        while reader.at < bytes.count {
+            id = try nextId(&reader, after: id)
+            let (key, time, department, service, channel, level) = (
+                try reader.text(), try reader.text(), try reader.text(), try reader.text(), try reader.text(), try reader.text()
+            )
+            let count = try reader.number()
+            // Each pain point takes a byte at least: a count beyond the bytes left is damage.
+            guard count <= UInt64(bytes.count - reader.at) else { throw BlockCodec.Malformed() }
+            var painPoints: [String] = []
+            for _ in 0..<count { painPoints.append(try reader.text()) }
+            let review = BadReview(
+                responseId: key, submittedAt: time, department: department, service: service, channel: channel, level: level,
+                painPoints: painPoints, comment: try reader.text(), contact: try reader.text())
+            try body(id, review)
+        }
+    }
+
+    /// The items in the order of their ids, as they are unless they are not (a stable sort).
+    static func inIdOrder<T>(_ items: [T], id: (T) -> Int64) -> [T] {
+        if zip(items, items.dropFirst()).allSatisfy({ id($0) <= id($1) }) { return items }
+        return items.enumerated().sorted { (id($0.element), $0.offset) < (id($1.element), $1.offset) }.map(\.element)
     }
 }
 

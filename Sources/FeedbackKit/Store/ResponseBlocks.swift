@@ -279,7 +279,7 @@ enum BlockCodec {
         out.append(UInt8(v))
     }
 
-    private static func appendText(_ text: String, to out: inout [UInt8]) {
+    static func appendText(_ text: String, to out: inout [UInt8]) {
         var text = text
         text.withUTF8 { bytes in
             appendNumber(UInt64(bytes.count), to: &out)
@@ -317,8 +317,8 @@ enum BlockCodec {
         }
     }
 
-    /// Reads a block from the start.
-    private struct Reader {
+    /// Reads a block from the start (or from `at`).
+    struct Reader {
         let bytes: UnsafeRawBufferPointer
         var at: Int
 

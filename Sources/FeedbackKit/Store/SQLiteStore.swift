@@ -30,11 +30,17 @@ public final class SQLiteStore: ResponseStore {
 
     /// The sizes of each write transaction's identity check; tests make them small.
     private let identitySizes: IdentitySizes
+    /// How many bytes of report material a write transaction keeps before writing them (see
+    /// DigestKeeper); tests make it small.
+    private let digestPendingBytes: Int
 
-    init(path: String, onWait: (@Sendable () -> Void)?, identitySizes: IdentitySizes) throws {
+    init(
+        path: String, onWait: (@Sendable () -> Void)?, identitySizes: IdentitySizes, digestPendingBytes: Int = DigestKeeper.pendingLimit
+    ) throws {
         _ = Self.tuned
         self.path = path
         self.identitySizes = identitySizes
+        self.digestPendingBytes = digestPendingBytes
         var config = Configuration()
         // A second writer (another import) waits for the first instead of failing at once.
         config.busyMode = .callback { tries in Self.waitWhileBusy(tries: tries, onWait: onWait) }
@@ -200,13 +206,16 @@ public final class SQLiteStore: ResponseStore {
         migrator.registerMigration("v6: responses in blocks") { db in
             try ResponseBlocks.migrate(db)
         }
+        migrator.registerMigration("v8: report material in blocks") { db in
+            try ReportDigest.createItemTable(db)
+        }
         return migrator
     }
 
     public func write<T>(_ body: (any ResponseWriter) throws -> T) throws -> T {
         try translatingErrors {
             try queue.write { db in
-                let writer = SQLiteWriter(db: db, digests: DigestKeeper(), identitySizes: identitySizes)
+                let writer = SQLiteWriter(db: db, digests: DigestKeeper(pendingLimit: digestPendingBytes), identitySizes: identitySizes)
                 let result = try body(writer)
                 try writer.finish()
                 return result

@@ -1,4 +1,5 @@
 import Foundation
+import GRDB
 import Testing
 
 @testable import FeedbackKit
@@ -95,10 +96,11 @@ struct ReportDigestTests {
         return (header, out)
     }
 
-
+    /// Seed 3 writes the material's blocks every few hundred bytes, so that each month has many
+    /// blocks, written in turns with the other months' (see DigestKeeper).
     @Test(arguments: [1, 2, 3] as [UInt64])
     func randomRecordsInOverlappingPartsMatchTheRescan(seed: UInt64) throws {
-        let bench = try ImportBench(exampleForm: "enterprise-service")
+        let bench = try ImportBench(exampleForm: "enterprise-service", digestPendingBytes: seed == 3 ? 300 : DigestKeeper.pendingLimit)
         let (header, rows) = try Self.randomRecords(seed: seed, count: 900)
         // Overlapping parts: every part after the first repeats some rows of the one before.
         let parts = [rows[0..<300], rows[250..<600], rows[590..<900]]
@@ -128,6 +130,74 @@ struct ReportDigestTests {
         let (_, last) = try Self.randomRecords(seed: seed + 400, count: 300)
         try bench.run("last.csv", ([header] + last).joined(separator: "\n") + "\n")
         try Self.expectSameReports(bench, current: nil, "seed \(seed), after importing into stale months")
+    }
+
+    /// The material's blocks read back what was written, and a block cut short reads as damaged or
+    /// as the items before the cut, never as a crash.
+    @Test func materialBlocksReadBackWhatWasWritten() throws {
+        let comments: [(painPoint: String, department: String, text: String)] = [
+            ("slow-action", "税务局", "排队\u{0}太久，电话13812345678"), ("", "", ""), ("obstruction", "d", String(repeating: "长", count: 300)),
+        ]
+        let commentIds: [Int64] = [7, 7, 1 << 40]
+        var block = DigestItems.Block()
+        for (c, id) in zip(comments, commentIds) { _ = block.add(id: id) { DigestItems.append(comment: c, to: &$0) } }
+        #expect(block.firstId == 7)
+        func readComments(_ bytes: [UInt8]) throws -> [DigestItems.Comment] {
+            var read: [DigestItems.Comment] = []
+            try bytes.withUnsafeBytes { try DigestItems.readComments($0) { read.append($0) } }
+            return read
+        }
+        let read = try readComments(block.bytes)
+        #expect(read.map(\.id) == commentIds)
+        #expect(read.map { [$0.painPoint, $0.department, $0.text] } == comments.map { [$0.painPoint, $0.department, $0.text] })
+
+        let reviews = [
+            BadReview(
+                responseId: "r1", submittedAt: "2025-04-03T09:05:31+08:00", department: "税务局", service: "", channel: "窗口", level: "不满意",
+                painPoints: [], comment: "", contact: "138****5678"),
+            BadReview(
+                responseId: "r\u{0}2", submittedAt: "", department: "", service: "s", channel: "", level: "",
+                painPoints: ["中梗阻", "", "慢作为"], comment: "多头跑", contact: ""),
+        ]
+        let reviewIds: [Int64] = [3, 2]
+        var badBlock = DigestItems.Block()
+        for (r, id) in zip(reviews, reviewIds) { _ = badBlock.add(id: id) { DigestItems.append(badReview: r, to: &$0) } }
+        func readReviews(_ bytes: [UInt8]) throws -> [(Int64, BadReview)] {
+            var read: [(Int64, BadReview)] = []
+            try bytes.withUnsafeBytes { try DigestItems.readBadReviews($0) { read.append(($0, $1)) } }
+            return read
+        }
+        let readBack = try readReviews(badBlock.bytes)
+        #expect(readBack.map(\.0) == reviewIds)
+        #expect(readBack.map(\.1) == reviews)
+        #expect(DigestItems.inIdOrder(readBack, id: \.0).map(\.0) == [2, 3])
+
+        for cut in 0..<block.bytes.count {
+            do {
+                let prefix = try readComments(Array(block.bytes[..<cut]))
+                #expect(prefix.count < comments.count && prefix.map(\.text) == comments.prefix(prefix.count).map(\.text), "cut at \(cut)")
+            } catch is BlockCodec.Malformed {}
+        }
+        for cut in 0..<badBlock.bytes.count {
+            do {
+                let prefix = try readReviews(Array(badBlock.bytes[..<cut]))
+                #expect(prefix.count < reviews.count && prefix.map(\.1) == Array(reviews.prefix(prefix.count)), "cut at \(cut)")
+            } catch is BlockCodec.Malformed {}
+        }
+    }
+
+    /// A damaged block of a month's material is not read: the report rescans the month and says the same.
+    @Test func aDamagedMaterialBlockIsRescanned() throws {
+        let bench = try ImportBench(exampleForm: "enterprise-service")
+        try bench.run(Self.sample)
+        let month = try #require(try Self.months(bench).first)
+        #expect(try Self.isCurrent(bench, month))
+        try DatabaseQueue(path: bench.store.path).write { db in
+            // Cut every block of the month to a single byte that promises more.
+            try db.execute(sql: "UPDATE digest_item_block SET data = x'80' WHERE month = ?", arguments: [month])
+        }
+        #expect(try !Self.isCurrent(bench, month))
+        try Self.expectSameReports(bench, current: nil, "after damaging \(month)")
     }
 
     @Test func aChangedFormMakesTheDigestsStale() throws {

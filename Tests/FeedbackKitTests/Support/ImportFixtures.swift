@@ -14,11 +14,12 @@ struct ImportBench {
         store = try SQLiteStore(path: dir.file("store.sqlite").path)
     }
 
-    /// The example enterprise-service form of the repository.
-    init(exampleForm id: String) throws {
+    /// The example enterprise-service form of the repository; `digestPendingBytes` as SQLiteStore takes it.
+    init(exampleForm id: String, digestPendingBytes: Int = DigestKeeper.pendingLimit) throws {
         dir = try TemporaryDirectory()
         form = try Workspace.open(Fixtures.repositoryRoot).form(id: id, decoder: FormDecoder(baseDirectory: Fixtures.repositoryRoot))
-        store = try SQLiteStore(path: dir.file("store.sqlite").path)
+        store = try SQLiteStore(
+            path: dir.file("store.sqlite").path, onWait: nil, identitySizes: IdentitySizes(), digestPendingBytes: digestPendingBytes)
     }
 
     func importer() -> Importer {
