@@ -140,8 +140,18 @@ final class AnswerParser {
     private var memo = ByteMemo<ParsedAnswer>(limit: AnswerParser.rememberedLimit)
     /// The same for the texts "0" to "999", by their value (see `parseRemembering`).
     private var smallNumbers: [ParsedAnswer?] = []
-    /// Whether this question's answers are codes that repeat from record to record.
-    private lazy var remembers = question.type != .text && question.type != .date && question.type != .datetime
+    /// Whether this question's answers are remembered: codes that repeat from record to record,
+    /// and the answers to a text question while enough of them repeat (see `textTrial`).
+    private lazy var remembers = question.type != .date && question.type != .datetime
+    /// A text question's answers are remembered on trial: after its first `textTrial` lookups, only
+    /// when at least a quarter of them were met before. A service's name or an empty comment repeats;
+    /// a phone number seldom does, and remembering what never repeats costs more than parsing it.
+    private lazy var onTrial = question.type == .text
+    private var trialLookups = 0
+    private var trialHits = 0
+    static let textTrial = 4096
+    /// Whether answers are still remembered (for tests).
+    var remembersAnswers: Bool { remembers }
 
     /// The most outcomes `parseRemembering` keeps; past it, it starts again (memory stays bounded).
     static let rememberedLimit = 4096
@@ -183,8 +193,27 @@ final class AnswerParser {
     /// The outcome remembered for a text, if any.
     @inline(__always)
     private func remembered(_ bytes: UnsafeRawBufferPointer) -> ParsedAnswer? {
-        if let small = Self.smallNumber(bytes) { return smallNumbers.isEmpty ? nil : smallNumbers[small] }
-        return memo.value(for: bytes)
+        let found: ParsedAnswer?
+        if let small = Self.smallNumber(bytes) {
+            found = smallNumbers.isEmpty ? nil : smallNumbers[small]
+        } else {
+            found = memo.value(for: bytes)
+        }
+        if onTrial { judge(hit: found != nil) }
+        return found
+    }
+
+    /// Counts a lookup of a text question on trial, and ends the trial after `textTrial` of them.
+    private func judge(hit: Bool) {
+        trialLookups += 1
+        if hit { trialHits += 1 }
+        guard trialLookups == Self.textTrial else { return }
+        onTrial = false
+        if trialHits * 4 < trialLookups {
+            remembers = false
+            memo = ByteMemo(limit: Self.rememberedLimit)
+            smallNumbers = []
+        }
     }
 
     /// A number of up to three digits, written without a leading zero (most ratings, counts and

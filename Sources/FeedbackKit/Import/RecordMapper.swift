@@ -284,11 +284,11 @@ struct RecordMapper {
 
         var timestamp: Timestamp?
         if let t = plan.timeColumn, !values.isBlank(t) {
-            let text = values.display(t)
-            timestamp = Timestamp(text, zone: zone, unmarkedIsUTC: plan.timeIsUTC)
+            timestamp = values.timestamp(t, zone: zone, unmarkedIsUTC: plan.timeIsUTC)
             if timestamp == nil {
                 problems.append(
-                    RecordProblem(column: names[t], message: "\"\(text)\" is not a date and time (such as 2025-04-03 09:30:00)"))
+                    RecordProblem(
+                        column: names[t], message: "\"\(values.display(t))\" is not a date and time (such as 2025-04-03 09:30:00)"))
             }
         }
         if !problems.isEmpty { return .rejected(problems) }
@@ -324,12 +324,17 @@ protocol RecordValues {
     func display(_ i: Int) -> String
     /// `parser.parseRemembering` of the value.
     func parse(_ i: Int, with parser: AnswerParser) -> ParsedAnswer
+    /// The value read as a time (`Timestamp(display(i), …)`).
+    func timestamp(_ i: Int, zone: UTCOffset, unmarkedIsUTC: Bool) -> Timestamp?
 }
 
 extension [FieldValue]: RecordValues {
     func isBlank(_ i: Int) -> Bool { self[i].isBlank }
     func display(_ i: Int) -> String { self[i].display }
     func parse(_ i: Int, with parser: AnswerParser) -> ParsedAnswer { parser.parseRemembering(self[i]) }
+    func timestamp(_ i: Int, zone: UTCOffset, unmarkedIsUTC: Bool) -> Timestamp? {
+        Timestamp(self[i].display, zone: zone, unmarkedIsUTC: unmarkedIsUTC)
+    }
 }
 
 extension CSVCells: RecordValues {
@@ -358,5 +363,10 @@ extension CSVCells: RecordValues {
     func parse(_ i: Int, with parser: AnswerParser) -> ParsedAnswer {
         if let value = other(i) { return parser.parseRemembering(value) }
         return withField(i) { parser.parseRemembering(bytes: $0) }
+    }
+
+    func timestamp(_ i: Int, zone: UTCOffset, unmarkedIsUTC: Bool) -> Timestamp? {
+        if let value = other(i) { return Timestamp(value.display, zone: zone, unmarkedIsUTC: unmarkedIsUTC) }
+        return withField(i) { Timestamp(bytes: $0, zone: zone, unmarkedIsUTC: unmarkedIsUTC) }
     }
 }

@@ -200,6 +200,8 @@ public final class ScoringLayout: Sendable {
     let daysPromisedIndex: Int?
     /// The keywords' UTF-8 bytes, where every keyword is made of simple scalars (see `isSimple`).
     private let keywordBytes: [[[UInt8]]]?
+    /// Whether no keyword holds an ASCII byte (see `tags`).
+    private let keywordsOutsideASCII: Bool
 
     public init(form: Form) {
         self.form = form
@@ -246,6 +248,7 @@ public final class ScoringLayout: Sendable {
         keywordBytes =
             keywords.allSatisfy { $0.allSatisfy { $0.unicodeScalars.allSatisfy(Self.isSimple) } }
             ? keywords.map { $0.map { Array($0.utf8) } } : nil
+        keywordsOutsideASCII = keywords.allSatisfy { $0.allSatisfy { $0.utf8.allSatisfy { $0 >= 0x80 } } }
     }
 
     /// Bit i set when one of `values` counts for pain point i (as `painChoices[i]` says); nil with
@@ -261,11 +264,22 @@ public final class ScoringLayout: Sendable {
 
     /// The pain points whose keywords a comment mentions (indices into `painPoints`).
     public func tags(_ comment: String) -> [Int] {
-        let folded = AnswerParser.fold(comment)
         // For speed (every comment of an import is tagged): where the text and the keywords are made
         // of simple scalars only, Foundation's search, which matches canonically equivalent text on
         // character boundaries, finds exactly what a search of the bytes finds.
         if let keywordBytes {
+            if keywordsOutsideASCII {
+                // Folding turns only ASCII letters, fullwidth forms and U+3000 into ASCII, and trims white
+                // space: a keyword with no ASCII byte occurs in the folded text where it occurs in the
+                // text itself, which is searched as it is (for speed: folding was half of tagging).
+                var text = comment
+                let found: [Int]? = text.withUTF8 { bytes in
+                    guard Self.isSimple(bytes) else { return nil }
+                    return keywordBytes.indices.filter { i in keywordBytes[i].contains { Self.occurs($0, in: bytes) } }
+                }
+                if let found { return found }
+            }
+            let folded = AnswerParser.fold(comment)
             var text = folded
             let found: [Int]? = text.withUTF8 { bytes in
                 guard Self.isSimple(bytes) else { return nil }
@@ -273,6 +287,7 @@ public final class ScoringLayout: Sendable {
             }
             if let found { return found }
         }
+        let folded = AnswerParser.fold(comment)
         return keywords.indices.filter { i in keywords[i].contains { folded.contains($0) } }
     }
 

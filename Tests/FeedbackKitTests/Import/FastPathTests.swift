@@ -174,6 +174,31 @@ struct FastPathTests {
         }
     }
 
+    /// A text question's answers are remembered on trial: one whose answers seldom repeat stops
+    /// remembering after `textTrial` lookups, one whose answers repeat keeps on; both answer as
+    /// parsing again does, by text and by bytes, before and after the trial.
+    @Test func textAnswersAreRememberedOnlyWhileTheyRepeat() throws {
+        let form = try ImportBench(exampleForm: "enterprise-service").form
+        let question = try #require(form.questions.first { $0.type == .text })
+        let departments = DepartmentIndex(form.departments)
+        let plain = AnswerParser(question: question, departments: departments)
+        // One parser by bytes and one by text for each kind of column.
+        let unique = (0..<2).map { _ in AnswerParser(question: question, departments: departments) }
+        let repeating = (0..<2).map { _ in AnswerParser(question: question, departments: departments) }
+        for i in 0..<(AnswerParser.textTrial + 100) {
+            let fresh = i % 3 == 0 ? " 电话\(i) " : "139\(i)"
+            let again = ["", "材料繁琐", " 5 ", String(i % 50)][i % 4]
+            for (parsers, value) in [(unique, fresh), (repeating, again)] {
+                var text = value
+                let byBytes = text.withUTF8 { parsers[0].parseRemembering(bytes: UnsafeRawBufferPointer($0)) }
+                #expect(byBytes == plain.parse(.text(value)), "\(value)")
+                #expect(parsers[1].parseRemembering(.text(value)) == plain.parse(.text(value)), "\(value)")
+            }
+        }
+        #expect(unique.allSatisfy { !$0.remembersAnswers })
+        #expect(repeating.allSatisfy { $0.remembersAnswers })
+    }
+
     /// Keys by bytes: equal bytes are one key, canonically equal texts of other bytes are two.
     @Test func utf8KeysCompareBytes() {
         let composed = "caf\u{E9}"

@@ -32,6 +32,23 @@ struct TimestampTests {
         #expect(Timestamp(text, zone: .china) == nil)
     }
 
+    /// A time read from its bytes is the time read from its text, white space around it included.
+    @Test func timesReadFromBytesAsFromText() {
+        var texts = ["2025-04-03 09:05:31", "2025/4/3 9:05", "2025年4月3日 9:05", "2025-04-03T01:05:31Z", "2025-04-03T09:05:31+08:00"]
+        texts += ["2025-04-03", "2025-02-30", "", " ", "yesterday", "2025-04-03 09:05:31\n", "2025-04-03T09:05:31.123-05:30"]
+        let padded = texts.flatMap { t in
+            [t, " \(t)", "\t\(t) \t", "\u{3000}\(t)", "\(t)\u{00A0}", "\u{3000}\(t)\u{3000}", "\r\(t)", "\(t)\u{2028}", "\(t)中"]
+        }
+        for text in padded {
+            for unmarkedIsUTC in [false, true] {
+                var copy = text
+                let byBytes = copy.withUTF8 { Timestamp(bytes: UnsafeRawBufferPointer($0), zone: .china, unmarkedIsUTC: unmarkedIsUTC) }
+                #expect(byBytes == Timestamp(text, zone: .china, unmarkedIsUTC: unmarkedIsUTC), "\(text.debugDescription)")
+            }
+        }
+        #expect(Timestamp("2025-04-03 09:05:31", zone: .china)?.month == "2025-04")
+    }
+
     @Test func anUnmarkedTimeMayBeReadAsUTC() {
         // KoboToolbox's _submission_time: UTC without saying so; 23:30 UTC is the next day in +08:00.
         let kobo = Timestamp("2025-04-30T23:30:00", zone: .china, unmarkedIsUTC: true)

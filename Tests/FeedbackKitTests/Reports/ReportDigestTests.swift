@@ -236,6 +236,13 @@ struct ReportDigestTests {
         let keywords = bench.form.painPoints.flatMap(\.keywords)
         var texts = rows.map { $0 } + keywords + keywords.map { "前\($0)后" } + keywords.map { "e\u{301}\($0)\r\n" }
         texts += ["", "ＡＢＣ排队", "Ａ", "\u{302A}排队", "材料\u{301}繁琐"]
+        // Fullwidth forms, U+3000 and white space inside, around and beside keywords.
+        texts += keywords.flatMap { k in
+            [
+                "！\(k)，", "\u{3000}\(k)\u{3000}", " \(k)\n", "\(k.prefix(1))\u{3000}\(k.dropFirst())", "\(k.prefix(1))Ａ\(k.dropFirst())",
+                "\u{00A0}\(k)",
+            ]
+        }
         for text in texts {
             #expect(layout.tags(text) == layout.tagsBySearch(text), "\(text)")
         }
