@@ -110,6 +110,14 @@ struct CSVCells: CSVFieldSink {
         ends.append(bytes.count)
     }
 
+    /// Starts a record with the first `count` fields of `other`, which holds texts only.
+    mutating func copyFields(_ count: Int, of other: CSVCells) {
+        startRecord(expecting: other.fieldCount)
+        guard count > 0 else { return }
+        bytes.append(contentsOf: other.bytes[..<other.ends[count - 1]])
+        ends.append(contentsOf: other.ends[..<count])
+    }
+
     /// Adds a field whose value is not a text.
     mutating func appendOther(_ value: FieldValue) {
         others.append((ends.count, value))

@@ -139,7 +139,14 @@ struct JSONLinesSource: RecordSource {
         var searchFrom = start
         var tooLong = false
         while true {
-            if let nl = buffer[searchFrom...].firstIndex(of: 0x0A) {
+            // By memchr (for speed: the generic search took a twentieth of the reading thread).
+            let found: Int? = buffer.withUnsafeBufferPointer { all in
+                guard searchFrom < all.count, let base = all.baseAddress,
+                    let hit = memchr(base + searchFrom, 0x0A, all.count - searchFrom)
+                else { return nil }
+                return UnsafeRawPointer(base).distance(to: UnsafeRawPointer(hit))
+            }
+            if let nl = found {
                 line += 1
                 var end = nl
                 if end > start, buffer[end - 1] == 0x0D { end -= 1 }
@@ -186,8 +193,9 @@ struct JSONLinesSource: RecordSource {
     /// any other line. Lines with the same keys as the one before share its names, so that the
     /// mapper finds their plan without comparing them.
     private mutating func flatItem(_ text: [UInt8], position: Int) -> SourceItem? {
-        guard JSONParser.readFlatObject(text, keys: &keys, values: &values) else { return nil }
-        if keys.bytes != lastKeys.bytes || keys.ends != lastKeys.ends {
+        var sameKeys = false
+        guard JSONParser.readFlatObject(text, expected: lastKeys, keys: &keys, values: &values, sameKeys: &sameKeys) else { return nil }
+        if !sameKeys && (keys.bytes != lastKeys.bytes || keys.ends != lastKeys.ends) {
             names = keys.strings
             swap(&keys, &lastKeys)
         }

@@ -138,6 +138,15 @@ struct CellPathTests {
                 #"{"a":1,"a":2}"#,
                 #"  { "a" : 1 , "b" :[ 1 , 2 ] }  "#,
                 #"{"a":-0.5e+3,"b":0,"c":1E5}"#,
+                // Keys like the line before's: the same, escaped, fewer, more, longer, and with a quote.
+                #"{"a":1,"b":2,"c":3}"#,
+                #"{"a":1,"\u0062":2,"c":3}"#,
+                #"{"a":1,"b":2}"#,
+                #"{"a":1,"b":2,"c":3,"d":4}"#,
+                #"{"a":1,"bb":2,"c":3,"d":4}"#,
+                #"{"a":1,"b\"":2}"#,
+                #"{"a":1,"b\"":3}"#,
+                #"{"a":1,"b":3,"ab":4}"#,
                 #"{"a":{"b":1}}"#,
                 #"{"a":[null]}"#,
                 #"{"a":[[1]]}"#,
@@ -183,6 +192,6 @@ struct CellPathTests {
             }
         }
         #expect(position == lines.count)
-        #expect(flat == 9, "the flat lines, and only those, are read into cells")
+        #expect(flat == 17, "the flat lines, and only those, are read into cells")
     }
 }
