@@ -23,7 +23,7 @@ struct ReportCommandTests {
 
     /// A store as earlier versions left it (WAL mode, a row per response, no identity hashes, no
     /// digests) goes through every migration since: the rollback journal, the identity hash (v3), the
-    /// comment digests (v4), the identity runs (v5) and the blocks (v6). It then holds the same
+    /// comment digests (v4), the identity runs (v5), the blocks (v6) and the runs in chunks (v7). It then holds the same
     /// responses in the same order, reports the golden report, and importing the samples again stores
     /// nothing.
     @Test func aStoreOfThePreviousFormatIsUpgradedAndReportsTheSame() throws {
@@ -42,7 +42,7 @@ struct ReportCommandTests {
                     sql: """
                         DROP TABLE response_block;
                         DROP TABLE block_month;
-                        DROP TABLE identity;
+                        DROP TABLE identity_chunk;
                         DROP TABLE identity_run;
                         DROP TABLE digest_tally;
                         DROP TABLE digest_comment;
@@ -83,7 +83,7 @@ struct ReportCommandTests {
         let queue = try DatabaseQueue(path: store)
         try queue.read { (db: Database) throws in
             #expect(try String.fetchOne(db, sql: "PRAGMA journal_mode") == "delete")
-            #expect(try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM grdb_migrations WHERE identifier >= 'v3'") == 4)
+            #expect(try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM grdb_migrations WHERE identifier >= 'v3'") == 5)
             // The new comment table, keyed by the response, and the month's digests rebuilt by the report.
             let key = "SELECT COUNT(*) FROM pragma_table_info('digest_comment') WHERE name = 'first_id' AND pk = 3"
             #expect(try Int.fetchOne(db, sql: key) == 1)
