@@ -316,35 +316,35 @@ struct IdentityRunsTests {
         defer { try? FileManager.default.removeItem(at: folder) }
         let path = folder.appendingPathComponent("store.sqlite").path
         try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
-        // 5,000 in run 1 (three chunks of 2,048 at most) and 10 in run 2, as v6 stored them.
+        // 5,010 in run 1 (chunks of 250 at most: the last holds 10) and 7 in run 2, as v6 stored them.
         let old = try DatabaseQueue(path: path)
         try SQLiteStore.migrator.migrate(old, upTo: "v6: responses in blocks")
         try old.write { db in
             try db.execute(sql: "INSERT INTO import (id, form_id, source, started_at) VALUES (1, 'f', 's', 't')")
             let blocks = ResponseBlocks(db)
-            for i in 0..<5_010 {
+            for i in 0..<5_017 {
                 let encoded = EncodedResponse(Self.response(i), keys: nil, digest: nil)
                 let id = try blocks.add(encoded, importId: 1)
                 try db.execute(
-                    sql: "INSERT INTO identity (run, hash, id) VALUES (?, ?, ?)", arguments: [i < 5_000 ? 1 : 2, encoded.keyHash, id])
+                    sql: "INSERT INTO identity (run, hash, id) VALUES (?, ?, ?)", arguments: [i < 5_010 ? 1 : 2, encoded.keyHash, id])
             }
             try blocks.flush()
-            try db.execute(sql: "INSERT INTO identity_run (run, entries) VALUES (1, 5000), (2, 10)")
+            try db.execute(sql: "INSERT INTO identity_run (run, entries) VALUES (1, 5010), (2, 7)")
         }
         try old.close()
 
         let store = try SQLiteStore(path: path)
-        #expect(try Self.runs(store) == [[1, 5_000], [2, 10]])
+        #expect(try Self.runs(store) == [[1, 5_010], [2, 7]])
         try store.execute { db in
             #expect(try !db.tableExists("identity"))
             let chunks = try Row.fetchAll(db, sql: "SELECT run, entries FROM identity_chunk ORDER BY run, first_hash, first_id").map {
                 [$0[0], $0[1]] as [Int64]
             }
-            #expect(chunks == [[1, 2_048], [1, 2_048], [1, 904], [2, 10]])
+            #expect(chunks == Array(repeating: [1, 250], count: 20) + [[1, 10], [2, 7]])
         }
         try Self.expectConsistent(store, "after the migration")
-        #expect(try Self.store(Array(0..<5_010) + [5_010], into: store) == Array(repeating: false, count: 5_010) + [true])
-        #expect(try Self.runs(store) == [[1, 5_000], [2, 10], [3, 1]])
+        #expect(try Self.store(Array(0..<5_017) + [5_017], into: store) == Array(repeating: false, count: 5_017) + [true])
+        #expect(try Self.runs(store) == [[1, 5_010], [2, 7], [3, 1]])
         try Self.expectConsistent(store, "after an import")
     }
 }
