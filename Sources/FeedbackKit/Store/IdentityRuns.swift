@@ -329,7 +329,9 @@ final class IdentityRuns {
             let read: Void? = try statement.nextRow { row in
                 try row.withBlob(0) { bytes in try IdentityRuns.chunk(bytes, run: run).forEach { entries.append($0) } }
             }
-            return read != nil && !entries.isEmpty
+            guard read != nil else { return false }
+            // A chunk holds at least one entry; an empty blob, were it there, is passed over.
+            return entries.isEmpty ? try load() : true
         }
 
         /// Moves to the next entry; false after the last.
