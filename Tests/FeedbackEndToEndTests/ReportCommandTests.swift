@@ -23,9 +23,9 @@ struct ReportCommandTests {
 
     /// A store as earlier versions left it (WAL mode, a row per response, no identity hashes, no
     /// digests) goes through every migration since: the rollback journal, the identity hash (v3), the
-    /// comment digests (v4), the identity runs (v5), the blocks (v6) and the material in blocks (v8).
-    /// It then holds the same responses in the same order, reports the golden report, and importing
-    /// the samples again stores nothing.
+    /// comment digests (v4), the identity runs (v5), the blocks (v6), the runs in chunks (v7) and the
+    /// material in blocks (v8). It then holds the same responses in the same order, reports the
+    /// golden report, and importing the samples again stores nothing.
     @Test func aStoreOfThePreviousFormatIsUpgradedAndReportsTheSame() throws {
         let scratch = try Self.workspaceWithSamples()
         let store = scratch.path("feedback.sqlite").path
@@ -42,7 +42,7 @@ struct ReportCommandTests {
                     sql: """
                         DROP TABLE response_block;
                         DROP TABLE block_month;
-                        DROP TABLE identity;
+                        DROP TABLE identity_chunk;
                         DROP TABLE identity_run;
                         DROP TABLE digest_tally;
                         DROP TABLE digest_item_block;
@@ -82,7 +82,7 @@ struct ReportCommandTests {
         let queue = try DatabaseQueue(path: store)
         try queue.read { (db: Database) throws in
             #expect(try String.fetchOne(db, sql: "PRAGMA journal_mode") == "delete")
-            #expect(try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM grdb_migrations WHERE identifier >= 'v3'") == 5)
+            #expect(try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM grdb_migrations WHERE identifier >= 'v3'") == 6)
             // The material's tables of v3 and v4 gone into blocks (v8), and the month's digests rebuilt by the report.
             #expect(try !db.tableExists("digest_comment") && !db.tableExists("digest_bad_review"))
             #expect(try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM digest_tally WHERE month = '2025-04'") ?? 0 > 0)

@@ -165,15 +165,31 @@ final class DirectStatement {
         }
     }
 
-    /// Starts a query with these arguments, for `nextPair`.
+    /// Runs a query with these arguments and calls `body` with each row's columns while it returns
+    /// true: the rows after are never stepped to (a search that knows where to stop reads no more).
+    func forRows(_ values: Value..., while body: (Columns) throws -> Bool) throws {
+        bind(values)
+        defer { sqlite3_reset(handle) }
+        while true {
+            let code = sqlite3_step(handle)
+            guard code == SQLITE_ROW else {
+                if code == SQLITE_DONE { return }
+                throw Self.error(code, db)
+            }
+            if try !body(Columns(handle: handle)) { return }
+        }
+    }
+
+    /// Starts a query with these arguments, for `nextRow`.
     func start(_ values: Value...) {
         bind(values)
     }
 
-    /// The integers in the first two columns of the query's next row; nil after its last row.
-    func nextPair() throws -> (Int64, Int64)? {
+    /// Steps the query started by `start` to its next row and returns what `body` makes of its
+    /// columns; nil after its last row, when the statement is reset.
+    func nextRow<T>(_ body: (Columns) throws -> T) throws -> T? {
         let code = sqlite3_step(handle)
-        if code == SQLITE_ROW { return (sqlite3_column_int64(handle, 0), sqlite3_column_int64(handle, 1)) }
+        if code == SQLITE_ROW { return try body(Columns(handle: handle)) }
         sqlite3_reset(handle)
         if code == SQLITE_DONE { return nil }
         throw Self.error(code, db)

@@ -201,10 +201,13 @@ public final class SQLiteStore: ResponseStore {
             try ReportDigest.createCommentTable(db)
         }
         migrator.registerMigration("v5: identity hashes in runs") { db in
-            try IdentityRuns.migrate(db)
+            try IdentityRuns.migrateToRuns(db)
         }
         migrator.registerMigration("v6: responses in blocks") { db in
             try ResponseBlocks.migrate(db)
+        }
+        migrator.registerMigration("v7: identity runs in chunks") { db in
+            try IdentityRuns.migrateToChunks(db)
         }
         migrator.registerMigration("v8: report material in blocks") { db in
             try ReportDigest.createItemTable(db)

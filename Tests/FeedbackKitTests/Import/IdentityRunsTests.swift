@@ -28,8 +28,28 @@ struct IdentityRunsTests {
         }
     }
 
-    /// Every response has one entry, under its own id and hash; and each run holds as many as it says.
-    static func expectConsistent(_ store: SQLiteStore, _ context: String) throws {
+    /// The entries of each run, in the order of its chunks, as the chunks hold them; checks that each
+    /// chunk holds as many as it says, no more than `chunkEntries`, and starts with its key.
+    static func entries(
+        _ db: Database, chunkEntries: Int = IdentitySizes().chunkEntries, _ context: String
+    ) throws -> [Int64: [IdentityRuns.Entry]] {
+        var runs: [Int64: [IdentityRuns.Entry]] = [:]
+        let sql = "SELECT run, first_hash, first_id, entries, data FROM identity_chunk ORDER BY run, first_hash, first_id"
+        for row in try Row.fetchAll(db, sql: sql) {
+            let data: Data = row[4]
+            var chunk: [IdentityRuns.Entry] = []
+            try data.withUnsafeBytes { bytes in try IdentityRuns.chunk(bytes, run: row[0]).forEach { chunk.append($0) } }
+            #expect(chunk.count == row[3] as Int, "\(context)")
+            #expect(chunk.count >= 1 && chunk.count <= chunkEntries, "\(context)")
+            #expect(chunk.first == IdentityRuns.Entry(hash: row[1], id: row[2]), "\(context)")
+            runs[row[0], default: []] += chunk
+        }
+        return runs
+    }
+
+    /// Every response has one entry, under its own id and hash; each run is in (hash, id) order
+    /// across its chunks and holds as many as it says.
+    static func expectConsistent(_ store: SQLiteStore, chunkEntries: Int = IdentitySizes().chunkEntries, _ context: String) throws {
         try store.execute { db in
             var responses: [Int64: Int64] = [:]
             try ResponseBlocks(db).forEachRecord(
@@ -39,28 +59,29 @@ struct IdentityRunsTests {
                 responses[id] = KeyHash.of(formId: formId, key: record.key)
                 return true
             }
-            let entries = try Row.fetchAll(db, sql: "SELECT id, hash FROM identity").map { ($0[0] as Int64, $0[1] as Int64) }
+            let runs = try Self.entries(db, chunkEntries: chunkEntries, context)
+            let entries = runs.values.joined().map { ($0.id, $0.hash) }
             #expect(entries.count == responses.count, "\(context)")
             #expect(entries.allSatisfy { responses[$0.0] == $0.1 }, "\(context)")
             #expect(Set(entries.map(\.0)).count == entries.count, "\(context)")
-            let wrong = try Int.fetchOne(
-                db,
-                sql: """
-                    SELECT COUNT(*) FROM identity_run x
-                    WHERE entries != (SELECT COUNT(*) FROM identity i WHERE i.run = x.run)
-                    """)
-            #expect(wrong == 0, "\(context)")
+            for (run, entries) in runs {
+                #expect(zip(entries, entries.dropFirst()).allSatisfy { $0 < $1 }, "run \(run) in order: \(context)")
+            }
+            let counts = try Row.fetchAll(db, sql: "SELECT run, entries FROM identity_run").map { ($0[0] as Int64, $0[1] as Int) }
+            #expect(counts.count == runs.count, "\(context)")
+            #expect(counts.allSatisfy { runs[$0.0]?.count == $0.1 }, "\(context)")
         }
     }
 
-    /// Merges read each run 4 hashes at a time (65,536 outside tests), so that they cross many block
-    /// ends, some of them at a run's last hash (every run here but the last is a multiple of 4).
+    /// Chunks hold 3 entries here (2,048 outside tests), so that runs and merges cross many chunk
+    /// ends, some of them at a run's last hash, and merges read 2 runs at a time (32 outside tests),
+    /// so that merging three runs takes two steps.
     @Test func eachTransactionAddsARunAndTheNewestAreMerged() throws {
         let folder = FileManager.default.temporaryDirectory.appendingPathComponent("runs-\(UUID().uuidString)")
         defer { try? FileManager.default.removeItem(at: folder) }
         let store = try SQLiteStore(
             path: folder.appendingPathComponent("store.sqlite").path, onWait: nil,
-            identitySizes: IdentitySizes(mergeBlock: 4))
+            identitySizes: IdentitySizes(mergeBlock: 4, chunkEntries: 3))
         #expect(try Self.runs(store).isEmpty)
 
         // 1,000 new, with repeats within the transaction.
@@ -82,43 +103,44 @@ struct IdentityRunsTests {
 
         #expect(try Self.store(Array(1_200..<1_500) + [1_199, 2], into: store).filter { $0 }.count == 300)
         #expect(try Self.runs(store) == [[7, 1_500]], "300 merged with 200, then 500 with 1,000")
-        try Self.expectConsistent(store, "after the merges")
+        try Self.expectConsistent(store, chunkEntries: 3, "after the merges")
 
         // After the merges, every stored response is still a repeat, and new ones are not.
         let all = try Self.store(Array(0..<1_500) + [1_500], into: store)
         #expect(all == Array(repeating: false, count: 1_500) + [true])
         #expect(try Self.runs(store) == [[7, 1_500], [8, 1]])
-        try Self.expectConsistent(store, "at the end")
+        try Self.expectConsistent(store, chunkEntries: 3, "at the end")
     }
 
-    /// A transaction keeps its hashes in memory 7 at a time here (131,072 outside tests) and adds
-    /// each 7 to its run in hash order; repeats are found wherever their first copy is by then: in
-    /// memory, in the run, or in an earlier transaction's run.
+    /// A transaction keeps its hashes in memory 7 at a time here (65,536 outside tests) and writes
+    /// each 7 in hash order as a run, which its earlier runs merge with as they grow; repeats are
+    /// found wherever their first copy is by then: in memory, in one of its runs, or in an earlier
+    /// transaction's run. At its end, its runs are one.
     @Test func aTransactionAddsItsHashesToItsRunInSortedBatches() throws {
         let folder = FileManager.default.temporaryDirectory.appendingPathComponent("runs-\(UUID().uuidString)")
         defer { try? FileManager.default.removeItem(at: folder) }
         let store = try SQLiteStore(
             path: folder.appendingPathComponent("store.sqlite").path, onWait: nil,
-            identitySizes: IdentitySizes(mergeBlock: 4, chunk: 7))
+            identitySizes: IdentitySizes(mergeBlock: 4, batch: 7, chunkEntries: 3))
         // After 100 new: 98 in the run, 2 in memory (98 and 99).
         let repeats = [3, 50, 90, 98, 99]
         let first = try Self.store(Array(0..<100) + repeats, into: store)
         #expect(first == Array(repeating: true, count: 100) + Array(repeating: false, count: repeats.count))
         let runs = try Self.runs(store)
         #expect(runs.count == 1 && runs.first?.last == 100, "\(runs)")
-        try Self.expectConsistent(store, "after the first transaction")
+        try Self.expectConsistent(store, chunkEntries: 3, "after the first transaction")
 
         // A later transaction finds every earlier response and its own repeats.
         let second = try Self.store(Array(95..<125) + [0, 110, 124], into: store)
         #expect(second == Array(repeating: false, count: 5) + Array(repeating: true, count: 25) + [false, false, false])
         #expect(try Self.runs(store).map(\.last) == [100, 25])
-        try Self.expectConsistent(store, "after the second transaction")
+        try Self.expectConsistent(store, chunkEntries: 3, "after the second transaction")
     }
 
     /// Two identities with one hash are both kept, whether the first is still in memory or in a run,
-    /// and whether its block is still being filled or written.
+    /// whether the two are in one chunk or two, and whether its block is still being filled or written.
     @Test func identitiesSharingAHashAreToldApart() throws {
-        for chunk in [2, 100] {
+        for (batch, chunkEntries) in [(2, 1), (2, 2048), (100, 2048)] {
             for written in [false, true] {
                 let queue = try DatabaseQueue()
                 try SQLiteStore.migrator.migrate(queue)
@@ -133,8 +155,8 @@ struct IdentityRunsTests {
                             importId: 1)
                     }
                     if written { try blocks.flush() }
-                    let context = "chunk \(chunk), block written: \(written)"
-                    let runs = IdentityRuns(db, sizes: IdentitySizes(chunk: chunk), blocks: blocks)
+                    let context = "batch \(batch), chunks of \(chunkEntries), block written: \(written)"
+                    let runs = IdentityRuns(db, sizes: IdentitySizes(batch: batch, chunkEntries: chunkEntries), blocks: blocks)
                     #expect(try !runs.contains(hash: 42, formId: "f", key: "a"))
                     try runs.add(hash: 42, id: ids[0])
                     #expect(try runs.contains(hash: 42, formId: "f", key: "a"), "\(context)")
@@ -150,7 +172,8 @@ struct IdentityRunsTests {
                     try runs.finish()
                     try blocks.flush()
                     #expect(try runs.contains(hash: 42, formId: "f", key: "b"), "\(context)")
-                    #expect(try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM identity") == 2)
+                    #expect(try Int.fetchOne(db, sql: "SELECT SUM(entries) FROM identity_chunk") == 2)
+                    #expect(try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM identity_chunk") == (chunkEntries == 1 ? 2 : 1))
                 }
             }
         }
@@ -175,20 +198,20 @@ struct IdentityRunsTests {
         #expect(try Self.store(Array(5..<15), into: store) == Array(repeating: false, count: 5) + Array(repeating: true, count: 5))
     }
 
-    /// The identity search starts from the hash, one seek into each run.
+    /// The identity search starts from the hash, one seek into each run, and steps back from there.
     @Test func theSearchSeeksByHash() throws {
         let folder = FileManager.default.temporaryDirectory.appendingPathComponent("runs-\(UUID().uuidString)")
         defer { try? FileManager.default.removeItem(at: folder) }
         let store = try SQLiteStore(path: folder.appendingPathComponent("store.sqlite").path)
         _ = try Self.store(Array(0..<100), into: store)
         let plan = try store.execute { db in
-            try Row.fetchAll(db, sql: "EXPLAIN QUERY PLAN " + IdentityRuns.containsSQL, arguments: [0]).map {
+            try Row.fetchAll(db, sql: "EXPLAIN QUERY PLAN " + IdentityRuns.searchSQL, arguments: [1, 0]).map {
                 $0["detail"] as String
             }
         }
-        // The first table the plan reads is the runs, by hash.
-        let reads = plan.filter { $0.hasPrefix("SEARCH") || $0.hasPrefix("SCAN") }
-        #expect(reads.first == "SEARCH i USING PRIMARY KEY (run=? AND hash=?)", "\(plan)")
+        // One read, by run and hash, in the order of the key (no sorting step).
+        let reads = plan.filter { $0.hasPrefix("SEARCH") || $0.hasPrefix("SCAN") || $0.contains("TEMP B-TREE") }
+        #expect(reads == ["SEARCH identity_chunk USING PRIMARY KEY (run=? AND first_hash<?)"], "\(plan)")
     }
 
     /// A new store is made with 16 KiB pages; a store made with another size keeps it, and works.
@@ -205,5 +228,123 @@ struct IdentityRunsTests {
         let old = try SQLiteStore(path: oldPath)
         #expect(try Self.store([1, 2, 1], into: old) == [true, true, false])
         #expect(try old.execute { db in try Int.fetchOne(db, sql: "PRAGMA page_size") } == 4096)
+    }
+
+    /// A database of the current format holding responses of form "f" with these keys, each with the
+    /// hash given rather than its own, and the ids they were given.
+    static func responses(_ db: Database, _ keys: [(key: String, hash: Int64)]) throws -> (ResponseBlocks, [Int64]) {
+        try db.execute(sql: "INSERT INTO import (id, form_id, source, started_at) VALUES (1, 'f', 's', 't')")
+        let blocks = ResponseBlocks(db)
+        let ids = try keys.enumerated().map { position, key in
+            try blocks.add(
+                EncodedResponse(
+                    formId: "f", formVersion: 1, key: key.key, keyHash: key.hash, submittedAt: nil, month: nil, department: nil,
+                    answers: Array("{}".utf8), other: nil, extra: nil, source: "s", position: position + 1),
+                importId: 1)
+        }
+        try blocks.flush()
+        return (blocks, ids)
+    }
+
+    /// Entries with one hash that cross the end of a chunk, or of several, are all found: whether
+    /// chunks before them hold smaller hashes or none, and whatever the place of the chunk's end.
+    @Test func aHashThatCrossesChunkEndsIsFoundInEachChunk() throws {
+        for chunkEntries in [2, 3, 4] {
+            for smaller in 0...4 {
+                let context = "chunks of \(chunkEntries), \(smaller) smaller hashes"
+                let queue = try DatabaseQueue()
+                try SQLiteStore.migrator.migrate(queue)
+                try queue.write { db in
+                    let keys =
+                        (0..<smaller).map { (key: "low\($0)", hash: Int64(-5 + $0)) } + (0..<7).map { (key: "same\($0)", hash: Int64(42)) }
+                        + (0..<3).map { (key: "high\($0)", hash: Int64(100 + $0)) }
+                    let (blocks, ids) = try Self.responses(db, keys)
+                    let sizes = IdentitySizes(batch: 1_000, chunkEntries: chunkEntries)
+                    let writing = IdentityRuns(db, sizes: sizes, blocks: blocks)
+                    // Added out of order: the run is sorted when written.
+                    for i in ids.indices.reversed() { try writing.add(hash: keys[i].hash, id: ids[i]) }
+                    try writing.finish()
+                    let runs = try Self.entries(db, chunkEntries: chunkEntries, context)
+                    #expect(runs.count == 1 && runs.first?.value.map(\.hash) == keys.map(\.hash), "\(context)")
+                    // A later transaction's search, reading the run from its chunks.
+                    let searching = IdentityRuns(db, sizes: sizes, blocks: blocks)
+                    for key in keys {
+                        #expect(try searching.contains(hash: key.hash, formId: "f", key: key.key), "\(key.key): \(context)")
+                    }
+                    #expect(try !searching.contains(hash: 42, formId: "f", key: "same7"), "\(context)")
+                    #expect(try !searching.contains(hash: 42, formId: "f", key: "low0"), "\(context)")
+                    #expect(try !searching.contains(hash: 41, formId: "f", key: "same0"), "\(context)")
+                    #expect(try !searching.contains(hash: 43, formId: "f", key: "same0"), "\(context)")
+                    #expect(try !searching.contains(hash: 42, formId: "g", key: "same0"), "another form: \(context)")
+                }
+            }
+        }
+    }
+
+    /// The runs, whether written in one batch or many and merged a few at a time, end as the policy
+    /// says: after each transaction, the newest two merged while the newer holds at least half as
+    /// many as the older. Batches of 7, chunks of 3 and merges of 3 runs at a time here.
+    @Test func runsMergeAsThePolicySaysAcrossChunksAndSteps() throws {
+        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("runs-\(UUID().uuidString)")
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let store = try SQLiteStore(
+            path: folder.appendingPathComponent("store.sqlite").path, onWait: nil,
+            identitySizes: IdentitySizes(mergeBlock: 9, batch: 7, chunkEntries: 3))
+        var expected: [Int64] = []
+        var next = 0
+        for (step, size) in [100, 30, 20, 60, 5, 5, 5, 9, 200, 1, 2, 3].enumerated() {
+            // New responses, and repeats of every earlier transaction's and of its own.
+            let numbers = Array(next..<next + size) + stride(from: 0, to: next + size, by: 13)
+            let stored = try Self.store(numbers, into: store)
+            #expect(stored == Array(repeating: true, count: size) + Array(repeating: false, count: numbers.count - size), "step \(step)")
+            next += size
+            expected.append(Int64(size))
+            while expected.count >= 2, 2 * expected[expected.count - 1] >= expected[expected.count - 2] {
+                let newer = expected.removeLast()
+                expected[expected.count - 1] += newer
+            }
+            #expect(try Self.runs(store).map(\.last) == expected, "step \(step)")
+            try Self.expectConsistent(store, chunkEntries: 3, "step \(step)")
+        }
+    }
+
+    /// A store of format v6, with entries in two runs of the old table, is moved into chunks: the
+    /// runs keep their numbers and counts, each run's entries are in order across its chunks, and
+    /// every stored response is found again.
+    @Test func aStoreOfFormatV6KeepsFindingItsIdentities() throws {
+        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("runs-\(UUID().uuidString)")
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let path = folder.appendingPathComponent("store.sqlite").path
+        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+        // 5,010 in run 1 (chunks of 250 at most: the last holds 10) and 7 in run 2, as v6 stored them.
+        let old = try DatabaseQueue(path: path)
+        try SQLiteStore.migrator.migrate(old, upTo: "v6: responses in blocks")
+        try old.write { db in
+            try db.execute(sql: "INSERT INTO import (id, form_id, source, started_at) VALUES (1, 'f', 's', 't')")
+            let blocks = ResponseBlocks(db)
+            for i in 0..<5_017 {
+                let encoded = EncodedResponse(Self.response(i), keys: nil, digest: nil)
+                let id = try blocks.add(encoded, importId: 1)
+                try db.execute(
+                    sql: "INSERT INTO identity (run, hash, id) VALUES (?, ?, ?)", arguments: [i < 5_010 ? 1 : 2, encoded.keyHash, id])
+            }
+            try blocks.flush()
+            try db.execute(sql: "INSERT INTO identity_run (run, entries) VALUES (1, 5010), (2, 7)")
+        }
+        try old.close()
+
+        let store = try SQLiteStore(path: path)
+        #expect(try Self.runs(store) == [[1, 5_010], [2, 7]])
+        try store.execute { db in
+            #expect(try !db.tableExists("identity"))
+            let chunks = try Row.fetchAll(db, sql: "SELECT run, entries FROM identity_chunk ORDER BY run, first_hash, first_id").map {
+                [$0[0], $0[1]] as [Int64]
+            }
+            #expect(chunks == Array(repeating: [1, 250], count: 20) + [[1, 10], [2, 7]])
+        }
+        try Self.expectConsistent(store, "after the migration")
+        #expect(try Self.store(Array(0..<5_017) + [5_017], into: store) == Array(repeating: false, count: 5_017) + [true])
+        #expect(try Self.runs(store) == [[1, 5_010], [2, 7], [3, 1]])
+        try Self.expectConsistent(store, "after an import")
     }
 }
