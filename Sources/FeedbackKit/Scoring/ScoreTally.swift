@@ -264,31 +264,26 @@ public final class ScoringLayout: Sendable {
 
     /// The pain points whose keywords a comment mentions (indices into `painPoints`).
     public func tags(_ comment: String) -> [Int] {
-        // For speed (every comment of an import is tagged): where the text and the keywords are made
-        // of simple scalars only, Foundation's search, which matches canonically equivalent text on
-        // character boundaries, finds exactly what a search of the bytes finds.
-        if let keywordBytes {
-            if keywordsOutsideASCII {
-                // Folding turns only ASCII letters, fullwidth forms and U+3000 into ASCII, and trims white
-                // space: a keyword with no ASCII byte occurs in the folded text where it occurs in the
-                // text itself, which is searched as it is (for speed: folding was half of tagging).
-                var text = comment
-                let found: [Int]? = text.withUTF8 { bytes in
-                    guard Self.isSimple(bytes) else { return nil }
-                    return keywordBytes.indices.filter { i in keywordBytes[i].contains { Self.occurs($0, in: bytes) } }
-                }
-                if let found { return found }
-            }
-            let folded = AnswerParser.fold(comment)
-            var text = folded
-            let found: [Int]? = text.withUTF8 { bytes in
-                guard Self.isSimple(bytes) else { return nil }
-                return keywordBytes.indices.filter { i in keywordBytes[i].contains { Self.occurs($0, in: bytes) } }
-            }
-            if let found { return found }
-        }
+        // Folding turns only ASCII letters, fullwidth forms and U+3000 into ASCII, and trims white
+        // space: a keyword with no ASCII byte occurs in the folded text where it occurs in the text
+        // itself, which is searched as it is (for speed: folding was half of tagging).
+        if keywordsOutsideASCII, let found = bytewiseTags(comment) { return found }
         let folded = AnswerParser.fold(comment)
+        if let found = bytewiseTags(folded) { return found }
         return keywords.indices.filter { i in keywords[i].contains { folded.contains($0) } }
+    }
+
+    /// The keywords found in a text by a search of its bytes, where the text and the keywords are
+    /// made of simple scalars only: there Foundation's search, which matches canonically equivalent
+    /// text on character boundaries, finds exactly what a search of the bytes finds (for speed:
+    /// every comment of an import is tagged). Nil otherwise.
+    private func bytewiseTags(_ text: String) -> [Int]? {
+        guard let keywordBytes else { return nil }
+        var text = text
+        return text.withUTF8 { bytes in
+            guard Self.isSimple(bytes) else { return nil }
+            return keywordBytes.indices.filter { i in keywordBytes[i].contains { Self.occurs($0, in: bytes) } }
+        }
     }
 
     /// A scalar that is a character by itself, has no canonical decomposition and combines with

@@ -126,15 +126,9 @@ final class DirectStatement {
 
     /// The same with the arguments in an array.
     func forEachRow(_ values: [Value], body: (Columns) throws -> Void) throws {
-        bind(values)
-        defer { sqlite3_reset(handle) }
-        while true {
-            let code = sqlite3_step(handle)
-            guard code == SQLITE_ROW else {
-                if code == SQLITE_DONE { return }
-                throw Self.error(code, db)
-            }
-            try body(Columns(handle: handle))
+        try forRows(values) { columns in
+            try body(columns)
+            return true
         }
     }
 
@@ -168,6 +162,11 @@ final class DirectStatement {
     /// Runs a query with these arguments and calls `body` with each row's columns while it returns
     /// true: the rows after are never stepped to (a search that knows where to stop reads no more).
     func forRows(_ values: Value..., while body: (Columns) throws -> Bool) throws {
+        try forRows(values, while: body)
+    }
+
+    /// The same with the arguments in an array.
+    func forRows(_ values: [Value], while body: (Columns) throws -> Bool) throws {
         bind(values)
         defer { sqlite3_reset(handle) }
         while true {

@@ -102,7 +102,7 @@ public struct Response: Sendable, Equatable {
         get { storage.formVersion }
         set { unique().formVersion = newValue }
     }
-    /// The response id from the export, or a hash of the record's content ("sha:…").
+    /// The response id from the export, or a hash of the record's content ("h:…").
     public var key: String {
         get { storage.key }
         set { unique().key = newValue }
