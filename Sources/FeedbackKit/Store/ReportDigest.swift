@@ -310,8 +310,7 @@ final class DigestKeeper {
         let insert = try DirectStatement(
             db, sql: "INSERT INTO digest_item_block (form_id, month, kind, first_id, data) VALUES (?, ?, ?, ?, ?)")
         for (month, m) in state.months {
-            for kind in [DigestItems.commentKind, DigestItems.badReviewKind] {
-                let block = kind == DigestItems.commentKind ? m.comments : m.badReviews
+            for (kind, block) in [(DigestItems.commentKind, m.comments), (DigestItems.badReviewKind, m.badReviews)] {
                 guard let first = block.firstId else { continue }
                 try insert.execute(.text(state.form.id), .text(month), .int(kind), .int(first), .blob(block.bytes))
             }
@@ -349,7 +348,7 @@ final class DigestKeeper {
 
 /// How the material's items are kept (store format v8): each month's comment items and bad reviews
 /// in blocks, each item after the one before it: the id of its response (the first whole, then the
-/// difference from the one before, zigzag-encoded as `BlockCodec` writes positions), then its texts,
+/// difference from the one before, as `BlockCodec.appendSigned` writes it), then its texts,
 /// each as its length and its UTF-8 bytes (`BlockCodec.appendText`). Written by hand, like the
 /// response blocks, for speed (see `ReportDigest.createItemTable`).
 enum DigestItems {
@@ -375,8 +374,7 @@ enum DigestItems {
         mutating func add(id: Int64, _ body: (inout [UInt8]) -> Void) -> Int {
             let start = bytes.count
             if firstId == nil { firstId = id }
-            let step = id &- lastId
-            BlockCodec.appendNumber(UInt64(bitPattern: (step << 1) ^ (step >> 63)), to: &bytes)
+            BlockCodec.appendSigned(id &- lastId, to: &bytes)
             lastId = id
             body(&bytes)
             return bytes.count - start
@@ -398,17 +396,11 @@ enum DigestItems {
         BlockCodec.appendText(r.contact, to: &out)
     }
 
-    /// The id of the next item: the one before it plus the zigzag-encoded step.
-    private static func nextId(_ reader: inout BlockCodec.Reader, after last: Int64) throws -> Int64 {
-        let zigzag = try reader.number()
-        return last &+ Int64(bitPattern: (zigzag >> 1) ^ (0 &- (zigzag & 1)))
-    }
-
     static func readComments(_ bytes: UnsafeRawBufferPointer, _ body: (Comment) throws -> Void) throws {
         var reader = BlockCodec.Reader(bytes: bytes, at: 0)
         var id: Int64 = 0
         while reader.at < bytes.count {
-            id = try nextId(&reader, after: id)
+            id &+= try reader.signed()
             try body(Comment(id: id, painPoint: try reader.text(), department: try reader.text(), text: try reader.text()))
         }
     }
@@ -417,7 +409,7 @@ enum DigestItems {
         var reader = BlockCodec.Reader(bytes: bytes, at: 0)
         var id: Int64 = 0
         while reader.at < bytes.count {
-            id = try nextId(&reader, after: id)
+            id &+= try reader.signed()
             let (key, time, department, service, channel, level) = (
                 try reader.text(), try reader.text(), try reader.text(), try reader.text(), try reader.text(), try reader.text()
             )

@@ -265,8 +265,12 @@ enum BlockCodec {
         appendOptional(r.other, to: &out)
         appendOptional(r.extra, to: &out)
         if sameSourceAsBefore { out.append(0) } else { appendOptional(r.source, to: &out) }
-        let position = Int64(r.position)
-        appendNumber(UInt64(bitPattern: (position << 1) ^ (position >> 63)), to: &out)
+        appendSigned(Int64(r.position), to: &out)
+    }
+
+    /// Appends a number that may be negative, zigzag-encoded (0, -1, 1, -2, … as 0, 1, 2, 3, …) as LEB128.
+    static func appendSigned(_ value: Int64, to out: inout [UInt8]) {
+        appendNumber(UInt64(bitPattern: (value << 1) ^ (value >> 63)), to: &out)
     }
 
     /// Appends `value` as LEB128: seven bits a byte, low bits first, the high bit set on all but the last.
@@ -335,6 +339,12 @@ enum BlockCodec {
             }
         }
 
+        /// A number written by `appendSigned`.
+        mutating func signed() throws -> Int64 {
+            let zigzag = try number()
+            return Int64(bitPattern: (zigzag >> 1) ^ (0 &- (zigzag & 1)))
+        }
+
         mutating func span(_ count: UInt64) throws -> UnsafeRawBufferPointer {
             guard count <= UInt64(bytes.count - at) else { throw Malformed() }
             let start = at
@@ -371,8 +381,7 @@ enum BlockCodec {
             let other = try optional()
             let extra = try optional()
             guard let source = try optional() ?? previousSource else { throw Malformed() }
-            let zigzag = try number()
-            let position = Int64(bitPattern: (zigzag >> 1) ^ (0 &- (zigzag & 1)))
+            let position = try signed()
             return Record(
                 formVersion: Int(truncatingIfNeeded: version), key: key, submittedAt: submittedAt, month: month, department: department,
                 answers: answers, other: other, extra: extra, source: source, position: Int(truncatingIfNeeded: position))

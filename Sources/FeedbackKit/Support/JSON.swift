@@ -430,19 +430,21 @@ public struct JSONParser {
     /// Whether the key at `index` is written exactly as field `i` of `expected`, without escapes;
     /// if so, `index` moves past its closing quote.
     private mutating func skipKey(_ i: Int, of expected: CSVCells) -> Bool {
-        let matched: Bool = expected.withField(i) { key in
+        // The key's length with its quotes when it matched.
+        let written: Int? = expected.withField(i) { key in
             bytes.withUnsafeBufferPointer { all in
                 // A quote, a backslash or a control byte is written otherwise inside a string.
                 let after = index + 1 + key.count
-                guard after < all.count, all[after] == UInt8(ascii: "\"") else { return false }
+                guard after < all.count, all[after] == UInt8(ascii: "\"") else { return nil }
                 for (k, b) in key.enumerated() {
-                    guard b == all[index + 1 + k], b >= 0x20, b != UInt8(ascii: "\""), b != UInt8(ascii: "\\") else { return false }
+                    guard b == all[index + 1 + k], b >= 0x20, b != UInt8(ascii: "\""), b != UInt8(ascii: "\\") else { return nil }
                 }
-                return true
+                return key.count + 2
             }
         }
-        if matched { index += expected.withField(i) { $0.count } + 2 }
-        return matched
+        guard let written else { return false }
+        index += written
+        return true
     }
 
     private mutating func readFlatObject(
