@@ -45,6 +45,10 @@ let package = Package(
                 .product(name: "GRDBSQLite", package: "GRDB.swift"),
                 .product(name: "ZIPFoundation", package: "ZIPFoundation"),
             ],
+            // Release builds leave out the run-time exclusivity checks, which were 3–4% of an
+            // import's instructions (bench/README.md, twelfth round); debug builds, which the tests
+            // run, keep them, and the compile-time checks apply to both.
+            swiftSettings: [.unsafeFlags(["-enforce-exclusivity=unchecked"], .when(configuration: .release))],
             linkerSettings: [.linkedLibrary("iconv", .when(platforms: [.macOS]))]
         ),
         .testTarget(
