@@ -23,8 +23,8 @@ struct ReportCommandTests {
 
     /// A store as earlier versions left it (WAL mode, a row per response, no identity hashes, no
     /// digests) goes through every migration since: the rollback journal, the identity hash (v3), the
-    /// comment digests (v4), the identity runs (v5), the blocks (v6), the runs in chunks (v7) and the
-    /// material in blocks (v8). It then holds the same responses in the same order, reports the
+    /// comment digests (v4), the identity runs (v5), the blocks (v6, written in the compact form of
+    /// v9), the runs in chunks (v7), the material in blocks (v8) and v9. It then holds the same responses in the same order, reports the
     /// golden report, and importing the samples again stores nothing.
     @Test func aStoreOfThePreviousFormatIsUpgradedAndReportsTheSame() throws {
         let scratch = try Self.workspaceWithSamples()
@@ -82,7 +82,7 @@ struct ReportCommandTests {
         let queue = try DatabaseQueue(path: store)
         try queue.read { (db: Database) throws in
             #expect(try String.fetchOne(db, sql: "PRAGMA journal_mode") == "delete")
-            #expect(try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM grdb_migrations WHERE identifier >= 'v3'") == 6)
+            #expect(try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM grdb_migrations WHERE identifier >= 'v3'") == 7)
             // The material's tables of v3 and v4 gone into blocks (v8), and the month's digests rebuilt by the report.
             #expect(try !db.tableExists("digest_comment") && !db.tableExists("digest_bad_review"))
             #expect(try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM digest_tally WHERE month = '2025-04'") ?? 0 > 0)
@@ -91,6 +91,7 @@ struct ReportCommandTests {
             // v5 and v6: every response's identity in run 1, the rows gone into blocks.
             #expect(try Int.fetchOne(db, sql: "SELECT entries FROM identity_run WHERE run = 1") == before.count)
             #expect(try Int.fetchOne(db, sql: "SELECT SUM(responses) FROM response_block") == before.count)
+            #expect(try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM response_block WHERE substr(data, 1, 3) <> x'800001'") == 0)
             #expect(try !db.tableExists("response"))
         }
         let input = ImportCommandTests.samples.appendingPathComponent("enterprise-service-2025.csv").path

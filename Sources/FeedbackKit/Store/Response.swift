@@ -181,48 +181,15 @@ public struct Response: Sendable, Equatable {
             && lhs.source == rhs.source && lhs.position == rhs.position
     }
 
-    /// Answers as a JSON object with keys sorted, as stored.
+    /// Answers as a JSON object with keys sorted (as `export` writes them, and as stores before
+    /// format v9 kept them).
     public var answersJSON: String { String(decoding: answersJSONBytes, as: UTF8.self) }
 
-    /// The UTF-8 bytes of `answersJSON` (for speed: the store binds them as they are).
-    var answersJSONBytes: [UInt8] { answersJSONBytes(keys: nil) }
-
-    /// The same, walking `keys` (the form's question ids, sorted) instead of sorting the answers
-    /// (for speed); answers under other ids are written by sorting, as without `keys`.
-    func answersJSONBytes(keys: AnswerKeys?) -> [UInt8] {
-        var out: [UInt8] = []
-        out.reserveCapacity(384)
-        appendAnswersJSON(keys: keys, to: &out)
-        return out
-    }
-
-    /// Appends the bytes of `answersJSONBytes(keys:)` to `out`.
-    func appendAnswersJSON(keys: AnswerKeys?, to out: inout [UInt8]) {
-        // Written directly rather than through JSONValue, for speed (one per stored response);
-        // the text is the same as JSONValue.object(...).serialized() gives.
-        let start = out.count
-        out.append(0x7B)
-        if let keys {
-            // By index where the mapper made the answers for this form; else by id.
-            let byIndex = keys.shape.flatMap { shape in slots?.values(for: shape) }
-            let byId = byIndex == nil ? answers : [:]
-            var written = 0
-            for n in keys.ids.indices {
-                let found = if let byIndex { byIndex[keys.indices[n]] } else { byId[keys.ids[n]] }
-                guard let answer = found else { continue }
-                if written > 0 { out.append(0x2C) }
-                out.append(contentsOf: keys.prefixes[n])
-                Self.append(answer, to: &out)
-                written += 1
-            }
-            // By index, every answer has its question in the form; by id, answers under ids the
-            // form lacks are written by sorting, below.
-            if byIndex != nil || written == byId.count {
-                out.append(0x7D)
-                return
-            }
-            out.removeSubrange((start + 1)...)
-        }
+    /// The UTF-8 bytes of `answersJSON`.
+    var answersJSONBytes: [UInt8] {
+        // Written directly rather than through JSONValue; the text is the same as
+        // JSONValue.object(...).serialized() gives.
+        var out: [UInt8] = [0x7B]
         for (i, (key, answer)) in answers.sorted(by: { $0.key < $1.key }).enumerated() {
             if i > 0 { out.append(0x2C) }
             JSONWriter.appendQuoted(key, to: &out)
@@ -230,6 +197,28 @@ public struct Response: Sendable, Equatable {
             Self.append(answer, to: &out)
         }
         out.append(0x7D)
+        return out
+    }
+
+    /// Appends the answers as a block keeps them (see `BlockCodec.AnswerIds`), in the order of
+    /// their ids. Where the mapper made the answers by index for the form of `keys` (its sorted
+    /// ids), they are walked by index, which spares building and sorting a dictionary by id (for
+    /// speed: one per stored response); the bytes are the same either way.
+    func appendCompactAnswers(keys: AnswerKeys?, ids: inout BlockCodec.AnswerIds, to out: inout [UInt8]) {
+        guard let keys, let byIndex = slots?.values(for: keys.shape) else {
+            return Self.appendCompact(answers, ids: &ids, to: &out)
+        }
+        for n in keys.ids.indices {
+            guard let answer = byIndex[keys.indices[n]] else { continue }
+            BlockCodec.append(answer, number: ids.number(keys: keys, at: n), id: keys.ids[n], to: &out)
+        }
+    }
+
+    /// `appendCompactAnswers` of answers by id.
+    static func appendCompact(_ answers: [String: Answer], ids: inout BlockCodec.AnswerIds, to out: inout [UInt8]) {
+        for (id, answer) in answers.sorted(by: { $0.key < $1.key }) {
+            BlockCodec.append(answer, number: ids.number(for: id), id: id, to: &out)
+        }
     }
 
     private static func append(_ answer: Answer, to out: inout [UInt8]) {
@@ -328,12 +317,11 @@ struct AnswerLookup {
     }
 }
 
-/// A form's question ids in the order the answers JSON lists them, each with its `"id":` bytes.
+/// A form's question ids in sorted order, the order a block lists a response's answers in, with
+/// each one's index in the form (for `AnswerSlots`).
 final class AnswerKeys: Sendable {
+    let shape: FormShape
     let ids: [String]
-    let prefixes: [[UInt8]]
-    /// The form the ids are of, and each id's index in it (for `AnswerSlots`); nil with `init(ids:)`.
-    let shape: FormShape?
     let indices: [Int]
 
     init(form: Form) {
@@ -341,23 +329,6 @@ final class AnswerKeys: Sendable {
         shape = FormShape(form)
         indices = order
         ids = order.map { form.questions[$0].id }
-        prefixes = Self.prefixes(ids)
-    }
-
-    init(ids: [String]) {
-        self.ids = ids.sorted()
-        shape = nil
-        indices = []
-        prefixes = Self.prefixes(self.ids)
-    }
-
-    private static func prefixes(_ ids: [String]) -> [[UInt8]] {
-        ids.map { id in
-            var out: [UInt8] = []
-            JSONWriter.appendQuoted(id, to: &out)
-            out.append(0x3A)
-            return out
-        }
     }
 }
 

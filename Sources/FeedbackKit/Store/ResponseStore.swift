@@ -66,7 +66,7 @@ extension ResponseWriter {
 /// What the store keeps of a response, with its other texts and extra columns already encoded and
 /// its identity hash worked out: a pipelined import makes these on its reading thread, leaving the
 /// inserting thread less to do (for speed; the texts are those `insert(_: Response, …)` would
-/// write). The answers JSON is left to the inserting thread (see `answersSource`); the response it
+/// write). The answers are left to the inserting thread (see `answersSource`); the response it
 /// is written from is freed with its batch on the reading thread, which made it: freeing another
 /// thread's memory costs the inserting thread a lock (ImportPipeline.swift). An object, so that
 /// handing it on retains it once rather than every text it holds.
@@ -79,8 +79,8 @@ public final class EncodedResponse: Sendable {
     public let submittedAt: String?
     public let month: String?
     public let department: String?
-    /// The answers JSON, or the response to write it from. The inserting thread writes it, and only
-    /// for a response it stores (for speed: that thread had less to do than the reading one; the
+    /// The answers JSON (a store before v9), or the response to write the answers from. The
+    /// inserting thread writes them, and only for a response it stores (for speed: that thread had less to do than the reading one; the
     /// response is freed with its batch on the thread that made it, see ImportPipeline.swift).
     private let answersSource: AnswersSource
 
@@ -89,11 +89,11 @@ public final class EncodedResponse: Sendable {
         case response(Response, AnswerKeys?)
     }
 
-    /// Appends the answers JSON's bytes to `out`.
-    func appendAnswers(to out: inout [UInt8]) {
+    /// Appends the answers as a block keeps them (see `BlockCodec`).
+    func appendAnswers(ids: inout BlockCodec.AnswerIds, to out: inout [UInt8]) {
         switch answersSource {
-        case .json(let bytes): out.append(contentsOf: bytes)
-        case .response(let response, let keys): response.appendAnswersJSON(keys: keys, to: &out)
+        case .json(let bytes): Response.appendCompact(Response.decodeAnswers(String(decoding: bytes, as: UTF8.self)), ids: &ids, to: &out)
+        case .response(let response, let keys): response.appendCompactAnswers(keys: keys, ids: &ids, to: &out)
         }
     }
     public let other: String?

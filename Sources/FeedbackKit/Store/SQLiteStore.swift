@@ -116,6 +116,11 @@ public final class SQLiteStore: ResponseStore {
                 // rather than 4 KiB (for speed: an import writes a quarter as many pages, and the kernel's
                 // work per page written was most of its cost; docs/import.md has the figures).
                 try queue.writeWithoutTransaction { db in try db.execute(sql: "PRAGMA page_size = 16384") }
+                // A newer build's format would be misread (its blocks taken for damaged ones, say).
+                if try queue.read({ try migrator.hasBeenSuperseded($0) }) {
+                    throw StoreError(
+                        "it was written by a newer version of feedback, whose format this one cannot read; use that version or a later one")
+                }
                 try migrator.migrate(queue)
                 return queue
             } catch let error as DatabaseError {
@@ -212,6 +217,11 @@ public final class SQLiteStore: ResponseStore {
         migrator.registerMigration("v8: report material in blocks") { db in
             try ReportDigest.createItemTable(db)
         }
+        // Nothing to change: blocks say which form their answers are in (see BlockCodec), so those
+        // written before stay as they are. Recorded all the same: from this version on, a build
+        // refuses a store with a migration it does not know (openWaiting), and a build of v8 or
+        // before, which would take the new blocks for damaged ones, is told so by the docs.
+        migrator.registerMigration("v9: answers in compact form") { _ in }
         return migrator
     }
 
