@@ -41,6 +41,13 @@ final class BatchChannel<Item>: @unchecked Sendable {
         return true
     }
 
+    /// How many batches wait for the consumer: more than one or two, and it is the slower of the two.
+    var waiting: Int {
+        condition.lock()
+        defer { condition.unlock() }
+        return batches.count
+    }
+
     /// The consumer hands back a batch it has finished with, so that the producer frees it.
     func giveBack(_ batch: consuming [Item]) {
         condition.lock()

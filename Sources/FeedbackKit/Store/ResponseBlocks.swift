@@ -479,9 +479,11 @@ enum BlockCodec {
             let month = try optional()
             let department = try optional()
             let answers: Record.Answers
-            if answerIds != nil {
+            // Taken out and put back, so that the ids grow in place rather than being copied.
+            if var ids = answerIds.take() {
                 var inner = Reader(bytes: try span(number()), at: 0)
-                answers = .decoded(try inner.answers(ids: &answerIds!))
+                answers = .decoded(try inner.answers(ids: &ids))
+                answerIds = ids
             } else {
                 answers = .json(try text())
             }

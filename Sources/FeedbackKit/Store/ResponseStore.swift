@@ -101,8 +101,15 @@ public final class EncodedResponse: Sendable {
     public let source: String
     public let position: Int
 
-    /// What the response adds to the report digests, worked out ahead (for speed).
+    /// What the response adds to the report digests, when worked out ahead (for speed: see
+    /// `Importer`); else the inserting thread works it out from `response`, if it keeps digests.
     let digest: DigestEntry?
+
+    /// The response the answers are written from; nil for the stored texts of a migration.
+    var response: Response? {
+        if case .response(let response, _) = answersSource { return response }
+        return nil
+    }
 
     public convenience init(_ response: Response) {
         self.init(response, keys: nil)

@@ -525,7 +525,7 @@ struct SQLiteWriter: ResponseWriter {
     }
 
     func insert(_ response: Response, importId: Int64) throws -> Bool {
-        try insert(EncodedResponse(response, keys: nil, digest: digests?.entry(response)), importId: importId)
+        try insert(EncodedResponse(response, keys: nil, digest: nil), importId: importId)
     }
 
     func insert(_ encoded: EncodedResponse, importId: Int64) throws -> Bool {
@@ -537,7 +537,8 @@ struct SQLiteWriter: ResponseWriter {
         if let digests, let month = encoded.month { try digests.prepare(formId: encoded.formId, month: month, db: db) }
         let id = try statements.blocks.add(encoded, importId: importId)
         try statements.stored(encoded.keyHash, id: id)
-        if let digests, let entry = encoded.digest, let month = encoded.month {
+        // The entry worked out ahead, or else now (only for a response that is stored).
+        if let digests, let month = encoded.month, let entry = encoded.digest ?? encoded.response.flatMap(digests.entry) {
             try digests.inserted(formId: encoded.formId, month: month, department: encoded.department, id: id, db: db, entry: entry)
         }
         return true

@@ -171,8 +171,9 @@ struct ResponseBlocksTests {
     static let numbers = Response(
         formId: "f", formVersion: 1, key: "k-n", submittedAt: nil, month: nil, department: nil,
         answers: [
-            "zero": .number(0), "minus zero": .number(-0.0), "big": .number(9_007_199_254_740_991), "bigger": .number(9_007_199_254_740_992),
-            "negative": .number(-9_007_199_254_740_991), "huge": .number(1e300), "tiny": .number(5e-324), "third": .number(1.0 / 3),
+            "zero": .number(0), "minus zero": .number(-0.0), "big": .number(9_007_199_254_740_991),
+            "bigger": .number(9_007_199_254_740_992), "negative": .number(-9_007_199_254_740_991), "huge": .number(1e300),
+            "tiny": .number(5e-324), "third": .number(1.0 / 3),
             "min": .number(-Double.greatestFiniteMagnitude), "q_overall": .number(5), "none": .choices([]), "na": .notApplicable,
         ], source: "a.csv", position: 9)
 
@@ -208,7 +209,8 @@ struct ResponseBlocksTests {
             optional(r.month)
             optional(r.department)
             BlockCodec.appendText(r.answersJSON, to: &earlier)
-            optional(r.otherText.isEmpty ? nil : SQLiteWriter.encodeStrings(r.otherText.sorted { $0.key < $1.key }.map { ($0.key, $0.value) }))
+            let other = r.otherText.sorted { $0.key < $1.key }.map { ($0.key, $0.value) }
+            optional(other.isEmpty ? nil : SQLiteWriter.encodeStrings(other))
             optional(r.extra.isEmpty ? nil : SQLiteWriter.encodeStrings(r.extra))
             optional(source == r.source ? nil : r.source)
             source = r.source

@@ -69,6 +69,17 @@ struct ReportDigestTests {
         try Self.expectSameReports(bench, "after importing again (all duplicates)")
     }
 
+    /// An import works out each response's digest entry on whichever thread has time: the digests
+    /// are current and match the rescan when the reading thread works out every one, and when the
+    /// inserting thread does.
+    @Test(arguments: [0, Int.max])
+    func digestsAreTheSameWhicheverThreadWorksOutTheEntries(waitingForEntriesHere: Int) throws {
+        var bench = try ImportBench(exampleForm: "enterprise-service")
+        bench.waitingForEntriesHere = waitingForEntriesHere
+        try bench.run(Self.sample)
+        try Self.expectSameReports(bench, "entries worked out with \(waitingForEntriesHere) batches waiting")
+    }
+
     @Test func windowSampleReportsFromDigestsMatchTheRescan() throws {
         let bench = try ImportBench(exampleForm: "window-evaluation")
         try bench.run(Fixtures.repositoryRoot.appendingPathComponent("samples/window-evaluation-2025.jsonl"))

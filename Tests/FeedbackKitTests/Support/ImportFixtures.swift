@@ -22,8 +22,13 @@ struct ImportBench {
             path: dir.file("store.sqlite").path, onWait: nil, identitySizes: IdentitySizes(), digestPendingBytes: digestPendingBytes)
     }
 
+    /// As `Importer` takes it: when the reading thread works out the digest entries.
+    var waitingForEntriesHere = 2
+
     func importer() -> Importer {
-        Importer(store: store, form: form, zone: .china, baseDirectory: dir.url)
+        var importer = Importer(store: store, form: form, zone: .china, baseDirectory: dir.url)
+        importer.waitingForEntriesHere = waitingForEntriesHere
+        return importer
     }
 
     @discardableResult
