@@ -200,24 +200,28 @@ public struct Response: Sendable, Equatable {
         return out
     }
 
-    /// Appends the answers as a block keeps them (see `BlockCodec.AnswerIds`), in the order of
-    /// their ids. Where the mapper made the answers by index for the form of `keys` (its sorted
-    /// ids), they are walked by index, which spares building and sorting a dictionary by id (for
-    /// speed: one per stored response); the bytes are the same either way.
-    func appendCompactAnswers(keys: AnswerKeys?, ids: inout BlockCodec.AnswerIds, to out: inout [UInt8]) {
+    /// Appends the answers as a block keeps them (see `BlockCodec`): each under its id's number in
+    /// `keys` (the form's sorted ids, which a block lists once), or under the id itself where
+    /// `keys` is nil or lacks it. Where the mapper made the answers by index for the form of `keys`,
+    /// they are walked by index (for speed: that spares building and sorting a dictionary by id).
+    func appendCompactAnswers(keys: AnswerKeys?, to out: inout [UInt8]) {
         guard let keys, let byIndex = slots?.values(for: keys.shape) else {
-            return Self.appendCompact(answers, ids: &ids, to: &out)
+            return Self.appendCompact(answers, keys: keys, to: &out)
         }
         for n in keys.ids.indices {
             guard let answer = byIndex[keys.indices[n]] else { continue }
-            BlockCodec.append(answer, number: ids.number(keys: keys, at: n), id: keys.ids[n], to: &out)
+            BlockCodec.append(answer, number: n + 1, id: nil, to: &out)
         }
     }
 
     /// `appendCompactAnswers` of answers by id.
-    static func appendCompact(_ answers: [String: Answer], ids: inout BlockCodec.AnswerIds, to out: inout [UInt8]) {
+    static func appendCompact(_ answers: [String: Answer], keys: AnswerKeys?, to out: inout [UInt8]) {
         for (id, answer) in answers.sorted(by: { $0.key < $1.key }) {
-            BlockCodec.append(answer, number: ids.number(for: id), id: id, to: &out)
+            if let n = keys?.index(of: id) {
+                BlockCodec.append(answer, number: n + 1, id: nil, to: &out)
+            } else {
+                BlockCodec.append(answer, number: 0, id: id, to: &out)
+            }
         }
     }
 
@@ -329,6 +333,19 @@ final class AnswerKeys: Sendable {
         shape = FormShape(form)
         indices = order
         ids = order.map { form.questions[$0].id }
+    }
+
+    /// Where `id` is in `ids`; nil when the form has no such question.
+    func index(of id: String) -> Int? {
+        // A binary search: the ids are sorted, as Strings compare.
+        var low = 0
+        var high = ids.count
+        while low < high {
+            let mid = (low + high) / 2
+            if ids[mid] < id { low = mid + 1 } else { high = mid }
+        }
+        // Equal by their bytes: an id only canonically equivalent keeps its own spelling.
+        return low < ids.count && ids[low].utf8.elementsEqual(id.utf8) ? low : nil
     }
 }
 

@@ -40,7 +40,7 @@ final class ResponseBlocks {
         let id: Int64
         let formId: String
         let importId: Int64
-        var writer = BlockCodec.Writer()
+        var writer: BlockCodec.Writer
         var offsets: [Int] = []
         /// How many responses of each month, in the order first met.
         var months: [(month: String, responses: Int64)] = []
@@ -91,7 +91,7 @@ final class ResponseBlocks {
     func add(_ response: EncodedResponse, importId: Int64) throws -> Int64 {
         if let block = open,
             block.formId != response.formId || block.importId != importId || block.offsets.count == Int(Self.capacity)
-                || block.writer.bytes.count >= Self.bytesPerBlock
+                || block.writer.bytes.count >= Self.bytesPerBlock || !block.writer.fits(response)
         {
             try flush()
         }
@@ -102,7 +102,7 @@ final class ResponseBlocks {
         } else {
             let id = try nextBlock ?? ((try Int64.fetchOne(db, sql: "SELECT max(id) FROM response_block") ?? 0) + 1)
             nextBlock = id + 1
-            block = OpenBlock(id: id, formId: response.formId, importId: importId)
+            block = OpenBlock(id: id, formId: response.formId, importId: importId, writer: BlockCodec.Writer(keys: response.keys))
             block.writer.reserveCapacity(Self.bytesPerBlock + 4096)
         }
         let id = block.add(response)
@@ -239,22 +239,24 @@ final class ResponseBlocks {
 /// a block is read and written for every response an import stores, and a general encoder (JSON,
 /// property lists) would cost more than SQLite's own work on the block.
 ///
-/// A block starts with `marker`. A response: form version; key; time, month, department (optional
-/// texts); answers (below); other texts and extra columns (optional texts, as
-/// `SQLiteWriter.encodeStrings` writes them); source; position. An optional text is its length
-/// plus one, or 0 when absent. The source is 0 when it is the one of the response before it in the
-/// block (an import's responses share theirs), else its length plus one. The position is
-/// zigzag-encoded (it may be any `Int`).
+/// A block (store format v9) starts with `marker`, then the question ids its answers are numbered
+/// by: their count, then each as a text (the sorted ids of the import's form). A response: form
+/// version; key; time, month, department (optional texts); answers (below); other texts and extra
+/// columns (optional texts, as `SQLiteWriter.encodeStrings` writes them); source; position. An
+/// optional text is its length plus one, or 0 when absent. The source is 0 when it is the one of
+/// the response before it in the block (an import's responses share theirs), else its length plus
+/// one. The position is zigzag-encoded (it may be any `Int`).
 ///
-/// Answers (store format v9): their length in bytes, then each answer in the order of its question
-/// id: a number that holds the id's number in the block (`AnswerIds`) times 8 plus the kind of
-/// answer, the id itself as a text when its number is 0 (its first use in the block), then the
-/// value. Kinds: 0 not applicable; 1 a whole number, zigzag-encoded; 2 any other number, its 8
-/// bytes (IEEE 754, little-endian); 3 a text; 4 choices, their count then each as a text. Blocks
-/// written before v9 have no marker, and each response's answers are a text, the answers JSON
-/// (`Response.answersJSON`); they are read as they are. The compact form halves a store (a
-/// million bench responses: 371 MB of blocks with the JSON), and on this kind of machine the
-/// kernel's copying of the pages written was a quarter of the storing thread's time.
+/// Answers: their length in bytes, then each answer in the order of its question id: a number that
+/// holds its id's place in the block's list (from 1) times 8 plus the kind of answer, the id itself
+/// as a text when that place is 0 (an id the list lacks), then the value. Kinds: 0 not applicable;
+/// 1 a whole number, zigzag-encoded; 2 any other number, its 8 bytes (IEEE 754, little-endian); 3
+/// a text; 4 choices, their count then each as a text. A response is encoded apart from the block
+/// it goes in but for its source and position (`record`), so the reading thread of an import
+/// encodes it. Blocks written before v9 have no marker and no ids, and each response's answers are
+/// a text, the answers JSON (`Response.answersJSON`); they are read as they are. The compact form
+/// halves a store (a million bench responses: 372 MB of blocks with the JSON), and on this kind of
+/// machine the kernel's copying of the pages written was a quarter of the storing thread's time.
 enum BlockCodec {
     struct Malformed: Error {}
 
@@ -263,83 +265,86 @@ enum BlockCodec {
     /// form's version (1), which a later change of the encoding would raise.
     static let marker: [UInt8] = [0x80, 0x00, 0x01]
 
-    /// Writes a block.
+    /// Writes a block whose answers are numbered by `keys`.
     struct Writer {
         private(set) var bytes = BlockCodec.marker
+        let keys: AnswerKeys?
         private var lastSource: String?
-        private var answerIds = AnswerIds()
-        /// Room to write a response's answers in before their length is known, kept between responses.
-        private var scratch: [UInt8] = []
+
+        init(keys: AnswerKeys?) {
+            self.keys = keys
+            let ids = keys?.ids ?? []
+            appendNumber(UInt64(ids.count), to: &bytes)
+            for id in ids { appendText(id, to: &bytes) }
+        }
 
         mutating func reserveCapacity(_ count: Int) { bytes.reserveCapacity(count) }
 
+        /// Whether the response's answers are numbered as this block's are (or name their ids).
+        func fits(_ r: EncodedResponse) -> Bool { r.keys == nil || r.keys === keys }
+
         mutating func append(_ r: EncodedResponse) {
-            appendNumber(UInt64(truncatingIfNeeded: r.formVersion), to: &bytes)
-            appendText(r.key, to: &bytes)
-            appendOptional(r.submittedAt, to: &bytes)
-            appendOptional(r.month, to: &bytes)
-            appendOptional(r.department, to: &bytes)
-            scratch.removeAll(keepingCapacity: true)
-            r.appendAnswers(ids: &answerIds, to: &scratch)
-            appendNumber(UInt64(scratch.count), to: &bytes)
-            bytes.append(contentsOf: scratch)
-            appendOptional(r.other, to: &bytes)
-            appendOptional(r.extra, to: &bytes)
+            precondition(fits(r), "a response goes in a block whose ids number its answers")
+            bytes.append(contentsOf: r.record)
             if lastSource == r.source { bytes.append(0) } else { appendOptional(r.source, to: &bytes) }
             lastSource = r.source
             appendSigned(Int64(r.position), to: &bytes)
         }
     }
 
-    /// The question ids a block's answers are under, numbered 1, 2, … in the order first written.
-    struct AnswerIds {
-        private var numbers: [String: Int] = [:]
-        /// The number of each id of one form's `AnswerKeys`, by its place there, 0 where not yet
-        /// numbered (for speed: a response's answers are numbered without hashing their ids).
-        private var byKeys: (keys: AnswerKeys, numbers: [Int])?
-
-        /// The id's number, or 0 when it has none yet, which gives it the next one: the writer then
-        /// writes the id itself.
-        mutating func number(for id: String) -> Int {
-            if let known = numbers[id] { return known }
-            numbers[id] = numbers.count + 1
-            return 0
+    /// A response's fields up to its source, as a block keeps them; `answers` appends the answers.
+    static func record(
+        formVersion: Int, key: String, submittedAt: String?, month: String?, department: String?, other: String?, extra: String?,
+        answers: (inout [UInt8]) -> Void
+    ) -> [UInt8] {
+        var out: [UInt8] = []
+        out.reserveCapacity(256)
+        appendNumber(UInt64(truncatingIfNeeded: formVersion), to: &out)
+        appendText(key, to: &out)
+        appendOptional(submittedAt, to: &out)
+        appendOptional(month, to: &out)
+        appendOptional(department, to: &out)
+        // The answers' length goes before them: they are written after a byte kept for it, and
+        // moved along in the rare case that the length takes more.
+        let lengthAt = out.count
+        out.append(0)
+        answers(&out)
+        let length = out.count - lengthAt - 1
+        if length < 0x80 {
+            out[lengthAt] = UInt8(length)
+        } else {
+            var prefix: [UInt8] = []
+            appendNumber(UInt64(length), to: &prefix)
+            out.replaceSubrange(lengthAt..<(lengthAt + 1), with: prefix)
         }
-
-        /// `number(for: keys.ids[n])`.
-        mutating func number(keys: AnswerKeys, at n: Int) -> Int {
-            if byKeys?.keys !== keys { byKeys = (keys, keys.ids.map { numbers[$0] ?? 0 }) }
-            if let known = byKeys?.numbers[n], known > 0 { return known }
-            let number = self.number(for: keys.ids[n])
-            byKeys?.numbers[n] = numbers[keys.ids[n]] ?? 0
-            return number
-        }
+        appendOptional(other, to: &out)
+        appendOptional(extra, to: &out)
+        return out
     }
 
-    /// Appends an answer under the id numbered `number` (0: the id follows, see `AnswerIds`).
-    static func append(_ answer: Answer, number: Int, id: String, to out: inout [UInt8]) {
+    /// Appends an answer under the id at place `number` of the block's list, or under `id` (number 0).
+    static func append(_ answer: Answer, number: Int, id: String?, to out: inout [UInt8]) {
         let head = UInt64(number) << 3
+        func start(_ kind: UInt64) {
+            appendNumber(head | kind, to: &out)
+            if number == 0 { appendText(id ?? "", to: &out) }
+        }
         switch answer {
         case .notApplicable:
-            appendNumber(head | 0, to: &out)
-            if number == 0 { appendText(id, to: &out) }
+            start(0)
         case .number(let v):
             if v == v.rounded(.towardZero), abs(v) < 0x1p53, !(v == 0 && v.sign == .minus) {
-                appendNumber(head | 1, to: &out)
-                if number == 0 { appendText(id, to: &out) }
+                start(1)
                 appendSigned(Int64(v), to: &out)
             } else {
-                appendNumber(head | 2, to: &out)
-                if number == 0 { appendText(id, to: &out) }
+                start(2)
                 withUnsafeBytes(of: v.bitPattern.littleEndian) { out.append(contentsOf: $0) }
             }
         case .text(let text):
-            appendNumber(head | 3, to: &out)
-            if number == 0 { appendText(id, to: &out) }
+            start(3)
             appendText(text, to: &out)
         case .choices(let values):
-            appendNumber(head | 4, to: &out)
-            if number == 0 { appendText(id, to: &out) }
+            start(4)
             appendNumber(UInt64(values.count), to: &out)
             for value in values { appendText(value, to: &out) }
         }
@@ -461,29 +466,33 @@ enum BlockCodec {
             if n > 0 { _ = try span(n - 1) }
         }
 
-        /// Where a block's responses start, and whether their answers are in the compact form.
-        mutating func blockStart() throws -> Bool {
-            guard bytes.count >= 2, bytes[0] == 0x80, bytes[1] == 0 else { return false }
+        /// Reads a block's start: the ids its answers are numbered by, or nil for a block of the
+        /// earlier form (answers JSON).
+        mutating func blockStart() throws -> [String]? {
+            guard bytes.count >= 2, bytes[0] == 0x80, bytes[1] == 0 else { return nil }
             // The marker of the compact form; a later version is one this build cannot read.
             guard bytes.count >= 3, bytes[2] == BlockCodec.marker[2] else { throw Malformed() }
             at = 3
-            return true
+            let count = try number()
+            // Each id takes a byte at least: a count past the bytes left is damage.
+            guard count <= UInt64(bytes.count - at) else { throw Malformed() }
+            var ids: [String] = []
+            for _ in 0..<count { ids.append(try text()) }
+            return ids
         }
 
-        /// One response; `previousSource` is the source of the one before it, and `answerIds` the
-        /// ids the block's answers have numbered so far (nil for a block without the marker).
-        mutating func record(previousSource: String?, answerIds: inout [String]?) throws -> Record {
+        /// One response; `previousSource` is the source of the one before it, and `ids` the block's
+        /// (nil for a block of the earlier form).
+        mutating func record(previousSource: String?, ids: [String]?) throws -> Record {
             let version = try number()
             let key = try text()
             let submittedAt = try optional()
             let month = try optional()
             let department = try optional()
             let answers: Record.Answers
-            // Taken out and put back, so that the ids grow in place rather than being copied.
-            if var ids = answerIds.take() {
+            if let ids {
                 var inner = Reader(bytes: try span(number()), at: 0)
-                answers = .decoded(try inner.answers(ids: &ids))
-                answerIds = ids
+                answers = .decoded(try inner.answers(ids: ids))
             } else {
                 answers = .json(try text())
             }
@@ -497,17 +506,17 @@ enum BlockCodec {
         }
 
         /// A response's answers in the compact form, to their end.
-        private mutating func answers(ids: inout [String]) throws -> [String: Answer] {
+        private mutating func answers(ids: [String]) throws -> [String: Answer] {
             var answers: [String: Answer] = [:]
             while at < bytes.count {
                 let head = try number()
+                let place = head >> 3
                 let id: String
-                if head >> 3 == 0 {
+                if place == 0 {
                     id = try text()
-                    ids.append(id)
                 } else {
-                    guard head >> 3 <= UInt64(ids.count) else { throw Malformed() }
-                    id = ids[Int(head >> 3) - 1]
+                    guard place <= UInt64(ids.count) else { throw Malformed() }
+                    id = ids[Int(place) - 1]
                 }
                 switch head & 7 {
                 case 0: answers[id] = .notApplicable
@@ -543,10 +552,10 @@ enum BlockCodec {
     /// Calls `body` with each response of a block, in order.
     static func forEach(in bytes: UnsafeRawBufferPointer, _ body: (Record) throws -> Void) throws {
         var reader = Reader(bytes: bytes, at: 0)
-        var answerIds: [String]? = try reader.blockStart() ? [] : nil
+        let ids = try reader.blockStart()
         var source: String?
         while reader.at < bytes.count {
-            let record = try reader.record(previousSource: source, answerIds: &answerIds)
+            let record = try reader.record(previousSource: source, ids: ids)
             source = record.source
             try body(record)
         }

@@ -63,100 +63,79 @@ extension ResponseWriter {
     public func keepDigests(of form: Form) {}
 }
 
-/// What the store keeps of a response, with its other texts and extra columns already encoded and
-/// its identity hash worked out: a pipelined import makes these on its reading thread, leaving the
-/// inserting thread less to do (for speed; the texts are those `insert(_: Response, …)` would
-/// write). The answers are left to the inserting thread (see `answersSource`); the response it
-/// is written from is freed with its batch on the reading thread, which made it: freeing another
-/// thread's memory costs the inserting thread a lock (ImportPipeline.swift). An object, so that
-/// handing it on retains it once rather than every text it holds.
+/// What the store keeps of a response, already encoded as a block keeps it, with its identity hash
+/// worked out: a pipelined import makes these on its reading thread, leaving the inserting thread
+/// to copy the bytes into a block (for speed: encoding there, that thread took a reference to every
+/// text of the response, and each such count kept in step between the two cores cost more than the
+/// encoding). An object, so that handing it on retains it once rather than every text it holds.
 public final class EncodedResponse: Sendable {
     public let formId: String
-    public let formVersion: Int
     public let key: String
     /// `KeyHash.of(formId:key:)`.
     public let keyHash: Int64
-    public let submittedAt: String?
     public let month: String?
     public let department: String?
-    /// The answers JSON (a store before v9), or the response to write the answers from. The
-    /// inserting thread writes them, and only for a response it stores (for speed: that thread had less to do than the reading one; the
-    /// response is freed with its batch on the thread that made it, see ImportPipeline.swift).
-    private let answersSource: AnswersSource
-
-    private enum AnswersSource {
-        case json([UInt8])
-        case response(Response, AnswerKeys?)
-    }
-
-    /// Appends the answers as a block keeps them (see `BlockCodec`).
-    func appendAnswers(ids: inout BlockCodec.AnswerIds, to out: inout [UInt8]) {
-        switch answersSource {
-        case .json(let bytes): Response.appendCompact(Response.decodeAnswers(String(decoding: bytes, as: UTF8.self)), ids: &ids, to: &out)
-        case .response(let response, let keys): response.appendCompactAnswers(keys: keys, ids: &ids, to: &out)
-        }
-    }
-    public let other: String?
-    public let extra: String?
     public let source: String
     public let position: Int
-
+    /// The response's fields as a block keeps them, up to its source (see `BlockCodec.record`),
+    /// which with its position depends on the responses before it in the block.
+    let record: [UInt8]
+    /// The form's sorted question ids that `record` numbers its answers by; nil: each names its id.
+    let keys: AnswerKeys?
     /// What the response adds to the report digests, when worked out ahead (for speed: see
     /// `Importer`); else the inserting thread works it out from `response`, if it keeps digests.
     let digest: DigestEntry?
-
-    /// The response the answers are written from; nil for the stored texts of a migration.
-    var response: Response? {
-        if case .response(let response, _) = answersSource { return response }
-        return nil
-    }
+    /// The response, for its digest entry; nil for the stored texts of a migration.
+    let response: Response?
 
     public convenience init(_ response: Response) {
         self.init(response, keys: nil)
     }
 
-    /// With the form's answer keys, which spare sorting the answers, and the digest entry worked
-    /// out on the calling thread (for speed: a pipelined import calls this on its reading thread).
+    /// With the form's answer keys, which number the answers, and the digest entry worked out on
+    /// the calling thread (for speed: a pipelined import calls this on its reading thread).
     convenience init(_ response: Response, keys: AnswerKeys?, digests: DigestEntries? = nil) {
         self.init(response, keys: keys, digest: digests?.entry(response))
     }
 
     init(_ response: Response, keys: AnswerKeys?, digest: DigestEntry?) {
         formId = response.formId
-        formVersion = response.formVersion
         key = response.key
         keyHash = KeyHash.of(formId: response.formId, key: response.key)
-        submittedAt = response.submittedAt
         month = response.month
         department = response.department
-        answersSource = .response(response, keys)
-        other =
-            response.otherText.isEmpty
-            ? nil : SQLiteWriter.encodeStrings(response.otherText.sorted { $0.key < $1.key }.map { ($0.key, $0.value) })
-        extra = response.extra.isEmpty ? nil : SQLiteWriter.encodeStrings(response.extra)
         source = response.source
         position = response.position
+        let other = response.otherText.sorted { $0.key < $1.key }.map { ($0.key, $0.value) }
+        record = BlockCodec.record(
+            formVersion: response.formVersion, key: response.key, submittedAt: response.submittedAt, month: response.month,
+            department: response.department, other: other.isEmpty ? nil : SQLiteWriter.encodeStrings(other),
+            extra: response.extra.isEmpty ? nil : SQLiteWriter.encodeStrings(response.extra)
+        ) { response.appendCompactAnswers(keys: keys, to: &$0) }
+        self.keys = keys
         self.digest = digest
+        self.response = response
     }
 
-    /// The stored texts as they are (the v6 migration moves rows with these).
+    /// The stored texts as they are, with the answers JSON (the v6 migration moves rows with these).
     init(
         formId: String, formVersion: Int, key: String, keyHash: Int64, submittedAt: String?, month: String?, department: String?,
         answers: [UInt8], other: String?, extra: String?, source: String, position: Int
     ) {
         self.formId = formId
-        self.formVersion = formVersion
         self.key = key
         self.keyHash = keyHash
-        self.submittedAt = submittedAt
         self.month = month
         self.department = department
-        answersSource = .json(answers)
-        self.other = other
-        self.extra = extra
         self.source = source
         self.position = position
+        record = BlockCodec.record(
+            formVersion: formVersion, key: key, submittedAt: submittedAt, month: month, department: department, other: other,
+            extra: extra
+        ) { Response.appendCompact(Response.decodeAnswers(String(decoding: answers, as: UTF8.self)), keys: nil, to: &$0) }
+        keys = nil
         digest = nil
+        response = nil
     }
 }
 

@@ -148,14 +148,11 @@ struct FastPathTests {
         #expect(Response.decodeAnswers(response.answersJSON) == response.answers)
     }
 
-    /// A block's answers as written for a response, one response after another into one block.
-    static func compactAnswers(_ responses: [Response], keys: AnswerKeys?) -> [[UInt8]] {
-        var ids = BlockCodec.AnswerIds()
-        return responses.map { response in
-            var out: [UInt8] = []
-            response.appendCompactAnswers(keys: keys, ids: &ids, to: &out)
-            return out
-        }
+    /// A response's answers as a block keeps them.
+    static func compactAnswers(_ response: Response, keys: AnswerKeys?) -> [UInt8] {
+        var out: [UInt8] = []
+        response.appendCompactAnswers(keys: keys, to: &out)
+        return out
     }
 
     /// Remembered outcomes are the outcomes of parsing again: for every question of a real form,
@@ -266,21 +263,29 @@ struct FastPathTests {
         other.version += 1
         #expect(AnswerLookup(response, shape: FormShape(other))["overall", 4] == .number(4))
         #expect(ScoringValues(response, layout: layout, commentTags: nil).overall == 4)
-        // A block's answers walked by index are those written from the answers by id, also for a
-        // second response whose ids are numbered by then, and with answers under other ids.
+        // A block's answers walked by index are those written from the answers by id, numbered by
+        // the form's ids; answers under other ids name theirs, and every answer reads back.
         var byId = response
         byId.answers = response.answers
         #expect(byId.slots == nil)
+        let keys = AnswerKeys(form: form)
+        #expect(Self.compactAnswers(response, keys: keys) == Self.compactAnswers(byId, keys: keys))
         var extra = byId
         extra.answers["zz"] = .text("x")
         extra.answers["a"] = .notApplicable
-        let keys = AnswerKeys(form: form)
-        let written = Self.compactAnswers([response, response, extra, response], keys: keys)
-        #expect(written == Self.compactAnswers([byId, byId, extra, byId], keys: keys))
-        #expect(written == Self.compactAnswers([byId, byId, extra, byId], keys: nil))
-        // The first names its ids (number 0, kind, id, value); the second refers to them by number.
-        #expect(written[0].count > written[1].count)
-        #expect(written[1] == written[3])
+        for (r, keys) in [(response, keys), (byId, nil), (extra, keys), (extra, nil)] as [(Response, AnswerKeys?)] {
+            let writer = BlockCodec.Writer(keys: keys)
+            var block = writer.bytes
+            block += BlockCodec.record(
+                formVersion: 1, key: "k", submittedAt: nil, month: nil, department: nil, other: nil, extra: nil
+            ) { r.appendCompactAnswers(keys: keys, to: &$0) }
+            block += [1, 2]  // source "", position 1
+            var decoded: [Response] = []
+            try block.withUnsafeBytes { try BlockCodec.forEach(in: $0) { decoded.append($0.response(formId: form.id)) } }
+            #expect(decoded.map(\.answers) == [r.answers])
+        }
+        // Numbered, the answers are shorter than when each names its id.
+        #expect(Self.compactAnswers(response, keys: keys).count < Self.compactAnswers(response, keys: nil).count)
         response.answers["overall"] = .number(3)
         #expect(response.slots == nil)
         #expect(response.answers == ["overall": .number(3), "problems": .choices(["慢", "乱"]), "comment": .text("好")])

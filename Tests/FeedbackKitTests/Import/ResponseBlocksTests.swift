@@ -143,11 +143,11 @@ struct ResponseBlocksTests {
     /// Each response encodes and decodes to itself, and a block cut anywhere fails to decode
     /// instead of reading past its end.
     @Test func theCodecRoundTripsAndRefusesCutBlocks() throws {
-        var writer = BlockCodec.Writer()
+        var writer = BlockCodec.Writer(keys: nil)
         let responses = Self.varied + [Self.numbers, Self.varied[0]]
         for response in responses { writer.append(EncodedResponse(response)) }
         let bytes = writer.bytes
-        #expect(bytes.starts(with: [0x80, 0x00, 0x01]))
+        #expect(bytes.starts(with: [0x80, 0x00, 0x01, 0x00]))
         var decoded: [Response] = []
         try bytes.withUnsafeBytes { try BlockCodec.forEach(in: $0) { decoded.append($0.response(formId: "f")) } }
         #expect(decoded == responses)
@@ -176,6 +176,30 @@ struct ResponseBlocksTests {
             "tiny": .number(5e-324), "third": .number(1.0 / 3),
             "min": .number(-Double.greatestFiniteMagnitude), "q_overall": .number(5), "none": .choices([]), "na": .notApplicable,
         ], source: "a.csv", position: 9)
+
+    /// A block lists the ids its answers are numbered by: responses numbered by other keys start a
+    /// block of their own, responses that name their ids go in any block, and all read back.
+    @Test func responsesNumberedByOtherKeysStartABlock() throws {
+        let (store, folder) = try Self.newStore()
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let form = try FormDecoder(baseDirectory: Fixtures.directory).load(Fixtures.url("valid-mini.json")).get()
+        let (first, second) = (AnswerKeys(form: form), AnswerKeys(form: form))
+        let responses = (0..<4).map { i in
+            Response(
+                formId: "f", formVersion: 1, key: "k\(i)", submittedAt: nil, month: nil, department: nil,
+                answers: ["overall": .number(Double(i)), "comment": .text("好"), "other": .text("x")], source: "s", position: i)
+        }
+        let keys: [AnswerKeys?] = [first, nil, second, first]
+        try store.write { writer in
+            let id = try writer.beginImport(formId: "f", source: "test", startedAt: "2025-06-01T08:00:00+08:00")
+            for (r, k) in zip(responses, keys) { #expect(try writer.insert(EncodedResponse(r, keys: k, digest: nil), importId: id)) }
+        }
+        #expect(try Self.stored(store) == responses)
+        let blocks = try DatabaseQueue(path: folder.appendingPathComponent("store.sqlite").path).read { db in
+            try Int.fetchAll(db, sql: "SELECT responses FROM response_block ORDER BY id")
+        }
+        #expect(blocks == [2, 1, 1])
+    }
 
     /// A store that a newer build has migrated further is refused with what to do, not misread.
     @Test func aStoreOfANewerFormatIsRefused() throws {
