@@ -489,6 +489,9 @@ struct CommentFacts: Sendable {
 final class CommentFactsCache {
     let layout: ScoringLayout
     private var known: [UTF8Key: CommentFacts] = [:]
+    /// The most comments remembered; past it, the cache starts again (memory stays bounded: an
+    /// import keeps one cache on each of its two threads).
+    static let limit = 4096
 
     init(layout: ScoringLayout) {
         self.layout = layout
@@ -501,7 +504,7 @@ final class CommentFactsCache {
         let tags = text.isEmpty ? [] : layout.tags(text)
         let facts = CommentFacts(
             masked: masked, tags: tags, maskedTags: masked == text ? tags : masked.isEmpty ? [] : layout.tags(masked))
-        if known.count >= 16384 { known.removeAll(keepingCapacity: true) }
+        if known.count >= Self.limit { known.removeAll(keepingCapacity: true) }
         known[key] = facts
         return facts
     }
