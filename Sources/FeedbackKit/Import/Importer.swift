@@ -147,10 +147,11 @@ public struct Importer {
                     let keys = AnswerKeys(form: form)
                     let digests = DigestEntries(form: form)
                     // A response's digest entry is worked out by whichever thread has time (for
-                    // speed: a quarter of this thread's work, which left the other thread idle a
-                    // third of the time). With batches waiting, the inserting thread is the slower,
-                    // and this one works them out; else it leaves them to that one, which works
-                    // them out for the responses it stores. Either way the entries are the same.
+                    // speed: a quarter of this thread's work, which left the other thread idle two
+                    // fifths of the time at 1M rows). With batches waiting, the inserting thread is
+                    // the slower, and this one works them out; else it leaves them to that one,
+                    // which works them out for the responses it stores. Either way the entries are
+                    // the same.
                     var entriesHere = waitingForEntriesHere == 0
                     try readAll { response in
                         batch.append(EncodedResponse(response, keys: keys, digests: entriesHere ? digests : nil))
