@@ -146,6 +146,7 @@ public struct Importer {
                     var consumerStopped = false
                     let keys = AnswerKeys(form: form)
                     let digests = DigestEntries(form: form)
+                    let scratch = ScratchBytes()
                     // A response's digest entry is worked out by whichever thread has time (for
                     // speed: a quarter of this thread's work, which left the other thread idle two
                     // fifths of the time at 1M rows). With batches waiting, the inserting thread is
@@ -154,7 +155,7 @@ public struct Importer {
                     // the same.
                     var entriesHere = waitingForEntriesHere == 0
                     try readAll { response in
-                        batch.append(EncodedResponse(response, keys: keys, digests: entriesHere ? digests : nil))
+                        batch.append(EncodedResponse(response, keys: keys, digests: entriesHere ? digests : nil, scratch: scratch))
                         guard batch.count == batchSize else { return true }
                         guard channel.put(batch) else {
                             consumerStopped = true

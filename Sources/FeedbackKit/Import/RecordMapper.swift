@@ -201,6 +201,17 @@ struct RecordMapper {
         return Plan(targets: targets, idColumns: idColumns, timeColumn: timeColumn, timeIsUTC: timeIsUTC)
     }
 
+    /// The id columns' values joined by "|", nil when there are none or one is blank.
+    private static func responseId<Values: RecordValues>(_ values: Values, columns: [Int]) -> String? {
+        // One column, the usual case, makes no list (for speed: once a record).
+        if columns.count == 1 {
+            let id = values.display(columns[0]).trimmingSpace()
+            return id.isEmpty ? nil : id
+        }
+        let parts = columns.map { values.display($0).trimmingSpace() }
+        return parts.isEmpty || parts.contains(where: \.isEmpty) ? nil : parts.joined(separator: "|")
+    }
+
     /// The response a record gives, or every problem that keeps it out.
     func map(_ record: SourceRecord, plan: Plan) -> Mapped {
         map(record.values, names: record.names, position: record.position, plan: plan)
@@ -236,7 +247,12 @@ struct RecordMapper {
         }
 
         // The answers by question index (see AnswerSlots).
-        var slots = [Answer?](repeating: nil, count: questionIds.count)
+        // Made through its buffer (for speed: `init(repeating:count:)` copied nil as an Answer?
+        // element by element, a thousand instructions a record).
+        var slots = [Answer?](unsafeUninitializedCapacity: questionIds.count) { buffer, count in
+            buffer.initialize(repeating: nil)
+            count = buffer.count
+        }
         var otherText: [String: String] = [:]
         var ticks: [Int: [String]] = [:]
         var extra: [(String, String)] = []
@@ -293,10 +309,9 @@ struct RecordMapper {
         }
         if !problems.isEmpty { return .rejected(problems) }
 
-        let idParts = plan.idColumns.map { values.display($0).trimmingSpace() }.filter { !$0.isEmpty }
         let key: String
-        if !idParts.isEmpty && idParts.count == plan.idColumns.count {
-            key = idParts.joined(separator: "|")
+        if let id = Self.responseId(values, columns: plan.idColumns) {
+            key = id
         } else {
             var hash = ContentHash()
             for i in columns {

@@ -7,7 +7,11 @@ public struct Timestamp: Sendable, Equatable {
     /// Seconds since 1970-01-01T00:00:00Z: for comparing times written with different offsets.
     public private(set) var instant: Double = 0
     /// yyyy-MM of the local time: the month the response belongs to.
-    public var month: String { String(decoding: iso.utf8.prefix(7), as: UTF8.self) }
+    public var month: String {
+        // Through the contiguous bytes (for speed: `utf8.prefix` went byte by byte, once a record).
+        var iso = iso
+        return iso.withUTF8 { String(decoding: UnsafeBufferPointer(rebasing: $0.prefix(7)), as: UTF8.self) }
+    }
 
     /// Reads the date-time layouts exports use: ISO 8601 (with T or a space, optional fraction
     /// and offset), 2025/4/3 9:05:31 (问卷星), 2025年4月3日 9:05, and dates alone.

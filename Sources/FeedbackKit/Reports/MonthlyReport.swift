@@ -61,6 +61,7 @@ struct MaterialReader {
     /// digests remember those of the comments they have seen); nil: computed here.
     func visit(
         _ r: Response, badThrough: Int, maskAndTag: ((String) -> (masked: String, tags: [Int]))? = nil,
+        ticks: ScoringValues.PainTicks? = nil,
         comment commented: (String, String, String) -> Void
     ) -> BadReview? {
         let answers = AnswerLookup(r, shape: layout.shape)
@@ -77,7 +78,9 @@ struct MaterialReader {
         }
         var ticked: [String] = []
         if case .choices(let values) = answers[layout.painPointQuestionId, layout.painPointQuestionIndex] {
-            if let mask = layout.tickMask(values) {
+            // `ticks`, when given, are the scoring values' ticks of the same answer.
+            let known: UInt64? = if case .mask(let mask) = ticks { mask } else { nil }
+            if let mask = known ?? layout.tickMask(values) {
                 ticked = layout.painPoints.indices.filter { mask & (1 << UInt64($0)) != 0 }.map { layout.painPoints[$0].id }
             } else {
                 ticked = layout.painPoints.indices.filter { i in values.contains { layout.painChoices[i].contains($0) } }
@@ -85,7 +88,9 @@ struct MaterialReader {
             }
         }
         if !comment.isEmpty {
-            let tagged = Set(commentTags.map { layout.painPoints[$0].id }).union(ticked)
+            // The pain points the comment mentions, then those ticked, each once.
+            var tagged = commentTags.map { layout.painPoints[$0].id }
+            for id in ticked where !tagged.contains(id) { tagged.append(id) }
             for id in tagged { commented(id, department, comment) }
         }
         guard let level = answers[layout.overallId, layout.overallIndex]?.number, Int(level) <= badThrough, let q = layout.overall else {

@@ -325,15 +325,26 @@ public final class ScoringLayout: Sendable {
     }
 
     private static func occurs(_ needle: [UInt8], in haystack: UnsafeBufferPointer<UInt8>) -> Bool {
-        guard !needle.isEmpty else { return true }
-        guard needle.count <= haystack.count else { return false }
-        let first = needle[0]
-        for start in 0...(haystack.count - needle.count) where haystack[start] == first {
-            var k = 1
-            while k < needle.count && haystack[start + k] == needle[k] { k += 1 }
-            if k == needle.count { return true }
+        let n = needle.count
+        guard n > 0 else { return true }
+        guard n <= haystack.count, let text = haystack.baseAddress else { return false }
+        // The C library finds each place of one byte of the keyword, and there the keyword is
+        // compared whole (for speed: in Chinese text a keyword's first byte is one of a handful of
+        // lead bytes, so a byte-by-byte search stopped at most characters). The byte looked for is
+        // the third: a continuation byte of a Chinese keyword, one of 64 values.
+        let anchor = min(2, n - 1)
+        let lastPlace = haystack.count - n + anchor
+        return needle.withUnsafeBufferPointer { keyword in
+            guard let pattern = keyword.baseAddress else { return true }
+            var from = anchor
+            while from <= lastPlace {
+                guard let hit = memchr(text + from, Int32(keyword[anchor]), lastPlace - from + 1) else { return false }
+                let place = UnsafeRawPointer(text).distance(to: UnsafeRawPointer(hit))
+                if memcmp(text + (place - anchor), pattern, n) == 0 { return true }
+                from = place + 1
+            }
+            return false
         }
-        return false
     }
 
     /// The same by Foundation's search alone: the reference the fast path is tested against.

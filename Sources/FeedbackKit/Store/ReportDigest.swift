@@ -214,12 +214,45 @@ final class DigestKeeper {
         }
     }
 
+    /// Hashed once, as it is made, over the texts' bytes (for speed: pain points, department names
+    /// and comments are mostly Chinese, which String's own hashing normalises first, and a set
+    /// hashes a key again as it grows); compared by the bytes (see UTF8Key).
     private struct CommentKey: Hashable {
-        var month: String
-        var painPoint: String
-        /// Hashed by their bytes (see UTF8Key): department names and comments are mostly Chinese.
-        var department: UTF8Key
-        var text: UTF8Key
+        let month: UTF8Key
+        let painPoint: UTF8Key
+        let department: UTF8Key
+        let text: UTF8Key
+        let hash: Int
+
+        init(month: String, painPoint: String, department: String, text: String) {
+            self.month = UTF8Key(month)
+            self.painPoint = UTF8Key(painPoint)
+            self.department = UTF8Key(department)
+            self.text = UTF8Key(text)
+            var hasher = Hasher()
+            Self.add(month, to: &hasher)
+            Self.add(painPoint, to: &hasher)
+            Self.add(department, to: &hasher)
+            Self.add(text, to: &hasher)
+            hash = hasher.finalize()
+        }
+
+        @inline(__always)
+        private static func add(_ text: String, to hasher: inout Hasher) {
+            var text = text
+            // Each text's length keeps ("ab","c") apart from ("a","bc").
+            text.withUTF8 {
+                hasher.combine($0.count)
+                hasher.combine(bytes: UnsafeRawBufferPointer($0))
+            }
+        }
+
+        func hash(into hasher: inout Hasher) { hasher.combine(hash) }
+
+        static func == (a: CommentKey, b: CommentKey) -> Bool {
+            a.hash == b.hash && a.text == b.text && a.department == b.department && a.painPoint == b.painPoint
+                && a.month == b.month
+        }
     }
 
     /// How many comment items a transaction remembers to drop repeats before they are written;
@@ -238,17 +271,31 @@ final class DigestKeeper {
 
     /// A class, so that one lookup of the month serves every update of it.
     private final class MonthState {
-        var tallies: [String: ScoreTally]
+        /// By department, hashed by its bytes (see UTF8Key: department names are mostly Chinese).
+        var tallies: [UTF8Key: ScoreTally]
         /// The month's comment items and bad reviews stored since its blocks were last written.
         var comments = DigestItems.Block()
         var badReviews = DigestItems.Block()
 
         init(tallies: [String: ScoreTally] = [:]) {
-            self.tallies = tallies
+            self.tallies = Dictionary(uniqueKeysWithValues: tallies.map { (UTF8Key($0.key), $0.value) })
         }
     }
 
     private var forms: [String: FormState] = [:]
+    /// The form and month the last response went into, which most responses share with the one
+    /// before (for speed: two lookups by text, for each response, were a tenth of the storing
+    /// thread's instructions).
+    private var last: (formId: String, month: String, state: FormState, m: MonthState)?
+
+    /// The form's state and the month's, when both are loaded.
+    @inline(__always)
+    private func loaded(formId: String, month: String) -> (FormState, MonthState)? {
+        if let last, last.month == month, last.formId == formId { return (last.state, last.m) }
+        guard let state = forms[formId], let m = state.months[month] else { return nil }
+        last = (formId, month, state, m)
+        return (state, m)
+    }
 
     func track(_ form: Form) {
         if forms[form.id] == nil { forms[form.id] = FormState(form: form) }
@@ -257,7 +304,8 @@ final class DigestKeeper {
     /// Called before a response of the form is stored into the month: loads the month's digest, or
     /// rebuilds it from the month's responses when it is stale.
     func prepare(formId: String, month: String, db: Database) throws {
-        guard let state = forms[formId], state.months[month] == nil else { return }
+        if loaded(formId: formId, month: month) != nil { return }
+        guard let state = forms[formId] else { return }
         let layout = state.entries.layout
         if let tallies = try ReportDigest.currentTallies(db, layout: layout, fingerprint: state.fingerprint, month: month) {
             state.months[month] = MonthState(tallies: tallies)
@@ -283,17 +331,17 @@ final class DigestKeeper {
     func inserted(formId: String, month: String, department: String?, id: Int64, db: Database, entry: DigestEntry) throws {
         // Without `prepare` the month's sums would miss earlier responses: left out, its sums fall
         // short of its count, so that it is stale when next read (see `currentTallies`).
-        guard let state = forms[formId], let m = state.months[month] else { return }
+        guard let (state, m) = loaded(formId: formId, month: month) else { return }
         try add(entry, month: m, named: month, department: department, id: id, state: state, db: db)
     }
 
     private func add(
         _ entry: DigestEntry, month m: MonthState, named month: String, department: String?, id: Int64, state: FormState, db: Database
     ) throws {
-        m.tallies[department ?? "", default: ScoreTally(form: state.entries.layout)].add(entry.values)
+        m.tallies[UTF8Key(department ?? ""), default: ScoreTally(form: state.entries.layout)].add(entry.values)
         for c in entry.comments
         where state.seenComments.insert(
-            CommentKey(month: month, painPoint: c.painPoint, department: UTF8Key(c.department), text: UTF8Key(c.text))
+            CommentKey(month: month, painPoint: c.painPoint, department: c.department, text: c.text)
         ).inserted {
             state.pendingBytes += m.comments.add(id: id) { DigestItems.append(comment: c, to: &$0) }
         }
@@ -335,14 +383,15 @@ final class DigestKeeper {
                         VALUES (?, ?, ?, ?, ?, ?)
                         """)
                 // Every department of the month, also those this transaction left as they were (a few dozen rows).
-                for (department, tally) in m.tallies.sorted(by: { $0.key < $1.key }) {
+                for (department, tally) in m.tallies.sorted(by: { $0.key.text < $1.key.text }) {
                     try statement.execute(arguments: [
-                        formId, month, department, state.fingerprint, tally.responses, Data(tally.encoded),
+                        formId, month, department.text, state.fingerprint, tally.responses, Data(tally.encoded),
                     ])
                 }
             }
             state.months.removeAll()
         }
+        last = nil
     }
 }
 
@@ -463,6 +512,7 @@ final class DigestEntries {
 
     func entry(_ response: Response) -> DigestEntry {
         let commentFacts = comments.facts(of: response)
+        let values = ScoringValues(response, layout: layout, commentTags: commentFacts?.tags)
         var items: [(painPoint: String, department: String, text: String)] = []
         let bad = visitor.visit(
             response, badThrough: MaterialReader.badThrough,
@@ -470,10 +520,9 @@ final class DigestEntries {
                 // Called with the response's comment, whose facts are known by now (unless it is empty).
                 let facts = commentFacts ?? self.comments.facts(text)
                 return (facts.masked, facts.maskedTags)
-            }
+            }, ticks: values.painTicks
         ) { painPoint, department, text in items.append((painPoint, department, text)) }
-        return DigestEntry(
-            values: ScoringValues(response, layout: layout, commentTags: commentFacts?.tags), comments: items, badReview: bad)
+        return DigestEntry(values: values, comments: items, badReview: bad)
     }
 }
 
@@ -492,21 +541,30 @@ final class CommentFactsCache {
     /// The most comments remembered; past it, the cache starts again (memory stays bounded: an
     /// import keeps one cache on each of its two threads).
     static let limit = 4096
+    /// Only comments up to this many bytes are remembered: short ones ("很好", "材料要求不清楚") are
+    /// the ones that come back, and a longer one costs less to work out again than to look up and
+    /// remember (callgrind: about 2,400 instructions to mask and tag a comment of the bench data,
+    /// 1,000 to look one up, 2,000 more to remember it).
+    static let longestRemembered = 64
 
     init(layout: ScoringLayout) {
         self.layout = layout
     }
 
     func facts(_ text: String) -> CommentFacts {
+        guard text.utf8.count <= Self.longestRemembered else { return Self.workOut(text, layout: layout) }
         let key = UTF8Key(text)
         if let facts = known[key] { return facts }
-        let masked = PersonalData.maskText(text)
-        let tags = text.isEmpty ? [] : layout.tags(text)
-        let facts = CommentFacts(
-            masked: masked, tags: tags, maskedTags: masked == text ? tags : masked.isEmpty ? [] : layout.tags(masked))
+        let facts = Self.workOut(text, layout: layout)
         if known.count >= Self.limit { known.removeAll(keepingCapacity: true) }
         known[key] = facts
         return facts
+    }
+
+    private static func workOut(_ text: String, layout: ScoringLayout) -> CommentFacts {
+        let masked = PersonalData.maskText(text)
+        let tags = text.isEmpty ? [] : layout.tags(text)
+        return CommentFacts(masked: masked, tags: tags, maskedTags: masked == text ? tags : masked.isEmpty ? [] : layout.tags(masked))
     }
 
     /// The facts of a response's comment; nil when it has none.

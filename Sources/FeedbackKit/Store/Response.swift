@@ -204,7 +204,7 @@ public struct Response: Sendable, Equatable {
     /// `keys` (the form's sorted ids, which a block lists once), or under the id itself where
     /// `keys` is nil or lacks it. Where the mapper made the answers by index for the form of `keys`,
     /// they are walked by index (for speed: that spares building and sorting a dictionary by id).
-    func appendCompactAnswers(keys: AnswerKeys?, to out: inout [UInt8]) {
+    func appendCompactAnswers<Out: ByteOutput>(keys: AnswerKeys?, to out: inout Out) {
         guard let keys, let byIndex = slots?.values(for: keys.shape) else {
             return Self.appendCompact(answers, keys: keys, to: &out)
         }
@@ -215,7 +215,7 @@ public struct Response: Sendable, Equatable {
     }
 
     /// `appendCompactAnswers` of answers by id.
-    static func appendCompact(_ answers: [String: Answer], keys: AnswerKeys?, to out: inout [UInt8]) {
+    static func appendCompact<Out: ByteOutput>(_ answers: [String: Answer], keys: AnswerKeys?, to out: inout Out) {
         for (id, answer) in answers.sorted(by: { $0.key < $1.key }) {
             if let n = keys?.index(of: id) {
                 BlockCodec.append(answer, number: n + 1, id: nil, to: &out)

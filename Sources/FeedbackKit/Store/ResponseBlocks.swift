@@ -293,12 +293,13 @@ enum BlockCodec {
     }
 
     /// A response's fields up to its source, as a block keeps them; `answers` appends the answers.
+    /// Written in `scratch` (see ScratchBytes), which the caller may reuse for the next record.
     static func record(
         formVersion: Int, key: String, submittedAt: String?, month: String?, department: String?, other: String?, extra: String?,
-        answers: (inout [UInt8]) -> Void
+        scratch: ScratchBytes = ScratchBytes(), answers: (inout ScratchBytes) -> Void
     ) -> [UInt8] {
-        var out: [UInt8] = []
-        out.reserveCapacity(256)
+        var out = scratch
+        out.removeAll()
         appendNumber(UInt64(truncatingIfNeeded: formVersion), to: &out)
         appendText(key, to: &out)
         appendOptional(submittedAt, to: &out)
@@ -315,48 +316,55 @@ enum BlockCodec {
         } else {
             var prefix: [UInt8] = []
             appendNumber(UInt64(length), to: &prefix)
-            out.replaceSubrange(lengthAt..<(lengthAt + 1), with: prefix)
+            out.open(at: lengthAt + 1, by: prefix.count - 1)
+            for (i, byte) in prefix.enumerated() { out[lengthAt + i] = byte }
         }
         appendOptional(other, to: &out)
         appendOptional(extra, to: &out)
-        return out
+        return out.bytes
     }
 
     /// Appends an answer under the id at place `number` of the block's list, or under `id` (number 0).
-    static func append(_ answer: Answer, number: Int, id: String?, to out: inout [UInt8]) {
+    static func append<Out: ByteOutput>(_ answer: Answer, number: Int, id: String?, to out: inout Out) {
         let head = UInt64(number) << 3
-        func start(_ kind: UInt64) {
-            appendNumber(head | kind, to: &out)
-            if number == 0 { appendText(id ?? "", to: &out) }
-        }
         switch answer {
         case .notApplicable:
-            start(0)
+            appendHead(head | 0, id: number == 0 ? id : nil, to: &out)
         case .number(let v):
-            if v == v.rounded(.towardZero), abs(v) < 0x1p53, !(v == 0 && v.sign == .minus) {
-                start(1)
-                appendSigned(Int64(v), to: &out)
+            // Whole numbers below 2^53 (and not -0.0) as integers; `Int64(exactly:)` is nil for
+            // every fraction, infinity and NaN.
+            if let whole = Int64(exactly: v), whole.magnitude < 1 << 53, !(v == 0 && v.sign == .minus) {
+                appendHead(head | 1, id: number == 0 ? id : nil, to: &out)
+                appendSigned(whole, to: &out)
             } else {
-                start(2)
-                withUnsafeBytes(of: v.bitPattern.littleEndian) { out.append(contentsOf: $0) }
+                appendHead(head | 2, id: number == 0 ? id : nil, to: &out)
+                withUnsafeBytes(of: v.bitPattern.littleEndian) { out.append(contentsOf: $0.assumingMemoryBound(to: UInt8.self)) }
             }
         case .text(let text):
-            start(3)
+            appendHead(head | 3, id: number == 0 ? id : nil, to: &out)
             appendText(text, to: &out)
         case .choices(let values):
-            start(4)
+            appendHead(head | 4, id: number == 0 ? id : nil, to: &out)
             appendNumber(UInt64(values.count), to: &out)
             for value in values { appendText(value, to: &out) }
         }
     }
 
+    /// An answer's head, and its id when it has no number.
+    @inline(__always)
+    private static func appendHead<Out: ByteOutput>(_ head: UInt64, id: String?, to out: inout Out) {
+        appendNumber(head, to: &out)
+        if head >> 3 == 0 { appendText(id ?? "", to: &out) }
+    }
+
     /// Appends a number that may be negative, zigzag-encoded (0, -1, 1, -2, … as 0, 1, 2, 3, …) as LEB128.
-    static func appendSigned(_ value: Int64, to out: inout [UInt8]) {
+    static func appendSigned<Out: ByteOutput>(_ value: Int64, to out: inout Out) {
         appendNumber(UInt64(bitPattern: (value << 1) ^ (value >> 63)), to: &out)
     }
 
     /// Appends `value` as LEB128: seven bits a byte, low bits first, the high bit set on all but the last.
-    static func appendNumber(_ value: UInt64, to out: inout [UInt8]) {
+    @inline(__always)
+    static func appendNumber<Out: ByteOutput>(_ value: UInt64, to out: inout Out) {
         var v = value
         while v >= 0x80 {
             out.append(UInt8(truncatingIfNeeded: v) | 0x80)
@@ -365,7 +373,7 @@ enum BlockCodec {
         out.append(UInt8(v))
     }
 
-    static func appendText(_ text: String, to out: inout [UInt8]) {
+    static func appendText<Out: ByteOutput>(_ text: String, to out: inout Out) {
         var text = text
         text.withUTF8 { bytes in
             appendNumber(UInt64(bytes.count), to: &out)
@@ -373,7 +381,7 @@ enum BlockCodec {
         }
     }
 
-    private static func appendOptional(_ text: String?, to out: inout [UInt8]) {
+    private static func appendOptional<Out: ByteOutput>(_ text: String?, to out: inout Out) {
         guard var text else { return out.append(0) }
         text.withUTF8 { bytes in
             appendNumber(UInt64(bytes.count) + 1, to: &out)

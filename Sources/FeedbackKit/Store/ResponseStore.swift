@@ -89,16 +89,17 @@ public final class EncodedResponse: Sendable {
     let response: Response?
 
     public convenience init(_ response: Response) {
-        self.init(response, keys: nil)
+        self.init(response, keys: nil, digest: nil)
     }
 
     /// With the form's answer keys, which number the answers, and the digest entry worked out on
     /// the calling thread (for speed: a pipelined import calls this on its reading thread).
-    convenience init(_ response: Response, keys: AnswerKeys?, digests: DigestEntries? = nil) {
-        self.init(response, keys: keys, digest: digests?.entry(response))
+    /// `scratch` is where the record is encoded (see ScratchBytes): the caller's own, reused.
+    convenience init(_ response: Response, keys: AnswerKeys?, digests: DigestEntries? = nil, scratch: ScratchBytes) {
+        self.init(response, keys: keys, digest: digests?.entry(response), scratch: scratch)
     }
 
-    init(_ response: Response, keys: AnswerKeys?, digest: DigestEntry?) {
+    init(_ response: Response, keys: AnswerKeys?, digest: DigestEntry?, scratch: ScratchBytes = ScratchBytes()) {
         formId = response.formId
         key = response.key
         keyHash = KeyHash.of(formId: response.formId, key: response.key)
@@ -110,7 +111,7 @@ public final class EncodedResponse: Sendable {
         record = BlockCodec.record(
             formVersion: response.formVersion, key: response.key, submittedAt: response.submittedAt, month: response.month,
             department: response.department, other: other.isEmpty ? nil : SQLiteWriter.encodeStrings(other),
-            extra: response.extra.isEmpty ? nil : SQLiteWriter.encodeStrings(response.extra)
+            extra: response.extra.isEmpty ? nil : SQLiteWriter.encodeStrings(response.extra), scratch: scratch
         ) { response.appendCompactAnswers(keys: keys, to: &$0) }
         self.keys = keys
         self.digest = digest

@@ -247,6 +247,8 @@ struct ReportDigestTests {
         let keywords = bench.form.painPoints.flatMap(\.keywords)
         var texts = rows.map { $0 } + keywords + keywords.map { "前\($0)后" } + keywords.map { "e\u{301}\($0)\r\n" }
         texts += ["", "ＡＢＣ排队", "Ａ", "\u{302A}排队", "材料\u{301}繁琐"]
+        // A keyword cut short, alone, before the whole keyword and overlapping it.
+        texts += keywords.flatMap { k in [String(k.dropLast()), "\(k.dropLast())\(k)", "\(k.prefix(1))\(k)", "\(k)\(k.dropFirst())"] }
         // Fullwidth forms, U+3000 and white space inside, around and beside keywords.
         texts += keywords.flatMap { k in
             [
