@@ -85,7 +85,8 @@ public final class EncodedResponse: Sendable {
     /// What the response adds to the report digests, when worked out ahead (for speed: see
     /// `Importer`); else the inserting thread works it out from `response`, if it keeps digests.
     let digest: DigestEntry?
-    /// The response, for its digest entry; nil for the stored texts of a migration.
+    /// The response, for its digest entry; nil where that is worked out already, and for the stored
+    /// texts of a migration.
     let response: Response?
 
     public convenience init(_ response: Response) {
@@ -115,7 +116,9 @@ public final class EncodedResponse: Sendable {
         ) { response.appendCompactAnswers(keys: keys, to: &$0) }
         self.keys = keys
         self.digest = digest
-        self.response = response
+        // Kept only for its digest entry (for speed: a response let go here is freed on the thread
+        // that made it, while its memory is at hand).
+        self.response = digest == nil ? response : nil
     }
 
     /// The stored texts as they are, with the answers JSON (the v6 migration moves rows with these).
