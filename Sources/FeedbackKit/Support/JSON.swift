@@ -433,11 +433,14 @@ public struct JSONParser {
         // The key's length with its quotes when it matched.
         let written: Int? = expected.withField(i) { key in
             bytes.withUnsafeBufferPointer { all in
-                // A quote, a backslash or a control byte is written otherwise inside a string.
-                let after = index + 1 + key.count
-                guard after < all.count, all[after] == UInt8(ascii: "\"") else { return nil }
-                for (k, b) in key.enumerated() {
-                    guard b == all[index + 1 + k], b >= 0x20, b != UInt8(ascii: "\""), b != UInt8(ascii: "\\") else { return nil }
+                let start = index + 1
+                let after = start + key.count
+                guard after < all.count, all[after] == UInt8(ascii: "\""), let line = all.baseAddress else { return nil }
+                // Compared whole, then checked (for speed: byte by byte, this was a tenth of reading a line).
+                if let wanted = key.baseAddress, key.count > 0 {
+                    guard memcmp(line + start, wanted, key.count) == 0 else { return nil }
+                    // A quote, a backslash or a control byte is written otherwise inside a string.
+                    for b in key where b < 0x20 || b == UInt8(ascii: "\"") || b == UInt8(ascii: "\\") { return nil }
                 }
                 return key.count + 2
             }
