@@ -329,28 +329,28 @@ enum BlockCodec {
         let head = UInt64(number) << 3
         switch answer {
         case .notApplicable:
-            appendHead(head | 0, id: number == 0 ? id : nil, to: &out)
+            appendHead(head | 0, id: id, to: &out)
         case .number(let v):
             // Whole numbers below 2^53 (and not -0.0) as integers; `Int64(exactly:)` is nil for
             // every fraction, infinity and NaN.
             if let whole = Int64(exactly: v), whole.magnitude < 1 << 53, !(v == 0 && v.sign == .minus) {
-                appendHead(head | 1, id: number == 0 ? id : nil, to: &out)
+                appendHead(head | 1, id: id, to: &out)
                 appendSigned(whole, to: &out)
             } else {
-                appendHead(head | 2, id: number == 0 ? id : nil, to: &out)
+                appendHead(head | 2, id: id, to: &out)
                 withUnsafeBytes(of: v.bitPattern.littleEndian) { out.append(contentsOf: $0.assumingMemoryBound(to: UInt8.self)) }
             }
         case .text(let text):
-            appendHead(head | 3, id: number == 0 ? id : nil, to: &out)
+            appendHead(head | 3, id: id, to: &out)
             appendText(text, to: &out)
         case .choices(let values):
-            appendHead(head | 4, id: number == 0 ? id : nil, to: &out)
+            appendHead(head | 4, id: id, to: &out)
             appendNumber(UInt64(values.count), to: &out)
             for value in values { appendText(value, to: &out) }
         }
     }
 
-    /// An answer's head, and its id when it has no number.
+    /// An answer's head, and `id` when the head has no number.
     @inline(__always)
     private static func appendHead<Out: ByteOutput>(_ head: UInt64, id: String?, to out: inout Out) {
         appendNumber(head, to: &out)
