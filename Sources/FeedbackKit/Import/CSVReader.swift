@@ -90,7 +90,7 @@ struct CSVCells: CSVFieldSink {
     /// Fields whose value is not a text (a JSON line's nulls and arrays), each with its field.
     private(set) var others: [(field: Int, value: FieldValue)] = []
     /// The text of a JSON line the cells were read from, for the rejects file; nil for CSV.
-    var json: [UInt8]?
+    private(set) var json: [UInt8]?
 
     var fieldCount: Int { ends.count }
 
@@ -99,7 +99,14 @@ struct CSVCells: CSVFieldSink {
         ends.removeAll(keepingCapacity: true)
         ends.reserveCapacity(fields)
         if !others.isEmpty { others.removeAll(keepingCapacity: true) }
-        json = nil
+        json?.removeAll(keepingCapacity: true)
+    }
+
+    /// Keeps the text of the JSON line the cells were read from, in the room of the line before
+    /// (for speed: a new array for each line was one more allocation a record).
+    mutating func keepJSON(_ line: ArraySlice<UInt8>) {
+        if json == nil { json = [] }
+        json?.append(contentsOf: line)
     }
 
     @inline(__always)

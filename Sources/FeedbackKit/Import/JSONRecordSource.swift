@@ -110,6 +110,8 @@ struct JSONLinesSource: RecordSource {
     private var keys = CSVCells()
     private var lastKeys = CSVCells()
     private var names: [String] = []
+    /// Where FlatJSONLine unescapes strings, kept from line to line.
+    private var unescaped: [UInt8] = []
 
     init(url: URL, displayPath: String) throws {
         file = displayPath
@@ -180,27 +182,29 @@ struct JSONLinesSource: RecordSource {
                 return .unreadable(position: position, raw: "", message: "the line is longer than \(Self.maxLineBytes >> 20) MiB")
             }
             if position == 1, bytes.starts(with: [0xEF, 0xBB, 0xBF]) {
-                let text = Array(bytes.dropFirst(3))
-                return flatItem(text, position: position) ?? item(text, position: position)
+                let text = bytes.dropFirst(3)
+                return flatItem(text, position: position) ?? item(Array(text), position: position)
             }
             if bytes.allSatisfy({ $0 == 0x20 || $0 == 0x09 || $0 == 0x0D }) { continue }
-            let text = Array(bytes)
-            return flatItem(text, position: position) ?? item(text, position: position)
+            return flatItem(bytes, position: position) ?? item(Array(bytes), position: position)
         }
     }
 
-    /// A line holding a flat object, read into cells (see `JSONParser.readFlatObject`); nil for
-    /// any other line. Lines with the same keys as the one before share its names, so that the
-    /// mapper finds their plan without comparing them.
-    private mutating func flatItem(_ text: [UInt8], position: Int) -> SourceItem? {
+    /// A line holding a flat object, read into cells (see FlatJSONLine); nil for any other line.
+    /// Lines with the same keys as the one before share its names, so that the mapper finds their
+    /// plan without comparing them.
+    private mutating func flatItem(_ text: ArraySlice<UInt8>, position: Int) -> SourceItem? {
         var sameKeys = false
-        guard JSONParser.readFlatObject(text, expected: lastKeys, keys: &keys, values: &values, sameKeys: &sameKeys) else { return nil }
+        let read = text.withUnsafeBufferPointer { line in
+            FlatJSONLine.read(line, expected: lastKeys, keys: &keys, values: &values, sameKeys: &sameKeys, scratch: &unescaped)
+        }
+        guard read else { return nil }
         if !sameKeys && (keys.bytes != lastKeys.bytes || keys.ends != lastKeys.ends) {
             names = keys.strings
             swap(&keys, &lastKeys)
         }
         values.line = position
-        values.json = text
+        values.keepJSON(text)
         return .cells(values, names: names)
     }
 

@@ -114,8 +114,6 @@ public struct JSONParser {
     private let bytes: [UInt8]
     private var index = 0
     private var depth = 0
-    /// Whether all of `bytes` is known to be UTF-8, so that strings need no check of their own.
-    private var textIsUTF8 = false
 
     public init(bytes: [UInt8]) {
         self.bytes = bytes
@@ -327,7 +325,7 @@ public struct JSONParser {
         if end < bytes.count, bytes[end] == UInt8(ascii: "\"") {
             let text = bytes.withUnsafeBufferPointer { all in
                 let run = UnsafeBufferPointer(rebasing: all[(start + 1)..<end])
-                return textIsUTF8 ? String(decoding: run, as: UTF8.self) : Self.text(run)
+                return Self.text(run)
             }
             guard let text else { throw JSONSyntaxError(offset: start, message: "a string holds bytes that are not UTF-8") }
             index = end + 1
@@ -352,7 +350,6 @@ public struct JSONParser {
         } else {
             try readEscapedRest(of: start, from: plainEnd, appendingTo: &out)
         }
-        if textIsUTF8 { return }
         let valid = out.withUnsafeBufferPointer { written in Self.isUTF8(UnsafeBufferPointer(rebasing: written[from...])) }
         guard valid else { throw JSONSyntaxError(offset: start, message: "a string holds bytes that are not UTF-8") }
     }
@@ -407,156 +404,6 @@ public struct JSONParser {
     private static func isUTF8(_ bytes: UnsafeBufferPointer<UInt8>) -> Bool {
         guard let base = bytes.baseAddress else { return true }
         return CSVScan.checkUTF8(base, from: 0, to: bytes.count) == .valid
-    }
-
-    /// Reads a line of JSON Lines holding an object of strings, numbers, booleans, nulls and arrays
-    /// of strings, numbers and booleans: its keys into `keys` and its values into `values`, one
-    /// field each, as `JSONNode.flattened()` and `fieldValue` give them (null and arrays as other
-    /// values, see CSVCells). False for any other text (a nested object, an array holding anything
-    /// else, anything malformed), which the full parser then reads, and reports on. For speed: the
-    /// full parse built a tree of nodes and a String of every key and value of every line.
-    ///
-    /// `expected` holds the keys of the line before: while this line's keys are the same, in the
-    /// same order, they are only compared with those, `keys` is left as it was and `sameKeys` is
-    /// set (for speed: reading each key of each line into `keys` was a tenth of a JSON Lines
-    /// import's reading). Otherwise `keys` holds this line's keys.
-    static func readFlatObject(
-        _ line: [UInt8], expected: CSVCells, keys: inout CSVCells, values: inout CSVCells, sameKeys: inout Bool
-    ) -> Bool {
-        var parser = JSONParser(bytes: line)
-        return (try? parser.readFlatObject(expected: expected, keys: &keys, values: &values, sameKeys: &sameKeys)) ?? false
-    }
-
-    /// Whether the key at `index` is written exactly as field `i` of `expected`, without escapes;
-    /// if so, `index` moves past its closing quote.
-    private mutating func skipKey(_ i: Int, of expected: CSVCells) -> Bool {
-        // The key's length with its quotes when it matched.
-        let written: Int? = expected.withField(i) { key in
-            bytes.withUnsafeBufferPointer { all in
-                let start = index + 1
-                let after = start + key.count
-                guard after < all.count, all[after] == UInt8(ascii: "\""), let line = all.baseAddress else { return nil }
-                // Compared whole, then checked (for speed: byte by byte, this was a tenth of reading a line).
-                if let wanted = key.baseAddress, key.count > 0 {
-                    guard memcmp(line + start, wanted, key.count) == 0 else { return nil }
-                    // A quote, a backslash or a control byte is written otherwise inside a string.
-                    for b in key where b < 0x20 || b == UInt8(ascii: "\"") || b == UInt8(ascii: "\\") { return nil }
-                }
-                return key.count + 2
-            }
-        }
-        guard let written else { return false }
-        index += written
-        return true
-    }
-
-    private mutating func readFlatObject(
-        expected: CSVCells, keys: inout CSVCells, values: inout CSVCells, sameKeys: inout Bool
-    ) throws(JSONSyntaxError) -> Bool {
-        // How many keys have matched `expected` so far; nil once one did not, and `keys` is written.
-        var matching: Int? = 0
-        values.startRecord(expecting: values.fieldCount)
-        // The whole line at once: each string's bytes are then UTF-8 too (they start and end at quotes).
-        guard bytes.withUnsafeBufferPointer(Self.isUTF8) else { return false }
-        textIsUTF8 = true
-        skipWhitespace()
-        guard index < bytes.count, bytes[index] == UInt8(ascii: "{") else { return false }
-        index += 1
-        skipWhitespace()
-        var open = !(index < bytes.count && bytes[index] == UInt8(ascii: "}"))
-        if !open { index += 1 }
-        while open {
-            skipWhitespace()
-            guard index < bytes.count, bytes[index] == UInt8(ascii: "\"") else { return false }
-            if let matched = matching {
-                if matched < expected.fieldCount && skipKey(matched, of: expected) {
-                    matching = matched + 1
-                } else {
-                    keys.copyFields(matched, of: expected)
-                    matching = nil
-                }
-            }
-            if matching == nil {
-                try keys.appendField { (out) throws(JSONSyntaxError) in try readString(appendingTo: &out) }
-            }
-            skipWhitespace()
-            guard index < bytes.count, bytes[index] == UInt8(ascii: ":") else { return false }
-            index += 1
-            skipWhitespace()
-            guard index < bytes.count else { return false }
-            switch bytes[index] {
-            case UInt8(ascii: "\""):
-                try values.appendField { (out) throws(JSONSyntaxError) in try readString(appendingTo: &out) }
-            case UInt8(ascii: "-"), UInt8(ascii: "0")...UInt8(ascii: "9"):
-                let number = try scanNumber()
-                values.appendField { $0.append(contentsOf: bytes[number]) }
-            case UInt8(ascii: "t"), UInt8(ascii: "f"):
-                let literal = bytes[index] == UInt8(ascii: "t") ? "true" : "false"
-                try expectLiteral(literal)
-                values.appendField { $0.append(contentsOf: literal.utf8) }
-            case UInt8(ascii: "n"):
-                try expectLiteral("null")
-                values.appendOther(.null)
-            case UInt8(ascii: "["):
-                guard let items = try scalarTexts() else { return false }
-                values.appendOther(.list(items))
-            default:
-                return false
-            }
-            skipWhitespace()
-            guard index < bytes.count else { return false }
-            if bytes[index] == UInt8(ascii: "}") {
-                index += 1
-                open = false
-            } else {
-                guard bytes[index] == UInt8(ascii: ",") else { return false }
-                index += 1
-            }
-        }
-        skipWhitespace()
-        guard index == bytes.count else { return false }
-        if let matched = matching {
-            sameKeys = matched == expected.fieldCount
-            if !sameKeys { keys.copyFields(matched, of: expected) }
-        } else {
-            sameKeys = false
-        }
-        return true
-    }
-
-    /// The array at `index` as the texts of its items, when each is a string, a number or a
-    /// boolean (`JSONNode.fieldValue` makes such an array a list); nil for any other array.
-    private mutating func scalarTexts() throws(JSONSyntaxError) -> [String]? {
-        index += 1
-        var items: [String] = []
-        skipWhitespace()
-        if index < bytes.count, bytes[index] == UInt8(ascii: "]") {
-            index += 1
-            return items
-        }
-        while true {
-            skipWhitespace()
-            guard index < bytes.count else { return nil }
-            switch bytes[index] {
-            case UInt8(ascii: "\""): items.append(try parseString())
-            case UInt8(ascii: "-"), UInt8(ascii: "0")...UInt8(ascii: "9"): items.append(try parseNumber())
-            case UInt8(ascii: "t"):
-                try expectLiteral("true")
-                items.append("true")
-            case UInt8(ascii: "f"):
-                try expectLiteral("false")
-                items.append("false")
-            default: return nil
-            }
-            skipWhitespace()
-            guard index < bytes.count else { return nil }
-            if bytes[index] == UInt8(ascii: "]") {
-                index += 1
-                return items
-            }
-            guard bytes[index] == UInt8(ascii: ",") else { return nil }
-            index += 1
-        }
     }
 
     private mutating func parseEscape(into out: inout [UInt8]) throws(JSONSyntaxError) {

@@ -147,8 +147,14 @@ struct CellPathTests {
                 #"{"a":1,"b\"":2}"#,
                 #"{"a":1,"b\"":3}"#,
                 #"{"a":1,"b":3,"ab":4}"#,
+                // Escapes in an array and one after another.
+                #"{"a":["x\"y","\u00e9",true,-1],"b":"\/\\\b\f\r"}"#,
                 #"{"a":{"b":1}}"#,
                 #"{"a":[null]}"#,
+                // An escape JSON does not have, a quote after it, and a control byte not escaped.
+                #"{"a":"\q"}"#,
+                #"{"a":"\x","b":"y"}"#,
+                "{\"a\":\"x\u{09}y\"}",
                 #"{"a":[[1]]}"#,
                 #"{"a":[{"b":1}]}"#,
                 #"{"a":1,}"#,
@@ -192,6 +198,6 @@ struct CellPathTests {
             }
         }
         #expect(position == lines.count)
-        #expect(flat == 17, "the flat lines, and only those, are read into cells")
+        #expect(flat == 18, "the flat lines, and only those, are read into cells")
     }
 }

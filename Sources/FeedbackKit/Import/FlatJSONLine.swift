@@ -1,0 +1,329 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
+/// Reads a line of JSON Lines that holds a flat object straight into cells: its keys and values as
+/// `JSONNode.flattened()` and `fieldValue` give them, without building the tree of nodes.
+///
+/// Written by hand over the line's bytes where they lie (for speed). Through `JSONParser`, reading a
+/// line took about 14,000 instructions for the 420 bytes of a line of the bench data (callgrind):
+/// each byte went through an array's bounds check, and every key, value and escape through a closure.
+///
+/// It accepts an object of strings, numbers, booleans, nulls and arrays of strings, numbers and
+/// booleans, with JSON's white space between tokens. Anything else (a nested object, an array of
+/// anything else, bytes that are not UTF-8, anything malformed) gives false, and the caller reads
+/// the line with the full parser, which says what is wrong. Tests compare the two on every line
+/// they read (CellPathTests, MutationTests).
+struct FlatJSONLine {
+    private let bytes: UnsafePointer<UInt8>
+    private let count: Int
+    private var index = 0
+    /// Where an escaped string's bytes are written, unescaped; kept by the caller from line to line.
+    private var unescaped: [UInt8]
+
+    /// A string just read: its bytes in the line, or, when it held escapes, in `unescaped`.
+    private enum Text {
+        case plain(start: Int, count: Int)
+        case unescaped
+    }
+
+    private init(_ line: UnsafeBufferPointer<UInt8>, base: UnsafePointer<UInt8>, scratch: [UInt8]) {
+        bytes = base
+        count = line.count
+        unescaped = scratch
+    }
+
+    /// Reads `line` into `values` (one field a value; nulls and arrays as other values, see
+    /// CSVCells), and its keys into `keys`, unless they are those of `expected` (the keys of the line
+    /// before) in the same order: then `keys` is left as it was and `sameKeys` is set (for speed:
+    /// reading every key of every line into `keys` was a tenth of reading a line). False for a line
+    /// this does not read (see above); the cells are then not to be used.
+    static func read(
+        _ line: UnsafeBufferPointer<UInt8>, expected: CSVCells, keys: inout CSVCells, values: inout CSVCells, sameKeys: inout Bool,
+        scratch: inout [UInt8]
+    ) -> Bool {
+        guard let base = line.baseAddress, CSVScan.checkUTF8(base, from: 0, to: line.count) == .valid else { return false }
+        var reader = FlatJSONLine(line, base: base, scratch: [])
+        swap(&reader.unescaped, &scratch)
+        defer { swap(&reader.unescaped, &scratch) }
+        return reader.readObject(expected: expected, keys: &keys, values: &values, sameKeys: &sameKeys)
+    }
+
+    private mutating func readObject(expected: CSVCells, keys: inout CSVCells, values: inout CSVCells, sameKeys: inout Bool) -> Bool {
+        values.startRecord(expecting: values.fieldCount)
+        // How many keys have matched `expected` so far; nil once one did not, and `keys` is written.
+        var matching: Int? = 0
+        skipSpace()
+        guard take(UInt8(ascii: "{")) else { return false }
+        skipSpace()
+        var open = !take(UInt8(ascii: "}"))
+        while open {
+            skipSpace()
+            guard take(UInt8(ascii: "\"")), let key = readString() else { return false }
+            if let matched = matching {
+                if matched < expected.fieldCount && isField(matched, of: expected, key) {
+                    matching = matched + 1
+                } else {
+                    keys.copyFields(matched, of: expected)
+                    matching = nil
+                }
+            }
+            if matching == nil { with(key) { keys.appendField($0, count: $1) } }
+            skipSpace()
+            guard take(UInt8(ascii: ":")) else { return false }
+            skipSpace()
+            guard index < count else { return false }
+            switch bytes[index] {
+            case UInt8(ascii: "\""):
+                index &+= 1
+                guard let text = readString() else { return false }
+                with(text) { values.appendField($0, count: $1) }
+            case UInt8(ascii: "-"), UInt8(ascii: "0")...UInt8(ascii: "9"):
+                guard let number = readNumber() else { return false }
+                values.appendField(bytes + number.lowerBound, count: number.count)
+            case UInt8(ascii: "t"), UInt8(ascii: "f"):
+                guard let value = readBoolean() else { return false }
+                let literal: StaticString = value ? "true" : "false"
+                values.appendField(literal.utf8Start, count: literal.utf8CodeUnitCount)
+            case UInt8(ascii: "n"):
+                guard takeWord("null") else { return false }
+                values.appendOther(.null)
+            case UInt8(ascii: "["):
+                index &+= 1
+                guard let items = readScalars() else { return false }
+                values.appendOther(.list(items))
+            default:
+                return false
+            }
+            skipSpace()
+            if take(UInt8(ascii: "}")) {
+                open = false
+            } else if !take(UInt8(ascii: ",")) {
+                return false
+            }
+        }
+        skipSpace()
+        guard index == count else { return false }
+        if let matched = matching {
+            sameKeys = matched == expected.fieldCount
+            if !sameKeys { keys.copyFields(matched, of: expected) }
+        } else {
+            sameKeys = false
+        }
+        return true
+    }
+
+    /// The items of the array whose "[" was just read, when each is a string, a number or a
+    /// boolean (`JSONNode.fieldValue` makes such an array a list); nil for any other array.
+    private mutating func readScalars() -> [String]? {
+        var items: [String] = []
+        skipSpace()
+        if take(UInt8(ascii: "]")) { return items }
+        while true {
+            skipSpace()
+            guard index < count else { return nil }
+            switch bytes[index] {
+            case UInt8(ascii: "\""):
+                index &+= 1
+                guard let text = readString() else { return nil }
+                items.append(with(text) { String(decoding: UnsafeBufferPointer(start: $0, count: $1), as: UTF8.self) })
+            case UInt8(ascii: "-"), UInt8(ascii: "0")...UInt8(ascii: "9"):
+                guard let number = readNumber() else { return nil }
+                items.append(String(decoding: UnsafeBufferPointer(start: bytes + number.lowerBound, count: number.count), as: UTF8.self))
+            case UInt8(ascii: "t"), UInt8(ascii: "f"):
+                guard let value = readBoolean() else { return nil }
+                items.append(value ? "true" : "false")
+            default:
+                return nil
+            }
+            skipSpace()
+            if take(UInt8(ascii: "]")) { return items }
+            guard take(UInt8(ascii: ",")) else { return nil }
+        }
+    }
+
+    // MARK: Tokens
+
+    @inline(__always)
+    private mutating func skipSpace() {
+        while index < count {
+            switch bytes[index] {
+            case 0x20, 0x09, 0x0A, 0x0D: index &+= 1
+            default: return
+            }
+        }
+    }
+
+    /// Passes over `byte` when it is next.
+    @inline(__always)
+    private mutating func take(_ byte: UInt8) -> Bool {
+        guard index < count, bytes[index] == byte else { return false }
+        index &+= 1
+        return true
+    }
+
+    /// Passes over `word` when it is next.
+    private mutating func takeWord(_ word: StaticString) -> Bool {
+        let length = word.utf8CodeUnitCount
+        guard count - index >= length, memcmp(bytes + index, word.utf8Start, length) == 0 else { return false }
+        index &+= length
+        return true
+    }
+
+    /// The literal true or false at `index`.
+    private mutating func readBoolean() -> Bool? {
+        if takeWord("true") { return true }
+        if takeWord("false") { return false }
+        return nil
+    }
+
+    /// The number at `index`, where its text lies; nil when it is not a JSON number.
+    private mutating func readNumber() -> Range<Int>? {
+        let start = index
+        _ = take(UInt8(ascii: "-"))
+        let integer = index
+        let digits = skipDigits()
+        // No digits, or a leading zero before more digits.
+        guard digits > 0, digits == 1 || bytes[integer] != UInt8(ascii: "0") else { return nil }
+        if take(UInt8(ascii: ".")) {
+            guard skipDigits() > 0 else { return nil }
+        }
+        if index < count, bytes[index] | 0x20 == UInt8(ascii: "e") {
+            index &+= 1
+            if !take(UInt8(ascii: "+")) { _ = take(UInt8(ascii: "-")) }
+            guard skipDigits() > 0 else { return nil }
+        }
+        return start..<index
+    }
+
+    private mutating func skipDigits() -> Int {
+        let start = index
+        while index < count, bytes[index] &- 0x30 < 10 { index &+= 1 }
+        return index - start
+    }
+
+    /// The string whose opening quote was just read; `index` moves past its closing quote. Nil
+    /// when it is not closed on the line, holds a control byte or a bad escape.
+    private mutating func readString() -> Text? {
+        let start = index
+        index = Self.specialByte(bytes, from: index, to: count)
+        guard index < count else { return nil }
+        if bytes[index] == UInt8(ascii: "\"") {
+            index &+= 1
+            return .plain(start: start, count: index - 1 - start)
+        }
+        // An escape (or a control byte, which ends the line's reading): the rest is unescaped.
+        unescaped.removeAll(keepingCapacity: true)
+        var run = start
+        while true {
+            unescaped.append(contentsOf: UnsafeBufferPointer(start: bytes + run, count: index - run))
+            guard index < count else { return nil }
+            if bytes[index] == UInt8(ascii: "\"") {
+                index &+= 1
+                return .unescaped
+            }
+            guard bytes[index] == UInt8(ascii: "\\"), unescape() else { return nil }
+            run = index
+            index = Self.specialByte(bytes, from: index, to: count)
+        }
+    }
+
+    /// Reads the escape at `index` into `unescaped`; false for an escape JSON does not have.
+    private mutating func unescape() -> Bool {
+        guard index &+ 1 < count else { return false }
+        let letter = bytes[index &+ 1]
+        index &+= 2
+        let byte: UInt8
+        switch letter {
+        case UInt8(ascii: "\""), UInt8(ascii: "\\"), UInt8(ascii: "/"): byte = letter
+        case UInt8(ascii: "b"): byte = 0x08
+        case UInt8(ascii: "f"): byte = 0x0C
+        case UInt8(ascii: "n"): byte = 0x0A
+        case UInt8(ascii: "r"): byte = 0x0D
+        case UInt8(ascii: "t"): byte = 0x09
+        case UInt8(ascii: "u"):
+            guard var scalar = readHex4() else { return false }
+            if (0xD800...0xDBFF).contains(scalar) {
+                // A high surrogate must be followed by an escaped low surrogate.
+                guard count - index >= 2, bytes[index] == UInt8(ascii: "\\"), bytes[index &+ 1] == UInt8(ascii: "u") else { return false }
+                index &+= 2
+                guard let low = readHex4(), (0xDC00...0xDFFF).contains(low) else { return false }
+                scalar = 0x10000 + ((scalar - 0xD800) << 10) + (low - 0xDC00)
+            }
+            guard let character = Unicode.Scalar(scalar) else { return false }
+            unescaped.append(contentsOf: String(Character(character)).utf8)
+            return true
+        default:
+            return false
+        }
+        unescaped.append(byte)
+        return true
+    }
+
+    private mutating func readHex4() -> UInt32? {
+        guard count - index >= 4 else { return nil }
+        var value: UInt32 = 0
+        for _ in 0..<4 {
+            let b = bytes[index]
+            let digit: UInt8
+            switch b {
+            case UInt8(ascii: "0")...UInt8(ascii: "9"): digit = b - UInt8(ascii: "0")
+            case UInt8(ascii: "a")...UInt8(ascii: "f"): digit = b - UInt8(ascii: "a") + 10
+            case UInt8(ascii: "A")...UInt8(ascii: "F"): digit = b - UInt8(ascii: "A") + 10
+            default: return nil
+            }
+            value = value << 4 | UInt32(digit)
+            index &+= 1
+        }
+        return value
+    }
+
+    /// Calls `body` with the bytes of a string just read.
+    @inline(__always)
+    private func with<T>(_ text: Text, _ body: (UnsafePointer<UInt8>, Int) -> T) -> T {
+        switch text {
+        case .plain(let start, let length): return body(bytes + start, length)
+        case .unescaped: return unescaped.withUnsafeBufferPointer { body($0.baseAddress ?? bytes, $0.count) }
+        }
+    }
+
+    /// Whether `text` is field `i` of `cells`, byte for byte.
+    private func isField(_ i: Int, of cells: CSVCells, _ text: Text) -> Bool {
+        cells.withField(i) { field in
+            with(text) { start, length in
+                length == field.count && (length == 0 || field.baseAddress.map { memcmp($0, start, length) == 0 } == true)
+            }
+        }
+    }
+
+    /// The first index from `from` before `to` holding a quote, a backslash or a control byte
+    /// (below 0x20), or `to`: eight bytes a step, with the "has a zero byte" trick of
+    /// CSVScan.ByteFinder and its "has a byte below n" sibling.
+    @inline(__always)
+    private static func specialByte(_ buffer: UnsafePointer<UInt8>, from: Int, to: Int) -> Int {
+        let ones: UInt64 = 0x0101_0101_0101_0101
+        let highs: UInt64 = 0x8080_8080_8080_8080
+        let quotes = ones &* UInt64(UInt8(ascii: "\""))
+        let backslashes = ones &* UInt64(UInt8(ascii: "\\"))
+        let raw = UnsafeRawPointer(buffer)
+        var index = from
+        while index &+ 8 <= to {
+            let word = UInt64(littleEndian: raw.loadUnaligned(fromByteOffset: index, as: UInt64.self))
+            let xq = word ^ quotes
+            let xb = word ^ backslashes
+            // A byte below 0x20 sets its high bit in (word - 0x20…) & ~word; false positives only
+            // lie above a true one, as with the zero-byte test.
+            let hits = (((xq &- ones) & ~xq) | ((xb &- ones) & ~xb) | ((word &- ones &* 0x20) & ~word)) & highs
+            if hits != 0 { return index &+ (hits.trailingZeroBitCount &>> 3) }
+            index &+= 8
+        }
+        while index < to {
+            let byte = buffer[index]
+            if byte < 0x20 || byte == UInt8(ascii: "\"") || byte == UInt8(ascii: "\\") { return index }
+            index &+= 1
+        }
+        return to
+    }
+}
