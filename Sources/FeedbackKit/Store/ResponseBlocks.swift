@@ -269,10 +269,12 @@ enum BlockCodec {
     struct Writer {
         private(set) var bytes = BlockCodec.marker
         let keys: AnswerKeys?
+        private let keysIdentity: ObjectIdentifier?
         private var lastSource: String?
 
         init(keys: AnswerKeys?) {
             self.keys = keys
+            keysIdentity = keys.map(ObjectIdentifier.init)
             let ids = keys?.ids ?? []
             appendNumber(UInt64(ids.count), to: &bytes)
             for id in ids { appendText(id, to: &bytes) }
@@ -281,13 +283,22 @@ enum BlockCodec {
         mutating func reserveCapacity(_ count: Int) { bytes.reserveCapacity(count) }
 
         /// Whether the response's answers are numbered as this block's are (or name their ids).
-        func fits(_ r: EncodedResponse) -> Bool { r.keys == nil || r.keys === keys }
+        /// By the keys' identity, which the response holds as a value (for speed: comparing the
+        /// objects retained them on this thread while the reading thread retained them too, and the
+        /// two cores passed their count back and forth; see bench/README.md, fourteenth round).
+        func fits(_ r: EncodedResponse) -> Bool { r.keysIdentity == nil || r.keysIdentity == keysIdentity }
 
         mutating func append(_ r: EncodedResponse) {
             precondition(fits(r), "a response goes in a block whose ids number its answers")
             bytes.append(contentsOf: r.record)
-            if lastSource == r.source { bytes.append(0) } else { appendOptional(r.source, to: &bytes) }
-            lastSource = r.source
+            // The source is kept only when it changes (for speed, as above: it is one String shared
+            // by every response of the file).
+            if lastSource == r.source {
+                bytes.append(0)
+            } else {
+                appendOptional(r.source, to: &bytes)
+                lastSource = r.source
+            }
             appendSigned(Int64(r.position), to: &bytes)
         }
     }

@@ -82,6 +82,8 @@ public final class EncodedResponse: Sendable {
     let record: [UInt8]
     /// The form's sorted question ids that `record` numbers its answers by; nil: each names its id.
     let keys: AnswerKeys?
+    /// `keys` as an identity, for the storing thread to compare without retaining the object.
+    let keysIdentity: ObjectIdentifier?
     /// What the response adds to the report digests, when worked out ahead (for speed: see
     /// `Importer`); else the inserting thread works it out from `response`, if it keeps digests.
     let digest: DigestEntry?
@@ -115,6 +117,7 @@ public final class EncodedResponse: Sendable {
             extra: response.extra.isEmpty ? nil : SQLiteWriter.encodeStrings(response.extra), scratch: scratch
         ) { response.appendCompactAnswers(keys: keys, to: &$0) }
         self.keys = keys
+        keysIdentity = keys.map(ObjectIdentifier.init)
         self.digest = digest
         // Kept only for its digest entry (for speed: a response let go here is freed on the thread
         // that made it, while its memory is at hand).
@@ -138,6 +141,7 @@ public final class EncodedResponse: Sendable {
             extra: extra
         ) { Response.appendCompact(Response.decodeAnswers(String(decoding: answers, as: UTF8.self)), keys: nil, to: &$0) }
         keys = nil
+        keysIdentity = nil
         digest = nil
         response = nil
     }
