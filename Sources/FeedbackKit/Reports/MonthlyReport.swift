@@ -59,12 +59,13 @@ struct MaterialReader {
     /// Hands each (pain point id, department name, masked comment) to `comment`; returns the bad review, if it is one.
     /// `maskAndTag` gives a comment masked and the pain points its masked text mentions (the
     /// digests remember those of the comments they have seen); nil: computed here.
+    /// `answers`: the response's answers when the caller has looked them up already.
     func visit(
-        _ r: Response, badThrough: Int, maskAndTag: ((String) -> (masked: String, tags: [Int]))? = nil,
-        ticks: ScoringValues.PainTicks? = nil,
+        _ r: Response, answers known: AnswerLookup? = nil, badThrough: Int,
+        maskAndTag: ((String) -> (masked: String, tags: [Int]))? = nil, ticks: ScoringValues.PainTicks? = nil,
         comment commented: (String, String, String) -> Void
     ) -> BadReview? {
-        let answers = AnswerLookup(r, shape: layout.shape)
+        let answers = known ?? AnswerLookup(r, shape: layout.shape)
         let department = r.department.flatMap { names[$0] } ?? ""
         var comment = ""
         var commentTags: [Int] = []

@@ -120,8 +120,12 @@ struct ScoringValues: Sendable {
 
     /// `commentTags`: `layout.tags` of the response's comment when the caller knows them already.
     init(_ response: Response, layout: ScoringLayout, commentTags known: [Int]?) {
+        self.init(AnswerLookup(response, shape: layout.shape), layout: layout, commentTags: known)
+    }
+
+    /// The same from the response's answers, looked up once by the caller for all it reads of them.
+    init(_ answers: AnswerLookup, layout: ScoringLayout, commentTags known: [Int]?) {
         // By the layout's question ids and indices (for speed: reading a Question to get its id copies it).
-        let answers = AnswerLookup(response, shape: layout.shape)
         overall = answers[layout.overallId, layout.overallIndex]?.number.map { Int($0) }
         dimensions = zip(layout.dimensionIds, layout.dimensionIndices).map { id, index in
             switch answers[id, index] {
@@ -182,9 +186,11 @@ public final class ScoringLayout: Sendable {
     let painChoices: [Set<String>]
     /// The pain points (by index) each choice value counts for: one lookup per ticked value.
     private let painsByChoice: [String: [Int]]
-    /// The same by bytes, looked up first (for speed: `String` hashes Chinese choices through
-    /// Unicode normalization); a choice written with other bytes is still found by the above.
-    private let painsByChoiceBytes: [UTF8Key: [Int]]
+    /// The same by bytes as a mask (bit i for pain point i), looked up first (for speed: `String`
+    /// hashes Chinese choices through Unicode normalization, and a dictionary by UTF8Key hashed them
+    /// with SipHash, a thousand instructions a response); a choice written with other bytes is
+    /// still found by the above. Empty with more than 64 pain points.
+    private let painMasksByBytes: ByteMemo<UInt64>
     let commentId: String?
     let tripsId: String?
     let daysTakenId: String?
@@ -232,7 +238,8 @@ public final class ScoringLayout: Sendable {
             for value in values { pains[value, default: []].append(i) }
         }
         painsByChoice = pains
-        painsByChoiceBytes = Dictionary(pains.map { (UTF8Key($0.key), $0.value) }, uniquingKeysWith: { first, _ in first })
+        painMasksByBytes = ByteMemo(
+            keeping: form.painPoints.count > 64 ? [] : pains.map { (key: $0.key, value: $0.value.reduce(0) { $0 | 1 << UInt64($1) }) })
         commentId = comment?.id
         tripsId = trips?.id
         daysTakenId = daysTaken?.id
@@ -256,8 +263,12 @@ public final class ScoringLayout: Sendable {
     func tickMask(_ values: [String]) -> UInt64? {
         guard painPoints.count <= 64 else { return nil }
         var mask: UInt64 = 0
-        for value in values {
-            for i in painsByChoiceBytes[UTF8Key(value)] ?? painsByChoice[value] ?? [] { mask |= 1 << UInt64(i) }
+        for var value in values {
+            if let bits = value.withUTF8({ painMasksByBytes.value(for: UnsafeRawBufferPointer($0)) }) {
+                mask |= bits
+            } else {
+                for i in painsByChoice[value] ?? [] { mask |= 1 << UInt64(i) }
+            }
         }
         return mask
     }

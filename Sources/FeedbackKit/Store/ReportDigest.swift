@@ -511,11 +511,13 @@ final class DigestEntries {
     }
 
     func entry(_ response: Response) -> DigestEntry {
-        let commentFacts = comments.facts(of: response)
-        let values = ScoringValues(response, layout: layout, commentTags: commentFacts?.tags)
+        // Looked up once for the three readers of the answers below (for speed: each made its own).
+        let answers = AnswerLookup(response, shape: layout.shape)
+        let commentFacts = comments.facts(of: answers)
+        let values = ScoringValues(answers, layout: layout, commentTags: commentFacts?.tags)
         var items: [(painPoint: String, department: String, text: String)] = []
         let bad = visitor.visit(
-            response, badThrough: MaterialReader.badThrough,
+            response, answers: answers, badThrough: MaterialReader.badThrough,
             maskAndTag: { text in
                 // Called with the response's comment, whose facts are known by now (unless it is empty).
                 let facts = commentFacts ?? self.comments.facts(text)
@@ -567,10 +569,9 @@ final class CommentFactsCache {
         return CommentFacts(masked: masked, tags: tags, maskedTags: masked == text ? tags : masked.isEmpty ? [] : layout.tags(masked))
     }
 
-    /// The facts of a response's comment; nil when it has none.
-    func facts(of response: Response) -> CommentFacts? {
-        guard case .text(let text) = AnswerLookup(response, shape: layout.shape)[layout.commentId, layout.commentIndex], !text.isEmpty
-        else { return nil }
+    /// The facts of a response's comment, given its answers; nil when it has none.
+    func facts(of answers: AnswerLookup) -> CommentFacts? {
+        guard case .text(let text) = answers[layout.commentId, layout.commentIndex], !text.isEmpty else { return nil }
         return facts(text)
     }
 }

@@ -31,6 +31,16 @@ struct ByteMemo<Value> {
         seed = UInt64.random(in: .min ... .max) | 1
     }
 
+    /// A fixed table of `entries` (a key longer than `longestKey` is left out), with room for all
+    /// of them, so that it never starts again: texts looked up by their bytes, such as a form's ids.
+    init(keeping entries: some Collection<(key: String, value: Value)>) {
+        self.init(limit: entries.count + 1, keyBytesLimit: entries.reduce(1) { $0 + $1.key.utf8.count })
+        for (key, value) in entries {
+            var key = key
+            key.withUTF8 { insert(value, for: UnsafeRawBufferPointer($0)) }
+        }
+    }
+
     var count: Int { values.count }
 
     /// The value kept for `key`, if any.
@@ -108,3 +118,6 @@ struct ByteMemo<Value> {
         return h ^ (h >> 32)
     }
 }
+
+/// A memo of Sendable values is Sendable: it holds arrays of values and plain numbers only.
+extension ByteMemo: Sendable where Value: Sendable {}

@@ -291,4 +291,22 @@ struct FastPathTests {
         #expect(response.answers == ["overall": .number(3), "problems": .choices(["慢", "乱"]), "comment": .text("好")])
         #expect(ScoringValues(response, layout: layout, commentTags: nil).overall == 3)
     }
+
+    /// A ticked answer's pain points, found by the bytes of each value, are those its choices count
+    /// for; a value only canonically equal to a choice counts as the choice, as a String would.
+    @Test func painPointMasksAreTheChoicesTicked() throws {
+        var form = try FormDecoder(baseDirectory: Fixtures.directory).load(Fixtures.url("valid-mini.json")).get()
+        let problems = try #require(form.questions.firstIndex { $0.id == "problems" })
+        form.painPoints.append(PainPoint(id: "paperwork", label: LocalizedText(zh: "材料繁琐"), description: nil, keywords: []))
+        // "é" precomposed; the answers below spell it as "e" and a combining accent.
+        form.questions[problems].choices[1].value = "caf\u{E9}"
+        form.questions[problems].choices[1].painPoint = "paperwork"
+        let layout = ScoringLayout(form: form)
+        #expect(layout.tickMask([]) == 0)
+        #expect(layout.tickMask(["slow"]) == 0b01)
+        #expect(layout.tickMask(["caf\u{E9}"]) == 0b10)
+        #expect(layout.tickMask(["cafe\u{301}"]) == 0b10)
+        #expect(layout.tickMask(["slow", "cafe\u{301}", "other"]) == 0b11)
+        #expect(layout.tickMask(["other", "Slow"]) == 0)
+    }
 }
