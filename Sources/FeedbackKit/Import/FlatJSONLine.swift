@@ -76,17 +76,6 @@ struct FlatJSONLine {
             skipSpace()
             guard index < count else { return false }
             switch bytes[index] {
-            case UInt8(ascii: "\""):
-                index &+= 1
-                guard let text = readString() else { return false }
-                with(text) { values.appendField($0, count: $1) }
-            case UInt8(ascii: "-"), UInt8(ascii: "0")...UInt8(ascii: "9"):
-                guard let number = readNumber() else { return false }
-                values.appendField(bytes + number.lowerBound, count: number.count)
-            case UInt8(ascii: "t"), UInt8(ascii: "f"):
-                guard let value = readBoolean() else { return false }
-                let literal: StaticString = value ? "true" : "false"
-                values.appendField(literal.utf8Start, count: literal.utf8CodeUnitCount)
             case UInt8(ascii: "n"):
                 guard takeWord("null") else { return false }
                 values.appendOther(.null)
@@ -95,7 +84,8 @@ struct FlatJSONLine {
                 guard let items = readScalars() else { return false }
                 values.appendOther(.list(items))
             default:
-                return false
+                guard let scalar = readScalar() else { return false }
+                with(scalar) { values.appendField($0, count: $1) }
             }
             skipSpace()
             if take(UInt8(ascii: "}")) {
@@ -123,24 +113,45 @@ struct FlatJSONLine {
         if take(UInt8(ascii: "]")) { return items }
         while true {
             skipSpace()
-            guard index < count else { return nil }
-            switch bytes[index] {
-            case UInt8(ascii: "\""):
-                index &+= 1
-                guard let text = readString() else { return nil }
-                items.append(with(text) { String(decoding: UnsafeBufferPointer(start: $0, count: $1), as: UTF8.self) })
-            case UInt8(ascii: "-"), UInt8(ascii: "0")...UInt8(ascii: "9"):
-                guard let number = readNumber() else { return nil }
-                items.append(String(decoding: UnsafeBufferPointer(start: bytes + number.lowerBound, count: number.count), as: UTF8.self))
-            case UInt8(ascii: "t"), UInt8(ascii: "f"):
-                guard let value = readBoolean() else { return nil }
-                items.append(value ? "true" : "false")
-            default:
-                return nil
-            }
+            guard let scalar = readScalar() else { return nil }
+            items.append(with(scalar) { String(decoding: UnsafeBufferPointer(start: $0, count: $1), as: UTF8.self) })
             skipSpace()
             if take(UInt8(ascii: "]")) { return items }
             guard take(UInt8(ascii: ",")) else { return nil }
+        }
+    }
+
+    /// A string, a number or a boolean: the values a cell holds as text, and an array's items.
+    private enum Scalar {
+        case text(Text)
+        /// Where the number's text lies in the line.
+        case number(Range<Int>)
+        case boolean(Bool)
+    }
+
+    /// The string, number or boolean at `index`; nil for any other value, or a malformed one.
+    private mutating func readScalar() -> Scalar? {
+        guard index < count else { return nil }
+        switch bytes[index] {
+        case UInt8(ascii: "\""):
+            index &+= 1
+            return readString().map(Scalar.text)
+        case UInt8(ascii: "-"), UInt8(ascii: "0")...UInt8(ascii: "9"): return readNumber().map(Scalar.number)
+        case UInt8(ascii: "t"), UInt8(ascii: "f"): return readBoolean().map(Scalar.boolean)
+        default: return nil
+        }
+    }
+
+    /// Calls `body` with the bytes of a value just read, as its cell holds them ("true", "false"
+    /// for a boolean, a number as written).
+    @inline(__always)
+    private func with<T>(_ scalar: Scalar, _ body: (UnsafePointer<UInt8>, Int) -> T) -> T {
+        switch scalar {
+        case .text(let text): return with(text, body)
+        case .number(let range): return body(bytes + range.lowerBound, range.count)
+        case .boolean(let value):
+            let literal: StaticString = value ? "true" : "false"
+            return body(literal.utf8Start, literal.utf8CodeUnitCount)
         }
     }
 
