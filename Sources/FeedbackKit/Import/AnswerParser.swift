@@ -58,8 +58,11 @@ final class AnswerParser {
     /// Types whose answers are codes, never negative numbers or free text.
     static let codedTypes: Set<QuestionType> = [.rating, .nps, .single, .multiple, .yesNo]
 
-    init(question: Question, departments: DepartmentIndex?) {
+    /// `blockNumber`: the number a block gives the question's id (see `BlockCodec.append`), for
+    /// the lean path of an import, which copies remembered answers as a block keeps them; 0: none.
+    init(question: Question, departments: DepartmentIndex?, blockNumber: Int = 0) {
         self.question = question
+        self.blockNumber = blockNumber
         self.departments = question.role == .department ? departments : nil
         notApplicable = Set(question.notApplicable.map(Self.fold))
         otherChoice = question.choices.first { $0.other }?.value
@@ -136,10 +139,17 @@ final class AnswerParser {
         return String(decoding: folded, as: UTF8.self).trimmingSpaceAndNewlines()
     }
 
-    /// Outcomes of `parse` by cell text, for questions whose answers repeat (see `parseRemembering`).
-    private var memo = ByteMemo<ParsedAnswer>(limit: AnswerParser.rememberedLimit)
-    /// The same for the texts "0" to "999", by their value (see `parseRemembering`).
-    private var smallNumbers: [ParsedAnswer?] = []
+    /// The outcomes remembered (see `parseRemembering`), by the index that `memo` and
+    /// `smallNumbers` keep for a text.
+    private var outcomes: [ParsedAnswer] = []
+    /// Each remembered outcome's answer as a block keeps it under `blockNumber`, one after the
+    /// other (for the lean path of an import, which copies these bytes; see LeanRecord.swift).
+    private var encodings: [UInt8] = []
+    private var encodingEnds: [Int] = []
+    /// The index of the outcome of each cell text, for questions whose answers repeat.
+    private var memo = ByteMemo<Int32>(limit: AnswerParser.rememberedLimit)
+    /// The same for the texts "0" to "999", by their value (-1: none yet); empty until one is met.
+    private var smallNumbers: [Int32] = []
     /// Whether this question's answers are remembered: codes that repeat from record to record,
     /// and the answers to a text question while enough of them repeat (see `textTrial`).
     private lazy var remembers = question.type != .date && question.type != .datetime
@@ -152,6 +162,8 @@ final class AnswerParser {
     static let textTrial = 4096
     /// Whether answers are still remembered (for tests).
     var remembersAnswers: Bool { remembers }
+    /// The number a block gives this question's id (see `BlockCodec.append`); 0: no encodings kept.
+    let blockNumber: Int
 
     /// The most outcomes `parseRemembering` keeps; past it, it starts again (memory stays bounded).
     static let rememberedLimit = 4096
@@ -160,13 +172,32 @@ final class AnswerParser {
     /// same few ratings, choices and departments in every record). `parse` is a function of the
     /// question and the text alone, so the outcome is the same as parsing again.
     func parseRemembering(_ value: FieldValue) -> ParsedAnswer {
-        guard remembers else { return parse(value) }
+        withOutcome(value) { parsed, _ in parsed }
+    }
+
+    /// `parseRemembering` of a cell given as its UTF-8 bytes, which are looked up as they are: a
+    /// String is made only of a text not met before (for speed: see CSVCells).
+    func parseRemembering(bytes: UnsafeRawBufferPointer) -> ParsedAnswer {
+        withOutcome(bytes: bytes) { parsed, _ in parsed }
+    }
+
+    /// Calls `body` with `parseRemembering(bytes:)` and, when the outcome is remembered and this
+    /// parser has a `blockNumber`, its answer as a block keeps it (nil otherwise).
+    @inline(__always)
+    func withOutcome<T>(bytes: UnsafeRawBufferPointer, _ body: (ParsedAnswer, UnsafeRawBufferPointer?) -> T) -> T {
+        guard remembers else { return body(parse(.text(String(decoding: bytes, as: UTF8.self))), nil) }
+        if let index = remembered(bytes) { return outcome(index, body) }
+        let parsed = parse(.text(String(decoding: bytes, as: UTF8.self)))
+        guard let index = remember(parsed, bytes) else { return body(parsed, nil) }
+        return outcome(index, body)
+    }
+
+    /// The same for a value that is not a text (a JSON line's null or list) or a text as a String.
+    func withOutcome<T>(_ value: FieldValue, _ body: (ParsedAnswer, UnsafeRawBufferPointer?) -> T) -> T {
+        guard remembers else { return body(parse(value), nil) }
         switch value {
         case .text(var text):
-            return text.withUTF8 { utf8 in
-                let bytes = UnsafeRawBufferPointer(utf8)
-                return remembered(bytes) ?? remember(parse(value), bytes)
-            }
+            return text.withUTF8 { utf8 in withOutcome(bytes: UnsafeRawBufferPointer(utf8), body) }
         case .list(let items):
             // Remembered under a key no text has: 0xFF (never in UTF-8), then each item's length and bytes.
             var key: [UInt8] = [0xFF]
@@ -176,26 +207,32 @@ final class AnswerParser {
                     key.append(contentsOf: bytes)
                 }
             }
-            return key.withUnsafeBytes { bytes in memo.value(for: bytes) ?? remember(parse(value), bytes) }
+            return key.withUnsafeBytes { bytes in
+                if let index = memo.value(for: bytes) { return outcome(index, body) }
+                let parsed = parse(value)
+                guard let index = remember(parsed, bytes) else { return body(parsed, nil) }
+                return outcome(index, body)
+            }
         case .null:
-            return parse(value)
+            return body(parse(value), nil)
         }
     }
 
-    /// `parseRemembering` of a cell given as its UTF-8 bytes, which are looked up as they are: a
-    /// String is made only of a text not met before (for speed: see CSVCells).
-    func parseRemembering(bytes: UnsafeRawBufferPointer) -> ParsedAnswer {
-        guard remembers else { return parse(.text(String(decoding: bytes, as: UTF8.self))) }
-        if let known = remembered(bytes) { return known }
-        return remember(parse(.text(String(decoding: bytes, as: UTF8.self))), bytes)
+    /// Calls `body` with the outcome kept at `index`, and its encoding.
+    @inline(__always)
+    private func outcome<T>(_ index: Int32, _ body: (ParsedAnswer, UnsafeRawBufferPointer?) -> T) -> T {
+        let i = Int(index)
+        guard blockNumber > 0 else { return body(outcomes[i], nil) }
+        let start = i == 0 ? 0 : encodingEnds[i - 1]
+        return encodings.withUnsafeBytes { body(outcomes[i], UnsafeRawBufferPointer(rebasing: $0[start..<encodingEnds[i]])) }
     }
 
-    /// The outcome remembered for a text, if any.
+    /// The index of the outcome remembered for a text, if any.
     @inline(__always)
-    private func remembered(_ bytes: UnsafeRawBufferPointer) -> ParsedAnswer? {
-        let found: ParsedAnswer?
+    private func remembered(_ bytes: UnsafeRawBufferPointer) -> Int32? {
+        let found: Int32?
         if let small = Self.smallNumber(bytes) {
-            found = smallNumbers.isEmpty ? nil : smallNumbers[small]
+            found = smallNumbers.isEmpty || smallNumbers[small] < 0 ? nil : smallNumbers[small]
         } else {
             found = memo.value(for: bytes)
         }
@@ -211,9 +248,17 @@ final class AnswerParser {
         onTrial = false
         if trialHits * 4 < trialLookups {
             remembers = false
-            memo = ByteMemo(limit: Self.rememberedLimit)
-            smallNumbers = []
+            forget()
         }
+    }
+
+    /// Forgets every outcome.
+    private func forget() {
+        memo.removeAll()
+        smallNumbers = []
+        outcomes.removeAll(keepingCapacity: true)
+        encodings.removeAll(keepingCapacity: true)
+        encodingEnds.removeAll(keepingCapacity: true)
     }
 
     /// A number of up to three digits, written without a leading zero (most ratings, counts and
@@ -230,15 +275,27 @@ final class AnswerParser {
         return n
     }
 
-    /// Remembers the outcome of parsing a text, and returns it.
-    private func remember(_ parsed: ParsedAnswer, _ bytes: UnsafeRawBufferPointer) -> ParsedAnswer {
-        if let small = Self.smallNumber(bytes) {
-            if smallNumbers.isEmpty { smallNumbers = Array(repeating: nil, count: 1000) }
-            smallNumbers[small] = parsed
-        } else {
-            memo.insert(parsed, for: bytes)
+    /// Remembers the outcome of parsing a text, and returns its index; nil where the text is too
+    /// long to remember.
+    private func remember(_ parsed: ParsedAnswer, _ bytes: UnsafeRawBufferPointer) -> Int32? {
+        let small = Self.smallNumber(bytes)
+        if small == nil && bytes.count > ByteMemo<Int32>.longestKey { return nil }
+        // Every outcome is forgotten at once, so that the memo never starts again on its own and
+        // leaves indices of outcomes no longer kept.
+        if outcomes.count >= Self.rememberedLimit + 1000 || (small == nil && memo.isFull(adding: bytes.count)) { forget() }
+        let index = Int32(outcomes.count)
+        outcomes.append(parsed)
+        if blockNumber > 0 {
+            if case .answer(let answer, _) = parsed { BlockCodec.append(answer, number: blockNumber, id: nil, to: &encodings) }
+            encodingEnds.append(encodings.count)
         }
-        return parsed
+        if let small {
+            if smallNumbers.isEmpty { smallNumbers = Array(repeating: -1, count: 1000) }
+            smallNumbers[small] = index
+        } else {
+            memo.insert(index, for: bytes)
+        }
+        return index
     }
 
     func parse(_ value: FieldValue) -> ParsedAnswer {

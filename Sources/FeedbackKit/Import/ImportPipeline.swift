@@ -9,22 +9,22 @@ import Foundation
 // contended for on every record (bench/README.md).
 
 /// A bounded queue of batches from one producer thread to one consumer thread.
-final class BatchChannel<Item>: @unchecked Sendable {
+final class BatchChannel<Batch>: @unchecked Sendable {
     private let condition = NSCondition()
-    private var batches: [[Item]] = []
+    private var batches: [Batch] = []
     private var finished = false
     private var failure: (any Error)?
     private var cancelled = false
     private let capacity: Int
     /// Batches the consumer is done with, for the producer to free.
-    private var returned: [[Item]] = []
+    private var returned: [Batch] = []
 
     init(capacity: Int = 4) {
         self.capacity = capacity
     }
 
     /// Waits for room and queues a batch; false when the consumer has stopped (the producer stops too).
-    func put(_ batch: [Item]) -> Bool {
+    func put(_ batch: Batch) -> Bool {
         condition.lock()
         while batches.count >= capacity && !cancelled { condition.wait() }
         if cancelled {
@@ -33,7 +33,7 @@ final class BatchChannel<Item>: @unchecked Sendable {
         }
         batches.append(batch)
         condition.broadcast()
-        var done: [[Item]] = []
+        var done: [Batch] = []
         swap(&done, &returned)
         condition.unlock()
         // The batches handed back are freed here, on this thread, outside the lock.
@@ -49,7 +49,7 @@ final class BatchChannel<Item>: @unchecked Sendable {
     }
 
     /// The consumer hands back a batch it has finished with, so that the producer frees it.
-    func giveBack(_ batch: consuming [Item]) {
+    func giveBack(_ batch: consuming Batch) {
         condition.lock()
         if !cancelled && !finished { returned.append(batch) }
         condition.unlock()
@@ -66,7 +66,7 @@ final class BatchChannel<Item>: @unchecked Sendable {
 
     /// The next batch; nil at the end of the stream. Throws the producer's error after the
     /// batches queued before it.
-    func take() throws -> [Item]? {
+    func take() throws -> Batch? {
         condition.lock()
         defer { condition.unlock() }
         while batches.isEmpty && !finished { condition.wait() }
@@ -105,4 +105,21 @@ func runOnThread(_ body: @escaping () -> Void) -> () -> Void {
     thread.stackSize = 8 << 20
     thread.start()
     return { box.done.wait() }
+}
+
+/// A batch of responses from the reading thread of an import to the storing thread: each one
+/// encoded on its own, or by the lean path into the batch's bytes (see LeanRecord.swift).
+struct ResponseBatch {
+    enum Item {
+        case encoded(EncodedResponse)
+        case lean(LeanResponse)
+    }
+
+    var items: [Item] = []
+    /// The records of the lean items, one after the other.
+    var bytes: [UInt8] = []
+
+    init(capacity: Int) {
+        items.reserveCapacity(capacity)
+    }
 }

@@ -61,6 +61,8 @@ public struct Importer {
     /// How many batches must wait for the inserting thread before the reading thread works out the
     /// digest entries itself (see `runPipelined`); tests set 0 (always) and `Int.max` (never).
     var waitingForEntriesHere = 2
+    /// Whether records may take the lean path (see LeanRecord.swift); tests compare it with the full path.
+    var leanPath = true
 
     public init(store: any ResponseStore, form: Form, zone: UTCOffset, baseDirectory: URL) {
         self.store = store
@@ -84,8 +86,11 @@ public struct Importer {
         let startedAt = Timestamp.now(zone: zone)
 
         /// Reads and maps every record, rejecting what is rejected, and hands each accepted response to
-        /// `accept`, which returns false to stop reading.
-        func readAll(_ accept: (Response) throws -> Bool) throws {
+        /// `accept`, which returns false to stop reading. `lean`, when given, is offered each table's
+        /// record first, with its plan: it returns nil where it does not take it, else whether to go on.
+        func readAll(
+            lean: ((CSVCells, [String], RecordMapper.Plan) throws -> Bool?)? = nil, _ accept: (Response) throws -> Bool
+        ) throws {
             func firstHeader(_ plan: RecordMapper.Plan, _ header: [String]) throws {
                 try check(plan: plan, header: header, file: display, summary: &summary)
             }
@@ -100,6 +105,10 @@ public struct Importer {
                 case .record(let record):
                     mapped = try intake.map(record, firstHeader: firstHeader)
                 case .cells(let cells, let names):
+                    if let lean, let goOn = try lean(cells, names, try intake.plan(for: names, firstHeader: firstHeader)) {
+                        guard goOn else { return }
+                        continue
+                    }
                     mapped = try intake.map(cells, names: names, position: cells.line, firstHeader: firstHeader)
                 }
                 switch mapped {
@@ -135,38 +144,47 @@ public struct Importer {
         func runPipelined(_ writer: any ResponseWriter) throws {
             writer.keepDigests(of: form)
             let importId = try writer.beginImport(formId: form.id, source: display, startedAt: startedAt)
-            let channel = BatchChannel<EncodedResponse>()
+            let channel = BatchChannel<ResponseBatch>()
             let batchSize = 256
+            let keys = intake.mapper.keys
+            // The lean path, where the store takes what it encodes (see LeanRecord.swift).
+            let leanWriter = leanPath ? writer as? any LeanResponseWriter : nil
             // Until `waitForReader()` returns, `source`, `intake`, `rejects` and `summary` belong to
             // the reading thread alone; this thread keeps its own counts.
             let waitForReader = runOnThread {
                 do {
-                    var batch: [EncodedResponse] = []
-                    batch.reserveCapacity(batchSize)
+                    var batch = ResponseBatch(capacity: batchSize)
                     var consumerStopped = false
-                    let keys = AnswerKeys(form: form)
                     let digests = DigestEntries(form: form)
                     let scratch = ScratchBytes()
+                    let lean = LeanEncoder(mapper: intake.mapper, digests: digests)
                     // A response's digest entry is worked out by whichever thread has time (for
                     // speed: a quarter of this thread's work, which left the other thread idle two
                     // fifths of the time at 1M rows). With batches waiting, the inserting thread is
                     // the slower, and this one works them out; else it leaves them to that one,
                     // which works them out for the responses it stores. Either way the entries are
-                    // the same.
+                    // the same. (The lean path works them out here always.)
                     var entriesHere = waitingForEntriesHere == 0
-                    try readAll { response in
-                        batch.append(EncodedResponse(response, keys: keys, digests: entriesHere ? digests : nil, scratch: scratch))
-                        guard batch.count == batchSize else { return true }
+                    /// Hands the batch on when full; false when the consumer has stopped.
+                    func handOn() -> Bool {
+                        guard batch.items.count == batchSize else { return true }
                         guard channel.put(batch) else {
                             consumerStopped = true
                             return false
                         }
                         entriesHere = channel.waiting >= waitingForEntriesHere
-                        batch = []
-                        batch.reserveCapacity(batchSize)
+                        batch = ResponseBatch(capacity: batchSize)
                         return true
                     }
-                    if consumerStopped || (!batch.isEmpty && !channel.put(batch)) { return }
+                    try readAll(
+                        lean: leanWriter == nil
+                            ? nil : { cells, names, plan in lean.take(cells, names: names, plan: plan, into: &batch) ? handOn() : nil }
+                    ) { response in
+                        batch.items.append(
+                            .encoded(EncodedResponse(response, keys: keys, digests: entriesHere ? digests : nil, scratch: scratch)))
+                        return handOn()
+                    }
+                    if consumerStopped || (!batch.items.isEmpty && !channel.put(batch)) { return }
                     channel.finish(nil)
                 } catch {
                     channel.finish(error)
@@ -177,12 +195,27 @@ public struct Importer {
             var withoutTime = 0
             do {
                 while let batch = try channel.take() {
-                    for response in batch {
-                        if try writer.insert(response, importId: importId) {
-                            accepted += 1
-                            if response.month == nil { withoutTime += 1 }
-                        } else {
-                            duplicates += 1
+                    try batch.bytes.withUnsafeBytes { bytes in
+                        for item in batch.items {
+                            let stored: Bool
+                            let month: String?
+                            switch item {
+                            case .encoded(let response):
+                                stored = try writer.insert(response, importId: importId)
+                                month = response.month
+                            case .lean(let response):
+                                // Only made when the writer is one (see `leanWriter`).
+                                stored = try leanWriter!.insert(
+                                    response, record: UnsafeRawBufferPointer(rebasing: bytes[response.record]), formId: form.id,
+                                    keys: keys, source: display, importId: importId)
+                                month = response.month
+                            }
+                            if stored {
+                                accepted += 1
+                                if month == nil { withoutTime += 1 }
+                            } else {
+                                duplicates += 1
+                            }
                         }
                     }
                     channel.giveBack(batch)

@@ -61,10 +61,17 @@ struct RecordIntake {
     mutating func map<Values: RecordValues>(
         _ values: Values, names: [String], position: Int, firstHeader: (RecordMapper.Plan, [String]) throws -> Void = { _, _ in }
     ) throws -> RecordMapper.Mapped {
+        let plan = try plan(for: names, firstHeader: firstHeader)
+        return mapper.map(values, names: names, position: position, plan: plan)
+    }
+
+    /// The plan of a record's names, made once for each header.
+    mutating func plan(
+        for names: [String], firstHeader: (RecordMapper.Plan, [String]) throws -> Void = { _, _ in }
+    ) throws -> RecordMapper.Plan {
+        if let last, last.names == names { return last.plan }
         let plan: RecordMapper.Plan
-        if let last, last.names == names {
-            plan = last.plan
-        } else if let cached = plans[names] {
+        if let cached = plans[names] {
             plan = cached
         } else {
             plan = mapper.plan(header: names)
@@ -75,6 +82,6 @@ struct RecordIntake {
             if plans.count < 256 { plans[names] = plan }
         }
         last = (names, plan)
-        return mapper.map(values, names: names, position: position, plan: plan)
+        return plan
     }
 }

@@ -33,14 +33,16 @@ struct RecordMapper {
     let form: Form
     let zone: UTCOffset
     let source: String
-    private let parsers: [AnswerParser]
+    let parsers: [AnswerParser]
     /// The questions' ids by index (for speed: reading `form.questions[q].id` copied the question).
     private let questionIds: [String]
     private let shape: FormShape
-    private let requiredQuestions: [Int]
+    let requiredQuestions: [Int]
     private var tiers: [[String: Int]] = []
-    private var choiceTiers: [[String: Int]] = []
-    private let departmentQuestion: Int?
+    let departmentQuestion: Int?
+    /// The form's sorted question ids, which number the answers a block keeps; each parser keeps
+    /// its question's number, for the lean path (see LeanRecord.swift).
+    let keys: AnswerKeys
 
     /// Built-in response-id columns of the exports we know, tried when the form names none present.
     static let defaultIdColumns: [[String]] = [
@@ -71,6 +73,9 @@ struct RecordMapper {
         var timeColumn: Int?
         /// KoboToolbox writes `_submission_time` in UTC without saying so.
         var timeIsUTC = false
+        /// Whether records of this header may take the lean path (see LeanRecord.swift): no column
+        /// is one choice's tick.
+        var isLean = false
 
         /// The questions that some column answers, whole or as the tick column of one choice.
         var answeredQuestions: Set<Int> {
@@ -94,7 +99,13 @@ struct RecordMapper {
         self.zone = form.metadata.timezone.flatMap(UTCOffset.init) ?? zone
         self.source = source
         let departments = DepartmentIndex(form.departments)
-        parsers = form.questions.map { AnswerParser(question: $0, departments: departments) }
+        let keys = AnswerKeys(form: form)
+        var numbers = [Int](repeating: 0, count: form.questions.count)
+        for (n, q) in keys.indices.enumerated() { numbers[q] = n + 1 }
+        parsers = form.questions.indices.map {
+            AnswerParser(question: form.questions[$0], departments: departments, blockNumber: numbers[$0])
+        }
+        self.keys = keys
         questionIds = form.questions.map(\.id)
         shape = FormShape(form)
         requiredQuestions = form.questions.indices.filter { form.questions[$0].required }
@@ -198,11 +209,12 @@ struct RecordMapper {
         }
         let timeColumn = (form.metadata.submittedAt + Self.defaultTimeColumns).lazy.compactMap(index(of:)).first
         let timeIsUTC = timeColumn.map { folded[$0] == "_submission_time" } ?? false
-        return Plan(targets: targets, idColumns: idColumns, timeColumn: timeColumn, timeIsUTC: timeIsUTC)
+        let isLean = !targets.contains { if case .option = $0 { true } else { false } }
+        return Plan(targets: targets, idColumns: idColumns, timeColumn: timeColumn, timeIsUTC: timeIsUTC, isLean: isLean)
     }
 
     /// The id columns' values joined by "|", nil when there are none or one is blank.
-    private static func responseId<Values: RecordValues>(_ values: Values, columns: [Int]) -> String? {
+    static func responseId<Values: RecordValues>(_ values: Values, columns: [Int]) -> String? {
         // One column, the usual case, makes no list (for speed: once a record).
         if columns.count == 1 {
             let id = values.display(columns[0]).trimmingSpace()
@@ -210,6 +222,16 @@ struct RecordMapper {
         }
         let parts = columns.map { values.display($0).trimmingSpace() }
         return parts.isEmpty || parts.contains(where: \.isEmpty) ? nil : parts.joined(separator: "|")
+    }
+
+    /// The key of a record with no id: a hash of its names and values ("h:…").
+    static func contentKey<Values: RecordValues>(_ values: Values, names: [String]) -> String {
+        var hash = ContentHash()
+        for i in 0..<names.count {
+            hash.add(names[i])
+            hash.add(values.display(i))
+        }
+        return "h:" + hash.hex
     }
 
     /// The response a record gives, or every problem that keeps it out.
@@ -309,17 +331,7 @@ struct RecordMapper {
         }
         if !problems.isEmpty { return .rejected(problems) }
 
-        let key: String
-        if let id = Self.responseId(values, columns: plan.idColumns) {
-            key = id
-        } else {
-            var hash = ContentHash()
-            for i in columns {
-                hash.add(names[i])
-                hash.add(values.display(i))
-            }
-            key = "h:" + hash.hex
-        }
+        let key = Self.responseId(values, columns: plan.idColumns) ?? Self.contentKey(values, names: names)
         var department: String?
         if let dq = departmentQuestion, case .text(let id) = slots[dq] { department = id }
         return .accepted(

@@ -59,14 +59,24 @@ struct MaterialReader {
     /// Hands each (pain point id, department name, masked comment) to `comment`; returns the bad review, if it is one.
     /// `maskAndTag` gives a comment masked and the pain points its masked text mentions (the
     /// digests remember those of the comments they have seen); nil: computed here.
-    /// `answers`: the response's answers when the caller has looked them up already.
     func visit(
-        _ r: Response, answers known: AnswerLookup? = nil, badThrough: Int,
-        maskAndTag: ((String) -> (masked: String, tags: [Int]))? = nil, ticks: ScoringValues.PainTicks? = nil,
+        _ r: Response, badThrough: Int, maskAndTag: ((String) -> (masked: String, tags: [Int]))? = nil,
         comment commented: (String, String, String) -> Void
     ) -> BadReview? {
-        let answers = known ?? AnswerLookup(r, shape: layout.shape)
-        let department = r.department.flatMap { names[$0] } ?? ""
+        visit(
+            AnswerLookup(r, shape: layout.shape), department: r.department, identity: { (r.key, r.submittedAt) },
+            badThrough: badThrough, maskAndTag: maskAndTag, comment: commented)
+    }
+
+    /// The same given a response's answers, its department's id, and its key and time, which
+    /// `identity` gives only for a bad review (for speed: the lean path of an import keeps no texts
+    /// of them; see LeanRecord.swift).
+    func visit(
+        _ answers: AnswerLookup, department departmentId: String?, identity: () -> (key: String, submittedAt: String?),
+        badThrough: Int, maskAndTag: ((String) -> (masked: String, tags: [Int]))? = nil, ticks: ScoringValues.PainTicks? = nil,
+        comment commented: (String, String, String) -> Void
+    ) -> BadReview? {
+        let department = departmentId.flatMap { names[$0] } ?? ""
         var comment = ""
         var commentTags: [Int] = []
         if case .text(let s) = answers[layout.commentId, layout.commentIndex] {
@@ -99,8 +109,9 @@ struct MaterialReader {
         }
         let levelLabel = q.levels.indices.contains(Int(level) - 1) ? q.levels[Int(level) - 1].zh : JSONWriter.number(level)
         let contactText = text(contact, answers)
+        let (key, submittedAt) = identity()
         return BadReview(
-            responseId: r.key, submittedAt: r.submittedAt ?? "", department: department, service: text(service, answers),
+            responseId: key, submittedAt: submittedAt ?? "", department: department, service: text(service, answers),
             channel: text(channel, answers), level: levelLabel,
             painPoints: ticked.compactMap { id in layout.painPoints.first { $0.id == id }?.label.zh }, comment: comment,
             contact: contactText.isEmpty ? "" : PersonalData.maskContact(contactText))

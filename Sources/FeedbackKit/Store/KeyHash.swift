@@ -7,14 +7,27 @@
 /// because it must be stable across runs and platforms (Swift's `Hasher` is seeded per process).
 enum KeyHash {
     static func of(formId: String, key: String) -> Int64 {
-        var state: UInt64 = 0xcbf2_9ce4_8422_2325
         // Over the texts' contiguous bytes (for speed: stepping through `utf8` cost ten times more).
-        var formId = formId
         var key = key
-        formId.withUTF8 { state = fold($0, into: state) }
-        // A byte that UTF-8 never holds keeps ("ab","c") apart from ("a","bc").
-        state = (state ^ 0xFF) &* prime
-        key.withUTF8 { state = fold($0, into: state) }
+        return key.withUTF8 { of(Seed(formId: formId), key: $0) }
+    }
+
+    /// The hash's state after a form's id, for hashing many keys of that form.
+    struct Seed {
+        fileprivate let state: UInt64
+
+        init(formId: String) {
+            var formId = formId
+            var state: UInt64 = 0xcbf2_9ce4_8422_2325
+            formId.withUTF8 { state = KeyHash.fold($0, into: state) }
+            // A byte that UTF-8 never holds keeps ("ab","c") apart from ("a","bc").
+            self.state = (state ^ 0xFF) &* KeyHash.prime
+        }
+    }
+
+    /// `of(formId:key:)` of the key's UTF-8 bytes, after the form's id.
+    static func of(_ seed: Seed, key: UnsafeBufferPointer<UInt8>) -> Int64 {
+        var state = fold(key, into: seed.state)
         // SplitMix64's finalizer spreads FNV's weak low bits over the whole word.
         state ^= state >> 30
         state &*= 0xbf58_476d_1ce4_e5b9

@@ -512,12 +512,19 @@ final class DigestEntries {
 
     func entry(_ response: Response) -> DigestEntry {
         // Looked up once for the three readers of the answers below (for speed: each made its own).
-        let answers = AnswerLookup(response, shape: layout.shape)
+        entry(AnswerLookup(response, shape: layout.shape), department: response.department) { (response.key, response.submittedAt) }
+    }
+
+    /// The same given the response's answers, its department and its key and time, which
+    /// `identity` gives only for a bad review (see `MaterialReader.visit`).
+    func entry(
+        _ answers: AnswerLookup, department: String?, identity: () -> (key: String, submittedAt: String?)
+    ) -> DigestEntry {
         let commentFacts = comments.facts(of: answers)
         let values = ScoringValues(answers, layout: layout, commentTags: commentFacts?.tags)
         var items: [(painPoint: String, department: String, text: String)] = []
         let bad = visitor.visit(
-            response, answers: answers, badThrough: MaterialReader.badThrough,
+            answers, department: department, identity: identity, badThrough: MaterialReader.badThrough,
             maskAndTag: { text in
                 // Called with the response's comment, whose facts are known by now (unless it is empty).
                 let facts = commentFacts ?? self.comments.facts(text)

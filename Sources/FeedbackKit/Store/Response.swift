@@ -313,6 +313,12 @@ struct AnswerLookup {
         }
     }
 
+    /// Answers by question index, made for the form of the lookup's reader.
+    init(slots: [Answer?]) {
+        self.slots = slots
+        answers = [:]
+    }
+
     /// The answer to the question with this id and index in the form; nil when either is nil.
     subscript(_ id: String?, _ index: Int?) -> Answer? {
         guard let id, let index else { return nil }

@@ -45,13 +45,13 @@ final class ResponseBlocks {
         /// How many responses of each month, in the order first met.
         var months: [(month: String, responses: Int64)] = []
 
-        /// Appends a response and returns its id.
-        mutating func add(_ response: EncodedResponse) -> Int64 {
+        /// Appends a response, which `write` writes, and returns its id.
+        mutating func add(month: String?, write: (inout BlockCodec.Writer) -> Void) -> Int64 {
             let slot = Int64(offsets.count)
             offsets.append(writer.bytes.count)
-            writer.append(response)
+            write(&writer)
             // Responses mostly come in runs of one month: the last one is checked first.
-            let month = ResponseBlocks.monthKey(response.month)
+            let month = ResponseBlocks.monthKey(month)
             if let last = months.indices.last, months[last].month == month {
                 months[last].responses += 1
             } else if let i = months.firstIndex(where: { $0.month == month }) {
@@ -89,9 +89,16 @@ final class ResponseBlocks {
 
     /// Adds a response to the open block and returns its id.
     func add(_ response: EncodedResponse, importId: Int64) throws -> Int64 {
+        try add(formId: response.formId, keys: response.keys, month: response.month, importId: importId) { $0.append(response) }
+    }
+
+    /// Adds a response of the form whose answer keys are `keys`, which `write` writes, and returns its id.
+    func add(
+        formId: String, keys: AnswerKeys?, month: String?, importId: Int64, write: (inout BlockCodec.Writer) -> Void
+    ) throws -> Int64 {
         if let block = open,
-            block.formId != response.formId || block.importId != importId || block.offsets.count == Int(Self.capacity)
-                || block.writer.bytes.count >= Self.bytesPerBlock || !block.writer.fits(response)
+            block.formId != formId || block.importId != importId || block.offsets.count == Int(Self.capacity)
+                || block.writer.bytes.count >= Self.bytesPerBlock || !block.writer.fits(keys.map(ObjectIdentifier.init))
         {
             try flush()
         }
@@ -102,10 +109,10 @@ final class ResponseBlocks {
         } else {
             let id = try nextBlock ?? ((try Int64.fetchOne(db, sql: "SELECT max(id) FROM response_block") ?? 0) + 1)
             nextBlock = id + 1
-            block = OpenBlock(id: id, formId: response.formId, importId: importId, writer: BlockCodec.Writer(keys: response.keys))
+            block = OpenBlock(id: id, formId: formId, importId: importId, writer: BlockCodec.Writer(keys: keys))
             block.writer.reserveCapacity(Self.bytesPerBlock + 4096)
         }
-        let id = block.add(response)
+        let id = block.add(month: month, write: write)
         open = block
         return id
     }
@@ -286,20 +293,26 @@ enum BlockCodec {
         /// By the keys' identity, which the response holds as a value (for speed: comparing the
         /// objects retained them on this thread while the reading thread retained them too, and the
         /// two cores passed their count back and forth; see bench/README.md, fourteenth round).
-        func fits(_ r: EncodedResponse) -> Bool { r.keysIdentity == nil || r.keysIdentity == keysIdentity }
+        func fits(_ keys: ObjectIdentifier?) -> Bool { keys == nil || keys == keysIdentity }
 
         mutating func append(_ r: EncodedResponse) {
-            precondition(fits(r), "a response goes in a block whose ids number its answers")
-            bytes.append(contentsOf: r.record)
+            precondition(fits(r.keysIdentity), "a response goes in a block whose ids number its answers")
+            r.record.withUnsafeBytes { append(record: $0, source: r.source, position: r.position) }
+        }
+
+        /// Appends a response given as its fields up to its source (`BlockCodec.record`), whose
+        /// answers are numbered by this block's keys or name their ids.
+        mutating func append(record: UnsafeRawBufferPointer, source: String, position: Int) {
+            bytes.append(contentsOf: record)
             // The source is kept only when it changes (for speed, as above: it is one String shared
             // by every response of the file).
-            if lastSource == r.source {
+            if lastSource == source {
                 bytes.append(0)
             } else {
-                appendOptional(r.source, to: &bytes)
-                lastSource = r.source
+                appendOptional(source, to: &bytes)
+                lastSource = source
             }
-            appendSigned(Int64(r.position), to: &bytes)
+            appendSigned(Int64(position), to: &bytes)
         }
     }
 
@@ -311,11 +324,10 @@ enum BlockCodec {
     ) -> [UInt8] {
         var out = scratch
         out.removeAll()
-        appendNumber(UInt64(truncatingIfNeeded: formVersion), to: &out)
-        appendText(key, to: &out)
-        appendOptional(submittedAt, to: &out)
-        appendOptional(month, to: &out)
-        appendOptional(department, to: &out)
+        var key = key
+        key.withUTF8 {
+            appendFields(formVersion: formVersion, key: $0, submittedAt: submittedAt, month: month, department: department, to: &out)
+        }
         // The answers' length goes before them: they are written after a byte kept for it, and
         // moved along in the rare case that the length takes more.
         let lengthAt = out.count
@@ -333,6 +345,19 @@ enum BlockCodec {
         appendOptional(other, to: &out)
         appendOptional(extra, to: &out)
         return out.bytes
+    }
+
+    /// A record's fields before its answers, the key given as its UTF-8 bytes.
+    static func appendFields<Out: ByteOutput>(
+        formVersion: Int, key: UnsafeBufferPointer<UInt8>, submittedAt: String?, month: String?, department: String?,
+        to out: inout Out
+    ) {
+        appendNumber(UInt64(truncatingIfNeeded: formVersion), to: &out)
+        appendNumber(UInt64(key.count), to: &out)
+        out.append(contentsOf: key)
+        appendOptional(submittedAt, to: &out)
+        appendOptional(month, to: &out)
+        appendOptional(department, to: &out)
     }
 
     /// Appends an answer under the id at place `number` of the block's list, or under `id` (number 0).
@@ -392,7 +417,7 @@ enum BlockCodec {
         }
     }
 
-    private static func appendOptional<Out: ByteOutput>(_ text: String?, to out: inout Out) {
+    static func appendOptional<Out: ByteOutput>(_ text: String?, to out: inout Out) {
         guard var text else { return out.append(0) }
         text.withUTF8 { bytes in
             appendNumber(UInt64(bytes.count) + 1, to: &out)

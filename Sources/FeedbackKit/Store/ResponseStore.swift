@@ -63,6 +63,15 @@ extension ResponseWriter {
     public func keepDigests(of form: Form) {}
 }
 
+/// A writer that stores what the lean path of an import encodes (see LeanRecord.swift).
+protocol LeanResponseWriter: ResponseWriter {
+    /// `insert` for a response the lean path encoded (see `LeanResponse`): its fields up to its
+    /// source (`BlockCodec.record`), with answers numbered by `keys`, the form's answer keys, and the
+    /// file or source it came from.
+    func insert(_ lean: LeanResponse, record: UnsafeRawBufferPointer, formId: String, keys: AnswerKeys, source: String, importId: Int64)
+        throws -> Bool
+}
+
 /// What the store keeps of a response, already encoded as a block keeps it, with its identity hash
 /// worked out: a pipelined import makes these on its reading thread, leaving the inserting thread
 /// to copy the bytes into a block (for speed: encoding there, that thread took a reference to every
@@ -145,6 +154,22 @@ public final class EncodedResponse: Sendable {
         digest = nil
         response = nil
     }
+}
+
+/// What the store needs of a response that the lean path of an import encoded, besides its
+/// record's bytes, which lie in its batch (see LeanRecord.swift). A value with no object of its own
+/// (for speed: an `EncodedResponse` is three allocations a response, and its references counted on
+/// both threads).
+struct LeanResponse {
+    /// `KeyHash.of(formId:key:)`.
+    var keyHash: Int64
+    /// Where the record lies in its batch's bytes.
+    var record: Range<Int>
+    var month: String?
+    var department: String?
+    var position: Int
+    /// What the response adds to the report digests.
+    var digest: DigestEntry
 }
 
 /// What the store keeps of a remote source between fetches.

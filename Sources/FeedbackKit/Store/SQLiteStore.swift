@@ -289,7 +289,7 @@ public final class SQLiteStore: ResponseStore {
 }
 
 /// Reads and writes on one GRDB connection, inside whatever transaction it is in.
-struct SQLiteWriter: ResponseWriter {
+struct SQLiteWriter: LeanResponseWriter {
     let db: Database
     /// In a write transaction: the report digests kept current with what it stores.
     var digests: DigestKeeper?
@@ -540,6 +540,27 @@ struct SQLiteWriter: ResponseWriter {
         // The entry worked out ahead, or else now (only for a response that is stored).
         if let digests, let month = encoded.month, let entry = encoded.digest ?? encoded.response.flatMap(digests.entry) {
             try digests.inserted(formId: encoded.formId, month: month, department: encoded.department, id: id, db: db, entry: entry)
+        }
+        return true
+    }
+
+    func insert(
+        _ lean: LeanResponse, record: UnsafeRawBufferPointer, formId: String, keys: AnswerKeys, source: String, importId: Int64
+    ) throws -> Bool {
+        // As `insert(_: EncodedResponse, …)` does; the key, needed only where the hash is met
+        // before, is read from the record.
+        if try statements.mayBeStored(lean.keyHash),
+            try contains(formId: formId, key: BlockCodec.key(in: record, at: 0) ?? "", hash: lean.keyHash)
+        {
+            return false
+        }
+        if let digests, let month = lean.month { try digests.prepare(formId: formId, month: month, db: db) }
+        let id = try statements.blocks.add(formId: formId, keys: keys, month: lean.month, importId: importId) {
+            $0.append(record: record, source: source, position: lean.position)
+        }
+        try statements.stored(lean.keyHash, id: id)
+        if let digests, let month = lean.month {
+            try digests.inserted(formId: formId, month: month, department: lean.department, id: id, db: db, entry: lean.digest)
         }
         return true
     }

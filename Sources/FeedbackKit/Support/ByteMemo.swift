@@ -43,6 +43,11 @@ struct ByteMemo<Value> {
 
     var count: Int { values.count }
 
+    /// Whether keeping one more key of `keyCount` bytes would start the table again.
+    func isFull(adding keyCount: Int) -> Bool {
+        values.count >= limit || keys.count + keyCount > keyBytesLimit
+    }
+
     /// The value kept for `key`, if any.
     func value(for key: UnsafeRawBufferPointer) -> Value? {
         let hash = Self.hash(key, seed: seed)
@@ -60,7 +65,7 @@ struct ByteMemo<Value> {
     /// Keeps `value` for `key` (not already kept), unless the key is too long to keep.
     mutating func insert(_ value: Value, for key: UnsafeRawBufferPointer) {
         guard key.count <= Self.longestKey else { return }
-        if values.count >= limit || keys.count + key.count > keyBytesLimit { removeAll() }
+        if isFull(adding: key.count) { removeAll() }
         let hash = Self.hash(key, seed: seed)
         let mask = buckets.count - 1
         var bucket = Int(truncatingIfNeeded: hash) & mask

@@ -80,6 +80,9 @@ final class ScratchBytes: ByteOutput {
         count += shift
     }
 
+    /// The bytes written so far, where they lie: valid until the next write.
+    var written: UnsafeBufferPointer<UInt8> { UnsafeBufferPointer(start: base, count: count) }
+
     /// The bytes written so far, as an array.
     var bytes: [UInt8] { Array(UnsafeBufferPointer(start: base, count: count)) }
 }

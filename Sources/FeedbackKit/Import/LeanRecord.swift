@@ -1,0 +1,188 @@
+import Foundation
+
+// The lean path of an import, written by hand for speed (bench/README.md, fifteenth round).
+//
+// A table's record whose columns each answer a question, or are its id or its time, or are blank,
+// goes from its cells' bytes to the bytes a block keeps and to its digest entry, over buffers kept
+// from record to record: no Response, no answers by id, no object per record. Each question's
+// parser remembers, with the outcome of each distinct cell text, that answer as a block keeps it
+// (`AnswerParser.withOutcome`), so most of a record's answers are copies of a few bytes. Before,
+// a record made about ten objects on the reading thread, and counted references to their texts
+// about two hundred times; that thread was the slower of the two.
+//
+// A record the lean path does not take goes the full way (`RecordMapper.map`): one that is
+// rejected, gives an "other" text, has a column of no question that is not blank, or is empty;
+// and every record of a table with a column for one choice's tick. Both ways give the same bytes
+// for a record (LeanPathTests compare whole stores).
+
+/// A record's answers as the lean path maps them, kept from record to record.
+final class LeanDraft {
+    /// The answers by question index, for the digest entry.
+    private(set) var answers: [Answer?]
+    /// Where each answered question's answer lies in `encoded`, as a block keeps it; -1: none.
+    private var starts: [Int]
+    private var ends: [Int]
+    /// The questions answered, in the order met.
+    private var answered: [Int] = []
+    private let encoded = ScratchBytes(capacity: 256)
+
+    init(questionCount: Int) {
+        answers = Array(repeating: nil, count: questionCount)
+        starts = Array(repeating: -1, count: questionCount)
+        ends = Array(repeating: -1, count: questionCount)
+    }
+
+    var isEmpty: Bool { answered.isEmpty }
+
+    func has(_ q: Int) -> Bool { starts[q] >= 0 }
+
+    func reset() {
+        for q in answered {
+            answers[q] = nil
+            starts[q] = -1
+        }
+        answered.removeAll(keepingCapacity: true)
+        encoded.removeAll()
+    }
+
+    /// Takes the parsed cell of question `q`, with its answer as a block keeps it when the parser
+    /// has it (else encoded here under `number`). False where the record must go the full way.
+    @inline(__always)
+    func take(_ q: Int, _ parsed: ParsedAnswer, _ encoding: UnsafeRawBufferPointer?, number: Int) -> Bool {
+        switch parsed {
+        case .answer(let answer, let other):
+            guard other == nil else { return false }
+            answers[q] = answer
+            starts[q] = encoded.count
+            var out = encoded
+            if let encoding {
+                out.append(contentsOf: encoding.assumingMemoryBound(to: UInt8.self))
+            } else {
+                BlockCodec.append(answer, number: number, id: nil, to: &out)
+            }
+            ends[q] = encoded.count
+            answered.append(q)
+            return true
+        case .notAnswered:
+            return true
+        case .invalid:
+            return false
+        }
+    }
+
+    /// Appends the answers as `BlockCodec.record` does: their length, then each in the order of
+    /// `order` (question indices in the order of the form's sorted ids).
+    func appendAnswers(order: [Int], to out: ScratchBytes) {
+        var out = out
+        BlockCodec.appendNumber(UInt64(encoded.count), to: &out)
+        let bytes = encoded.written
+        for q in order where starts[q] >= 0 {
+            out.append(contentsOf: UnsafeBufferPointer(rebasing: bytes[starts[q]..<ends[q]]))
+        }
+    }
+}
+
+extension RecordMapper {
+    /// Maps a record of cells into `draft`; false where it must go the full way (see above), which
+    /// then finds what it gives. True only where `map` would accept it with no "other" text and no
+    /// extra column, and with the answers `draft` holds.
+    func mapLean(_ cells: CSVCells, names: [String], plan: Plan, into draft: LeanDraft) -> Bool {
+        guard plan.isLean, cells.fieldCount == names.count else { return false }
+        draft.reset()
+        for i in 0..<names.count {
+            switch plan.targets[i] {
+            case .question(let q):
+                if draft.has(q) { continue }
+                let parser = parsers[q]
+                let number = parser.blockNumber
+                let taken: Bool
+                if let value = cells.other(i) {
+                    taken = parser.withOutcome(value) { draft.take(q, $0, $1, number: number) }
+                } else {
+                    taken = cells.withField(i) { bytes in parser.withOutcome(bytes: bytes) { draft.take(q, $0, $1, number: number) } }
+                }
+                guard taken else { return false }
+            case .option:
+                return false
+            case .extra:
+                if plan.timeColumn == i || plan.idColumns.contains(i) { continue }
+                guard cells.isBlank(i) else { return false }
+            }
+        }
+        // A record with no answer may be empty, which `map` rejects.
+        guard !draft.isEmpty else { return false }
+        for q in requiredQuestions where !draft.has(q) { return false }
+        return true
+    }
+
+    /// Calls `body` with the UTF-8 bytes of the response key `map` gives the record.
+    func withKey<T>(_ cells: CSVCells, names: [String], plan: Plan, _ body: (UnsafeBufferPointer<UInt8>) -> T) -> T {
+        // One id column, with nothing to trim at its ends: the cell's bytes as they are.
+        if plan.idColumns.count == 1, cells.other(plan.idColumns[0]) == nil {
+            let done: T? = cells.withField(plan.idColumns[0]) { raw in
+                let bytes = raw.assumingMemoryBound(to: UInt8.self)
+                guard let first = bytes.first, let last = bytes.last, first > 0x20 && first < 0x80 && last > 0x20 && last < 0x80
+                else { return nil }
+                return body(bytes)
+            }
+            if let done { return done }
+        }
+        var key = Self.responseId(cells, columns: plan.idColumns) ?? Self.contentKey(cells, names: names)
+        return key.withUTF8(body)
+    }
+}
+
+/// The reading thread's half of the lean path: maps records and encodes them into batches.
+final class LeanEncoder {
+    let mapper: RecordMapper
+    private let digests: DigestEntries
+    private let draft: LeanDraft
+    private let record = ScratchBytes(capacity: 512)
+    private let seed: KeyHash.Seed
+    private let formVersion: Int
+
+    init(mapper: RecordMapper, digests: DigestEntries) {
+        self.mapper = mapper
+        self.digests = digests
+        draft = LeanDraft(questionCount: mapper.parsers.count)
+        seed = KeyHash.Seed(formId: mapper.form.id)
+        formVersion = mapper.form.version
+    }
+
+    /// Maps `cells` and appends what the store keeps of it to `batch`; false where the record must
+    /// go the full way, and then `batch` is as it was.
+    func take(_ cells: CSVCells, names: [String], plan: RecordMapper.Plan, into batch: inout ResponseBatch) -> Bool {
+        guard mapper.mapLean(cells, names: names, plan: plan, into: draft) else { return false }
+        var timestamp: Timestamp?
+        if let t = plan.timeColumn, !cells.isBlank(t) {
+            guard let read = cells.timestamp(t, zone: mapper.zone, unmarkedIsUTC: plan.timeIsUTC) else { return false }
+            timestamp = read
+        }
+        var department: String?
+        if let q = mapper.departmentQuestion, case .text(let id) = draft.answers[q] { department = id }
+        let submittedAt = timestamp?.iso
+        let month = timestamp?.month
+        let (keyHash, digest) = mapper.withKey(cells, names: names, plan: plan) { key in
+            var out = record
+            out.removeAll()
+            BlockCodec.appendFields(
+                formVersion: formVersion, key: key, submittedAt: submittedAt, month: month, department: department, to: &out)
+            draft.appendAnswers(order: mapper.keys.indices, to: out)
+            // No "other" texts, no extra columns.
+            out.append(0)
+            out.append(0)
+            let digest = digests.entry(AnswerLookup(slots: draft.answers), department: department) {
+                (String(decoding: key, as: UTF8.self), submittedAt)
+            }
+            return (KeyHash.of(seed, key: key), digest)
+        }
+        let start = batch.bytes.count
+        batch.bytes.append(contentsOf: record.written)
+        batch.items.append(
+            .lean(
+                LeanResponse(
+                    keyHash: keyHash, record: start..<batch.bytes.count, month: month, department: department, position: cells.line,
+                    digest: digest)))
+        return true
+    }
+}
