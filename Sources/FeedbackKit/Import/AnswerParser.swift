@@ -185,6 +185,9 @@ final class AnswerParser {
     /// parser has a `blockNumber`, its answer as a block keeps it (nil otherwise).
     @inline(__always)
     func withOutcome<T>(bytes: UnsafeRawBufferPointer, _ body: (ParsedAnswer, UnsafeRawBufferPointer?) -> T) -> T {
+        // An empty cell is no answer, and no lookup: nor is it counted in a text question's trial,
+        // where a column mostly empty, such as a phone number, would pass for one that repeats.
+        if bytes.isEmpty { return body(.notAnswered, nil) }
         guard remembers else { return body(parse(.text(String(decoding: bytes, as: UTF8.self))), nil) }
         if let index = remembered(bytes) { return outcome(index, body) }
         let parsed = parse(.text(String(decoding: bytes, as: UTF8.self)))

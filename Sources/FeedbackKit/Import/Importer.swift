@@ -163,7 +163,7 @@ public struct Importer {
                     // fifths of the time at 1M rows). With batches waiting, the inserting thread is
                     // the slower, and this one works them out; else it leaves them to that one,
                     // which works them out for the responses it stores. Either way the entries are
-                    // the same. (The lean path works them out here always.)
+                    // the same.
                     var entriesHere = waitingForEntriesHere == 0
                     /// Hands the batch on when full; false when the consumer has stopped.
                     func handOn() -> Bool {
@@ -178,7 +178,10 @@ public struct Importer {
                     }
                     try readAll(
                         lean: leanWriter == nil
-                            ? nil : { cells, names, plan in lean.take(cells, names: names, plan: plan, into: &batch) ? handOn() : nil }
+                            ? nil
+                            : { cells, names, plan in
+                                lean.take(cells, names: names, plan: plan, withDigest: entriesHere, into: &batch) ? handOn() : nil
+                            }
                     ) { response in
                         batch.items.append(
                             .encoded(EncodedResponse(response, keys: keys, digests: entriesHere ? digests : nil, scratch: scratch)))
@@ -204,8 +207,9 @@ public struct Importer {
                                 stored = try writer.insert(response, importId: importId)
                                 month = response.month
                             case .lean(let response):
-                                // Only made when the writer is one (see `leanWriter`).
-                                stored = try leanWriter!.insert(
+                                // Made only where the writer takes them (see `leanWriter`).
+                                guard let leanWriter else { throw StoreError("the store does not take lean records") }
+                                stored = try leanWriter.insert(
                                     response, record: UnsafeRawBufferPointer(rebasing: bytes[response.record]), formId: form.id,
                                     keys: keys, source: display, importId: importId)
                                 month = response.month

@@ -24,6 +24,10 @@ final class LeanDraft {
     private var ends: [Int]
     /// The questions answered, in the order met.
     private var answered: [Int] = []
+    /// The columns of no question that are not blank (nor the id or the time), in order.
+    fileprivate(set) var extras: [Int] = []
+    /// The submission time; nil where the record has none.
+    fileprivate(set) var timestamp: Timestamp?
     private let encoded = ScratchBytes(capacity: 256)
 
     init(questionCount: Int) {
@@ -42,6 +46,8 @@ final class LeanDraft {
             starts[q] = -1
         }
         answered.removeAll(keepingCapacity: true)
+        if !extras.isEmpty { extras.removeAll(keepingCapacity: true) }
+        timestamp = nil
         encoded.removeAll()
     }
 
@@ -84,8 +90,8 @@ final class LeanDraft {
 
 extension RecordMapper {
     /// Maps a record of cells into `draft`; false where it must go the full way (see above), which
-    /// then finds what it gives. True only where `map` would accept it with no "other" text and no
-    /// extra column, and with the answers `draft` holds.
+    /// then finds what it gives. True only where `map` would accept it with no "other" text, with
+    /// the answers and the time `draft` holds, and with the columns of no question `draft.extras` lists.
     func mapLean(_ cells: CSVCells, names: [String], plan: Plan, into draft: LeanDraft) -> Bool {
         guard plan.isLean, cells.fieldCount == names.count else { return false }
         draft.reset()
@@ -106,12 +112,16 @@ extension RecordMapper {
                 return false
             case .extra:
                 if plan.timeColumn == i || plan.idColumns.contains(i) { continue }
-                guard cells.isBlank(i) else { return false }
+                if !cells.isBlank(i) { draft.extras.append(i) }
             }
         }
         // A record with no answer may be empty, which `map` rejects.
         guard !draft.isEmpty else { return false }
         for q in requiredQuestions where !draft.has(q) { return false }
+        if let t = plan.timeColumn, !cells.isBlank(t) {
+            guard let read = cells.timestamp(t, zone: zone, unmarkedIsUTC: plan.timeIsUTC) else { return false }
+            draft.timestamp = read
+        }
         return true
     }
 
@@ -138,6 +148,8 @@ final class LeanEncoder {
     private let digests: DigestEntries
     private let draft: LeanDraft
     private let record = ScratchBytes(capacity: 512)
+    /// The extra columns' JSON text (`SQLiteWriter.encodeStrings`), kept from record to record.
+    private var extraJSON: [UInt8] = []
     private let seed: KeyHash.Seed
     private let formVersion: Int
 
@@ -149,15 +161,12 @@ final class LeanEncoder {
         formVersion = mapper.form.version
     }
 
-    /// Maps `cells` and appends what the store keeps of it to `batch`; false where the record must
+    /// Maps `cells` and appends what the store keeps of it to `batch`, with its digest entry when
+    /// `withDigest` (else the storing thread reads it from the record); false where the record must
     /// go the full way, and then `batch` is as it was.
-    func take(_ cells: CSVCells, names: [String], plan: RecordMapper.Plan, into batch: inout ResponseBatch) -> Bool {
+    func take(_ cells: CSVCells, names: [String], plan: RecordMapper.Plan, withDigest: Bool, into batch: inout ResponseBatch) -> Bool {
         guard mapper.mapLean(cells, names: names, plan: plan, into: draft) else { return false }
-        var timestamp: Timestamp?
-        if let t = plan.timeColumn, !cells.isBlank(t) {
-            guard let read = cells.timestamp(t, zone: mapper.zone, unmarkedIsUTC: plan.timeIsUTC) else { return false }
-            timestamp = read
-        }
+        let timestamp = draft.timestamp
         var department: String?
         if let q = mapper.departmentQuestion, case .text(let id) = draft.answers[q] { department = id }
         let submittedAt = timestamp?.iso
@@ -168,12 +177,14 @@ final class LeanEncoder {
             BlockCodec.appendFields(
                 formVersion: formVersion, key: key, submittedAt: submittedAt, month: month, department: department, to: &out)
             draft.appendAnswers(order: mapper.keys.indices, to: out)
-            // No "other" texts, no extra columns.
+            // No "other" texts.
             out.append(0)
-            out.append(0)
-            let digest = digests.entry(AnswerLookup(slots: draft.answers), department: department) {
-                (String(decoding: key, as: UTF8.self), submittedAt)
-            }
+            appendExtra(cells, names: names, to: out)
+            let digest =
+                withDigest
+                ? digests.entry(AnswerLookup(slots: draft.answers), department: department) {
+                    (String(decoding: key, as: UTF8.self), submittedAt)
+                } : nil
             return (KeyHash.of(seed, key: key), digest)
         }
         let start = batch.bytes.count
@@ -184,5 +195,23 @@ final class LeanEncoder {
                     keyHash: keyHash, record: start..<batch.bytes.count, month: month, department: department, position: cells.line,
                     digest: digest)))
         return true
+    }
+
+    /// Appends the record's extra columns as `BlockCodec.record` does (`SQLiteWriter.encodeStrings`
+    /// of each column's name and text, as an optional text).
+    private func appendExtra(_ cells: CSVCells, names: [String], to out: ScratchBytes) {
+        var out = out
+        guard !draft.extras.isEmpty else { return out.append(0) }
+        extraJSON.removeAll(keepingCapacity: true)
+        extraJSON.append(0x7B)
+        for (n, i) in draft.extras.enumerated() {
+            if n > 0 { extraJSON.append(0x2C) }
+            JSONWriter.appendQuoted(names[i], to: &extraJSON)
+            extraJSON.append(0x3A)
+            JSONWriter.appendQuoted(cells.display(i), to: &extraJSON)
+        }
+        extraJSON.append(0x7D)
+        BlockCodec.appendNumber(UInt64(extraJSON.count) + 1, to: &out)
+        extraJSON.withUnsafeBufferPointer { out.append(contentsOf: $0) }
     }
 }

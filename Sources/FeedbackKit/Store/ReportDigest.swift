@@ -255,6 +255,9 @@ final class DigestKeeper {
         }
     }
 
+    /// The answers of a lean record by question index, kept from record to record (see `entry(record:…)`).
+    private var slots: [Answer?] = []
+
     /// How many comment items a transaction remembers to drop repeats before they are written;
     /// past it, it starts again (bounded memory). Repeats it misses are dropped when read.
     private static let rememberedComments = 32768
@@ -325,6 +328,22 @@ final class DigestKeeper {
     /// What a response of a tracked form adds to the digests; nil when its form is not tracked.
     func entry(_ response: Response) -> DigestEntry? {
         forms[response.formId]?.entries.entry(response)
+    }
+
+    /// The same for a response the lean path of an import encoded, read from its record (see
+    /// `BlockCodec.Reader.leanRecord`), whose answers `keys` numbers.
+    func entry(record: UnsafeRawBufferPointer, formId: String, keys: AnswerKeys) throws -> DigestEntry? {
+        guard let entries = forms[formId]?.entries else { return nil }
+        if slots.count != keys.indices.count {
+            slots = Array(repeating: nil, count: keys.indices.count)
+        } else {
+            for i in slots.indices { slots[i] = nil }
+        }
+        var reader = BlockCodec.Reader(bytes: record, at: 0)
+        let (key, submittedAt, department) = try reader.leanRecord(keys: keys, into: &slots)
+        return entries.entry(AnswerLookup(slots: slots), department: department) {
+            (String(decoding: key, as: UTF8.self), submittedAt.map { String(decoding: $0, as: UTF8.self) })
+        }
     }
 
     /// Called after a response is stored (and `prepare` before it), with its row id and what it adds.

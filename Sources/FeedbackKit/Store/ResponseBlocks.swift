@@ -562,24 +562,51 @@ enum BlockCodec {
                     guard place <= UInt64(ids.count) else { throw Malformed() }
                     id = ids[Int(place) - 1]
                 }
-                switch head & 7 {
-                case 0: answers[id] = .notApplicable
-                case 1: answers[id] = .number(Double(try signed()))
-                case 2:
-                    let raw = try span(8)
-                    answers[id] = .number(Double(bitPattern: UInt64(littleEndian: raw.loadUnaligned(as: UInt64.self))))
-                case 3: answers[id] = .text(try text())
-                case 4:
-                    let count = try number()
-                    // Each choice takes a byte at least: a count past the bytes left is damage.
-                    guard count <= UInt64(bytes.count - at) else { throw Malformed() }
-                    var values: [String] = []
-                    for _ in 0..<count { values.append(try text()) }
-                    answers[id] = .choices(values)
-                default: throw Malformed()
-                }
+                answers[id] = try answer(head)
             }
             return answers
+        }
+
+        /// An answer in the compact form, after its head.
+        private mutating func answer(_ head: UInt64) throws -> Answer {
+            switch head & 7 {
+            case 0: return .notApplicable
+            case 1: return .number(Double(try signed()))
+            case 2:
+                let raw = try span(8)
+                return .number(Double(bitPattern: UInt64(littleEndian: raw.loadUnaligned(as: UInt64.self))))
+            case 3: return .text(try text())
+            case 4:
+                let count = try number()
+                // Each choice takes a byte at least: a count past the bytes left is damage.
+                guard count <= UInt64(bytes.count - at) else { throw Malformed() }
+                var values: [String] = []
+                for _ in 0..<count { values.append(try text()) }
+                return .choices(values)
+            default: throw Malformed()
+            }
+        }
+
+        /// A record as the lean path of an import writes it (see LeanRecord.swift), up to its
+        /// answers: its key's and time's bytes and its department; its answers go into `slots` by
+        /// their question's index in the form, which `keys` numbers them by.
+        mutating func leanRecord(keys: AnswerKeys, into slots: inout [Answer?]) throws -> (
+            key: UnsafeRawBufferPointer, submittedAt: UnsafeRawBufferPointer?, department: String?
+        ) {
+            _ = try number()
+            let key = try span(number())
+            let time = try number()
+            let submittedAt = time == 0 ? nil : try span(time - 1)
+            try skipOptional()
+            let department = try optional()
+            var inner = Reader(bytes: try span(number()), at: 0)
+            while inner.at < inner.bytes.count {
+                let head = try inner.number()
+                let place = head >> 3
+                guard place > 0, place <= UInt64(keys.indices.count) else { throw Malformed() }
+                slots[keys.indices[Int(place) - 1]] = try inner.answer(head)
+            }
+            return (key, submittedAt, department)
         }
 
         /// Passes over one response.

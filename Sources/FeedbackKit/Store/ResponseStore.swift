@@ -168,8 +168,9 @@ struct LeanResponse {
     var month: String?
     var department: String?
     var position: Int
-    /// What the response adds to the report digests.
-    var digest: DigestEntry
+    /// What the response adds to the report digests, when worked out ahead; else the storing
+    /// thread reads it from the record (see `Importer`).
+    var digest: DigestEntry?
 }
 
 /// What the store keeps of a remote source between fetches.

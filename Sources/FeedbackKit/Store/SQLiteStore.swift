@@ -559,8 +559,10 @@ struct SQLiteWriter: LeanResponseWriter {
             $0.append(record: record, source: source, position: lean.position)
         }
         try statements.stored(lean.keyHash, id: id)
-        if let digests, let month = lean.month {
-            try digests.inserted(formId: formId, month: month, department: lean.department, id: id, db: db, entry: lean.digest)
+        if let digests, let month = lean.month,
+            let entry = try lean.digest ?? digests.entry(record: record, formId: formId, keys: keys)
+        {
+            try digests.inserted(formId: formId, month: month, department: lean.department, id: id, db: db, entry: entry)
         }
         return true
     }

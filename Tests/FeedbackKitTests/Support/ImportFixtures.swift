@@ -24,10 +24,13 @@ struct ImportBench {
 
     /// As `Importer` takes it: when the reading thread works out the digest entries.
     var waitingForEntriesHere = 2
+    /// As `Importer` takes it: whether records may take the lean path.
+    var leanPath = true
 
     func importer() -> Importer {
         var importer = Importer(store: store, form: form, zone: .china, baseDirectory: dir.url)
         importer.waitingForEntriesHere = waitingForEntriesHere
+        importer.leanPath = leanPath
         return importer
     }
 
