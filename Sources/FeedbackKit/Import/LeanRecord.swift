@@ -16,14 +16,19 @@ import Foundation
 // for a record (LeanPathTests compare whole stores).
 
 /// A record's answers as the lean path maps them, kept from record to record.
+///
+/// Its tables are kept through pointers (for speed: as arrays, each of the few writes per cell
+/// checked that the array was not shared, a tenth of the lean path's work on a cell).
 final class LeanDraft {
+    let questionCount: Int
     /// The answers by question index, for the digest entry.
-    private(set) var answers: [Answer?]
+    private let slots: UnsafeMutablePointer<Answer?>
     /// Where each answered question's answer lies in `encoded`, as a block keeps it; -1: none.
-    private var starts: [Int]
-    private var ends: [Int]
-    /// The questions answered, in the order met.
-    private var answered: [Int] = []
+    private let starts: UnsafeMutablePointer<Int>
+    private let ends: UnsafeMutablePointer<Int>
+    /// The questions answered, in the order met: the first `answeredCount`.
+    private let answered: UnsafeMutablePointer<Int>
+    private var answeredCount = 0
     /// The columns of no question that are not blank (nor the id or the time), in order.
     fileprivate(set) var extras: [Int] = []
     /// The submission time; nil where the record has none.
@@ -31,21 +36,46 @@ final class LeanDraft {
     private let encoded = ScratchBytes(capacity: 256)
 
     init(questionCount: Int) {
-        answers = Array(repeating: nil, count: questionCount)
-        starts = Array(repeating: -1, count: questionCount)
-        ends = Array(repeating: -1, count: questionCount)
+        self.questionCount = questionCount
+        slots = .allocate(capacity: questionCount)
+        slots.initialize(repeating: nil, count: questionCount)
+        starts = .allocate(capacity: questionCount)
+        starts.initialize(repeating: -1, count: questionCount)
+        ends = .allocate(capacity: questionCount)
+        ends.initialize(repeating: -1, count: questionCount)
+        answered = .allocate(capacity: questionCount)
     }
 
-    var isEmpty: Bool { answered.isEmpty }
+    deinit {
+        slots.deinitialize(count: questionCount)
+        slots.deallocate()
+        starts.deallocate()
+        ends.deallocate()
+        answered.deallocate()
+    }
+
+    var isEmpty: Bool { answeredCount == 0 }
 
     func has(_ q: Int) -> Bool { starts[q] >= 0 }
 
+    /// The answer to question `q`.
+    func answer(_ q: Int) -> Answer? { slots[q] }
+
+    /// The answers by question index.
+    var answers: [Answer?] { Array(UnsafeBufferPointer(start: slots, count: questionCount)) }
+
+    /// Calls `body` with a lookup of the answers, valid only in `body`.
+    func withAnswers<T>(_ body: (AnswerLookup) -> T) -> T {
+        body(AnswerLookup(slots: UnsafePointer(slots)))
+    }
+
     func reset() {
-        for q in answered {
-            answers[q] = nil
+        for n in 0..<answeredCount {
+            let q = answered[n]
+            slots[q] = nil
             starts[q] = -1
         }
-        answered.removeAll(keepingCapacity: true)
+        answeredCount = 0
         if !extras.isEmpty { extras.removeAll(keepingCapacity: true) }
         timestamp = nil
         encoded.removeAll()
@@ -58,7 +88,7 @@ final class LeanDraft {
         switch parsed {
         case .answer(let answer, let other):
             guard other == nil else { return false }
-            answers[q] = answer
+            slots[q] = answer
             starts[q] = encoded.count
             var out = encoded
             if let encoding {
@@ -67,7 +97,8 @@ final class LeanDraft {
                 BlockCodec.append(answer, number: number, id: nil, to: &out)
             }
             ends[q] = encoded.count
-            answered.append(q)
+            answered[answeredCount] = q
+            answeredCount += 1
             return true
         case .notAnswered:
             return true
@@ -168,7 +199,7 @@ final class LeanEncoder {
         guard mapper.mapLean(cells, names: names, plan: plan, into: draft) else { return false }
         let timestamp = draft.timestamp
         var department: String?
-        if let q = mapper.departmentQuestion, case .text(let id) = draft.answers[q] { department = id }
+        if let q = mapper.departmentQuestion, case .text(let id) = draft.answer(q) { department = id }
         let submittedAt = timestamp?.iso
         let month = timestamp?.month
         let (keyHash, digest) = mapper.withKey(cells, names: names, plan: plan) { key in
@@ -182,8 +213,8 @@ final class LeanEncoder {
             appendExtra(cells, names: names, to: out)
             let digest =
                 withDigest
-                ? digests.entry(AnswerLookup(slots: draft.answers), department: department) {
-                    (String(decoding: key, as: UTF8.self), submittedAt)
+                ? draft.withAnswers { answers in
+                    digests.entry(answers, department: department) { (String(decoding: key, as: UTF8.self), submittedAt) }
                 } : nil
             return (KeyHash.of(seed, key: key), digest)
         }

@@ -302,8 +302,11 @@ final class AnswerSlots: Sendable {
 struct AnswerLookup {
     private let answers: [String: Answer]
     private let slots: [Answer?]?
+    /// Answers by question index where they lie (the lean path's; see LeanDraft).
+    private let pointer: UnsafePointer<Answer?>?
 
     init(_ response: Response, shape: FormShape) {
+        pointer = nil
         if let values = response.slots?.values(for: shape) {
             slots = values
             answers = [:]
@@ -317,11 +320,20 @@ struct AnswerLookup {
     init(slots: [Answer?]) {
         self.slots = slots
         answers = [:]
+        pointer = nil
+    }
+
+    /// The same where they lie, one for each question of the form: valid while the lookup is used.
+    init(slots: UnsafePointer<Answer?>) {
+        pointer = slots
+        self.slots = nil
+        answers = [:]
     }
 
     /// The answer to the question with this id and index in the form; nil when either is nil.
     subscript(_ id: String?, _ index: Int?) -> Answer? {
         guard let id, let index else { return nil }
+        if let pointer { return pointer[index] }
         if let slots { return slots[index] }
         return answers[id]
     }
