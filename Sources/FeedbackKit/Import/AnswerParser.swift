@@ -191,7 +191,8 @@ final class AnswerParser {
         guard remembers else { return body(parse(.text(String(decoding: bytes, as: UTF8.self))), nil) }
         if let index = remembered(bytes) { return outcome(index, body) }
         let parsed = parse(.text(String(decoding: bytes, as: UTF8.self)))
-        guard let index = remember(parsed, bytes) else { return body(parsed, nil) }
+        // The lookup may have ended a trial that forgot every outcome.
+        guard remembers, let index = remember(parsed, bytes) else { return body(parsed, nil) }
         return outcome(index, body)
     }
 
@@ -240,7 +241,8 @@ final class AnswerParser {
             found = memo.value(for: bytes)
         }
         if onTrial { judge(hit: found != nil) }
-        return found
+        // Nil where the trial has just ended and forgotten the outcome found.
+        return remembers ? found : nil
     }
 
     /// Counts a lookup of a text question on trial, and ends the trial after `textTrial` of them.

@@ -198,6 +198,29 @@ struct FastPathTests {
         #expect(repeating.allSatisfy { $0.remembersAnswers })
     }
 
+    /// The lookup that ends a trial may find an outcome that the trial then forgets, with every
+    /// other: it is answered all the same, as parsing again answers it.
+    @Test func aTrialThatEndsOnARepeatStillAnswers() throws {
+        let form = try ImportBench(exampleForm: "enterprise-service").form
+        let question = try #require(form.questions.first { $0.type == .text })
+        let departments = DepartmentIndex(form.departments)
+        let plain = AnswerParser(question: question, departments: departments)
+        let parser = AnswerParser(question: question, departments: departments, blockNumber: 3)
+        func lookUp(_ text: String) -> (ParsedAnswer, [UInt8]?) {
+            var text = text
+            return text.withUTF8 { parser.withOutcome(bytes: UnsafeRawBufferPointer($0)) { ($0, $1.map(Array.init)) } }
+        }
+        for i in 0..<(AnswerParser.textTrial - 1) { _ = lookUp("139\(i)") }
+        #expect(parser.remembersAnswers)
+        // The trial's last lookup, a text met before: one hit in all, so the trial forgets.
+        let (parsed, encoding) = lookUp("1390")
+        #expect(!parser.remembersAnswers)
+        #expect(parsed == plain.parse(.text("1390")))
+        #expect(encoding == nil)
+        let (after, _) = lookUp("1391")
+        #expect(after == plain.parse(.text("1391")))
+    }
+
     /// Keys by bytes: equal bytes are one key, canonically equal texts of other bytes are two.
     @Test func utf8KeysCompareBytes() {
         let composed = "caf\u{E9}"
