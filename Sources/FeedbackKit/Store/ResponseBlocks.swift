@@ -497,8 +497,13 @@ enum BlockCodec {
         }
 
         mutating func optional() throws -> String? {
+            try optionalSpan().map { String(decoding: $0, as: UTF8.self) }
+        }
+
+        /// The bytes of a text written by `appendOptional`; nil where it wrote none.
+        mutating func optionalSpan() throws -> UnsafeRawBufferPointer? {
             let n = try number()
-            return n == 0 ? nil : String(decoding: try span(n - 1), as: UTF8.self)
+            return n == 0 ? nil : try span(n - 1)
         }
 
         mutating func skipText() throws {
@@ -595,8 +600,7 @@ enum BlockCodec {
         ) {
             _ = try number()
             let key = try span(number())
-            let time = try number()
-            let submittedAt = time == 0 ? nil : try span(time - 1)
+            let submittedAt = try optionalSpan()
             try skipOptional()
             let department = try optional()
             var inner = Reader(bytes: try span(number()), at: 0)
