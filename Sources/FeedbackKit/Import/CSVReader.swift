@@ -209,7 +209,7 @@ public final class CSVReader {
     init(url: URL, options: CSVOptions, chunkSize: Int) throws {
         let file = url.isFileURL ? url.relativePath : url.absoluteString
         let chunkSize = max(1, chunkSize)
-        let input = try CSVFileSource(path: url.path, file: file, chunkSize: chunkSize)
+        let input = try FileByteSource(path: url.path, file: file, chunkSize: chunkSize)
         try input.sampleHead(limit: CSVReader.sampleSize)
         let head = input.head
         let complete = input.headIsWholeFile

@@ -223,7 +223,7 @@ struct SkimmedJSON: JSONOutline {
 /// keeping nothing), reads one value whole up to a limit, and names the line and column of a byte
 /// offset when there is an error. A class, as the skimmed values share it.
 final class JSONFileReader {
-    private let handle: FileHandle
+    private let input: FileByteSource
     let file: String
     private var buffer: [UInt8] = []
     /// The file offset of `buffer[0]`.
@@ -239,14 +239,8 @@ final class JSONFileReader {
     init(url: URL, file: String, chunkSize: Int) throws {
         self.file = file
         self.chunkSize = max(1, chunkSize)
-        do {
-            handle = try FileHandle(forReadingFrom: url)
-        } catch {
-            throw ImportError(file: file, message: "cannot read the file: \(FormDecoder.reason(error))")
-        }
+        input = try FileByteSource(path: url.path, file: file, chunkSize: self.chunkSize)
     }
-
-    deinit { try? handle.close() }
 
     var offset: Int { bufferStart + position }
 
@@ -261,13 +255,8 @@ final class JSONFileReader {
     /// Reads the next chunk; false at the end of the file.
     private func fill() throws -> Bool {
         if eof { return false }
-        let data: Data?
-        do {
-            data = try handle.read(upToCount: chunkSize)
-        } catch {
-            throw ImportError(file: file, message: "cannot read the file: \(FormDecoder.reason(error))")
-        }
-        guard let data, !data.isEmpty else {
+        var data: [UInt8] = []
+        guard try input.append(to: &data) > 0 else {
             eof = true
             return false
         }
@@ -281,7 +270,7 @@ final class JSONFileReader {
             keep = nil
             bufferStart += buffer.count
             position -= buffer.count
-            buffer = [UInt8](data)
+            buffer = data
         }
         return position < buffer.count
     }
@@ -291,11 +280,7 @@ final class JSONFileReader {
             position = target - bufferStart
             return
         }
-        do {
-            try handle.seek(toOffset: UInt64(target))
-        } catch {
-            throw ImportError(file: file, message: "cannot read the file: \(FormDecoder.reason(error))")
-        }
+        try input.seek(to: target)
         buffer = []
         bufferStart = target
         position = 0

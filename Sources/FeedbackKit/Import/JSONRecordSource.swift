@@ -100,7 +100,7 @@ struct JSONLinesSource: RecordSource {
     static let maxLineBytes = 16 << 20
 
     private let file: String
-    private let handle: FileHandle
+    private let input: FileByteSource
     private var buffer: [UInt8] = []
     private var start = 0
     private var eof = false
@@ -115,11 +115,7 @@ struct JSONLinesSource: RecordSource {
 
     init(url: URL, displayPath: String) throws {
         file = displayPath
-        do {
-            handle = try FileHandle(forReadingFrom: url)
-        } catch {
-            throw ImportError(file: displayPath, message: "cannot read the file: \(FormDecoder.reason(error))")
-        }
+        input = try FileByteSource(path: url.path, file: displayPath, chunkSize: 1 << 20)
     }
 
     private mutating func fill() throws {
@@ -127,13 +123,13 @@ struct JSONLinesSource: RecordSource {
             buffer.removeFirst(start)
             start = 0
         }
-        let chunk: Data?
+        let read: Int
         do {
-            chunk = try handle.read(upToCount: 1 << 20)
-        } catch {
-            throw ImportError(file: file, line: line + 1, message: "cannot read the file: \(FormDecoder.reason(error))")
+            read = try input.append(to: &buffer)
+        } catch let error as ImportError {
+            throw ImportError(file: file, line: line + 1, message: error.message)
         }
-        if let chunk, !chunk.isEmpty { buffer.append(contentsOf: chunk) } else { eof = true }
+        if read == 0 { eof = true }
     }
 
     /// The next line's bytes without its terminator, or nil at the end; `tooLong` when it passed the cap.
