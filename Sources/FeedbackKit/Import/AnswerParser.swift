@@ -63,9 +63,12 @@ final class AnswerParser {
     init(question: Question, departments: DepartmentIndex?, blockNumber: Int = 0) {
         self.question = question
         self.blockNumber = blockNumber
+        remembers = question.type != .date && question.type != .datetime
+        onTrial = question.type == .text
         self.departments = question.role == .department ? departments : nil
         notApplicable = Set(question.notApplicable.map(Self.fold))
         otherChoice = question.choices.first { $0.other }?.value
+        textAsItIs = question.type == .text && self.departments == nil && notApplicable.isEmpty && blockNumber > 0
         for choice in question.choices {
             for spelling in [choice.value, choice.label.zh] + (choice.label.en.map { [$0] } ?? []) + choice.aliases {
                 let key = Self.fold(spelling)
@@ -144,19 +147,24 @@ final class AnswerParser {
     private var outcomes: [ParsedAnswer] = []
     /// Each remembered outcome's answer as a block keeps it under `blockNumber`, one after the
     /// other (for the lean path of an import, which copies these bytes; see LeanRecord.swift).
-    private var encodings: [UInt8] = []
+    /// Kept through a pointer (for speed: as an array, each read counted a reference to it).
+    private let encodings = ScratchBytes(capacity: 256)
     private var encodingEnds: [Int] = []
+    /// See `isTextAsItIs`.
+    private let textAsItIs: Bool
+    /// Each remembered outcome's `LeanKind`.
+    private var leanKinds: [LeanKind] = []
     /// The index of the outcome of each cell text, for questions whose answers repeat.
     private var memo = ByteMemo<Int32>(limit: AnswerParser.rememberedLimit)
     /// The same for the texts "0" to "999", by their value (-1: none yet); empty until one is met.
     private var smallNumbers: [Int32] = []
     /// Whether this question's answers are remembered: codes that repeat from record to record,
     /// and the answers to a text question while enough of them repeat (see `textTrial`).
-    private lazy var remembers = question.type != .date && question.type != .datetime
+    private var remembers: Bool
     /// A text question's answers are remembered on trial: after its first `textTrial` lookups, only
     /// when at least a quarter of them were met before. A service's name or an empty comment repeats;
     /// a phone number seldom does, and remembering what never repeats costs more than parsing it.
-    private lazy var onTrial = question.type == .text
+    private var onTrial: Bool
     private var trialLookups = 0
     private var trialHits = 0
     static let textTrial = 4096
@@ -222,13 +230,79 @@ final class AnswerParser {
         }
     }
 
+    /// What the lean path finds for a cell: no answer, an outcome remembered (by its index, which
+    /// holds until the next lookup), or one parsed and not remembered.
+    enum LeanLookup {
+        case empty
+        case remembered(Int32)
+        case parsed(ParsedAnswer)
+    }
+
+    /// The kind of each remembered outcome, for the lean path (for speed: reading the outcome
+    /// itself copied it, and counted references to its texts, for every cell).
+    enum LeanKind: UInt8 {
+        /// An answer with no "other" text.
+        case answer
+        case notAnswered
+        /// Any other outcome, which sends the record the full way.
+        case other
+    }
+
+    /// `withOutcome(bytes:)` for the lean path: the outcome's index where it is remembered, which
+    /// `leanKind`, `rememberedAnswer` and `withEncoding` read; for a parser with no `blockNumber`,
+    /// the outcome itself.
+    @inline(__always)
+    func leanLookup(bytes: UnsafeRawBufferPointer) -> LeanLookup {
+        if bytes.isEmpty { return .empty }
+        guard remembers else { return .parsed(parse(.text(String(decoding: bytes, as: UTF8.self)))) }
+        if let index = remembered(bytes) { return blockNumber > 0 ? .remembered(index) : .parsed(outcomes[Int(index)]) }
+        let parsed = parse(.text(String(decoding: bytes, as: UTF8.self)))
+        // The lookup may have ended a trial that forgot every outcome.
+        guard remembers, blockNumber > 0, let index = remember(parsed, bytes) else { return .parsed(parsed) }
+        return .remembered(index)
+    }
+
+    @inline(__always)
+    func leanKind(_ index: Int32) -> LeanKind { leanKinds[Int(index)] }
+
+    /// Whether a non-empty cell is, as it is, its answer's text: for a text question with neither
+    /// departments nor not-applicable spellings, a text that is no skip marker and has nothing to
+    /// trim (for the lean path, which copies it without a String, a parse or a lookup: a phone
+    /// number seldom repeats). A skip marker starts with "(", "（" or "-"; what is trimmed is white
+    /// space, never an ASCII letter, digit or mark, nor a CJK ideograph (UTF-8 lead byte E4 to E9).
+    /// The bytes are UTF-8, as every reader of the lean path checks.
+    @inline(__always)
+    func isTextAsItIs(_ bytes: UnsafeRawBufferPointer) -> Bool {
+        guard textAsItIs, let first = bytes.first, let last = bytes.last else { return false }
+        guard (first > 0x20 && first < 0x80 && first != 0x28 && first != 0x2D) || (0xE4...0xE9).contains(first) else {
+            return false
+        }
+        if last > 0x20 && last < 0x80 { return true }
+        let n = bytes.count
+        return n >= 3 && (0xE4...0xE9).contains(bytes[n - 3]) && (0x80..<0xC0).contains(bytes[n - 2]) && (0x80..<0xC0).contains(last)
+    }
+
+    /// The answer of a remembered outcome whose `leanKind` is `.answer`.
+    func rememberedAnswer(_ index: Int32) -> Answer {
+        guard case .answer(let answer, _) = outcomes[Int(index)] else { preconditionFailure("not an answer") }
+        return answer
+    }
+
+    /// Calls `body` with a remembered outcome's answer as a block keeps it.
+    @inline(__always)
+    func withEncoding<T>(_ index: Int32, _ body: (UnsafeRawBufferPointer) -> T) -> T {
+        let i = Int(index)
+        let start = i == 0 ? 0 : encodingEnds[i - 1]
+        return body(UnsafeRawBufferPointer(UnsafeBufferPointer(rebasing: encodings.written[start..<encodingEnds[i]])))
+    }
+
     /// Calls `body` with the outcome kept at `index`, and its encoding.
     @inline(__always)
     private func outcome<T>(_ index: Int32, _ body: (ParsedAnswer, UnsafeRawBufferPointer?) -> T) -> T {
         let i = Int(index)
         guard blockNumber > 0 else { return body(outcomes[i], nil) }
         let start = i == 0 ? 0 : encodingEnds[i - 1]
-        return encodings.withUnsafeBytes { body(outcomes[i], UnsafeRawBufferPointer(rebasing: $0[start..<encodingEnds[i]])) }
+        return body(outcomes[i], UnsafeRawBufferPointer(UnsafeBufferPointer(rebasing: encodings.written[start..<encodingEnds[i]])))
     }
 
     /// The index of the outcome remembered for a text, if any.
@@ -262,7 +336,8 @@ final class AnswerParser {
         memo.removeAll()
         smallNumbers = []
         outcomes.removeAll(keepingCapacity: true)
-        encodings.removeAll(keepingCapacity: true)
+        leanKinds.removeAll(keepingCapacity: true)
+        encodings.removeAll()
         encodingEnds.removeAll(keepingCapacity: true)
     }
 
@@ -290,8 +365,16 @@ final class AnswerParser {
         if outcomes.count >= Self.rememberedLimit + 1000 || (small == nil && memo.isFull(adding: bytes.count)) { forget() }
         let index = Int32(outcomes.count)
         outcomes.append(parsed)
+        switch parsed {
+        case .answer(_, nil): leanKinds.append(.answer)
+        case .notAnswered: leanKinds.append(.notAnswered)
+        default: leanKinds.append(.other)
+        }
         if blockNumber > 0 {
-            if case .answer(let answer, _) = parsed { BlockCodec.append(answer, number: blockNumber, id: nil, to: &encodings) }
+            if case .answer(let answer, _) = parsed {
+                var out = encodings
+                BlockCodec.append(answer, number: blockNumber, id: nil, to: &out)
+            }
             encodingEnds.append(encodings.count)
         }
         if let small {

@@ -109,17 +109,37 @@ func runOnThread(_ body: @escaping () -> Void) -> () -> Void {
 
 /// A batch of responses from the reading thread of an import to the storing thread: each one
 /// encoded on its own, or by the lean path into the batch's bytes (see LeanRecord.swift).
+///
+/// The two kinds are kept in arrays of their own, and `order` says which comes next, so that the
+/// storing thread reads each where it lies (for speed: an enum of the two was copied out of the
+/// array to be read, counting references to the texts of each, which the reading thread made and
+/// frees; the two cores passed those counts back and forth).
 struct ResponseBatch {
-    enum Item {
-        case encoded(EncodedResponse)
-        case lean(LeanResponse)
+    enum Kind {
+        case encoded
+        case lean
     }
 
-    var items: [Item] = []
-    /// The records of the lean items, one after the other.
+    /// The kind of each response, in the order read.
+    var order: [Kind] = []
+    var encoded: [EncodedResponse] = []
+    var lean: [LeanResponse] = []
+    /// The records of the lean responses, one after the other.
     var bytes: [UInt8] = []
 
+    var count: Int { order.count }
+
+    mutating func append(_ response: EncodedResponse) {
+        order.append(.encoded)
+        encoded.append(response)
+    }
+
+    mutating func append(_ response: LeanResponse) {
+        order.append(.lean)
+        lean.append(response)
+    }
+
     init(capacity: Int) {
-        items.reserveCapacity(capacity)
+        order.reserveCapacity(capacity)
     }
 }

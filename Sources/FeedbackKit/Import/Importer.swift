@@ -167,7 +167,7 @@ public struct Importer {
                     var entriesHere = waitingForEntriesHere == 0
                     /// Hands the batch on when full; false when the consumer has stopped.
                     func handOn() -> Bool {
-                        guard batch.items.count == batchSize else { return true }
+                        guard batch.count == batchSize else { return true }
                         guard channel.put(batch) else {
                             consumerStopped = true
                             return false
@@ -183,11 +183,10 @@ public struct Importer {
                                 lean.take(cells, names: names, plan: plan, withDigest: entriesHere, into: &batch) ? handOn() : nil
                             }
                     ) { response in
-                        batch.items.append(
-                            .encoded(EncodedResponse(response, keys: keys, digests: entriesHere ? digests : nil, scratch: scratch)))
+                        batch.append(EncodedResponse(response, keys: keys, digests: entriesHere ? digests : nil, scratch: scratch))
                         return handOn()
                     }
-                    if consumerStopped || (!batch.items.isEmpty && !channel.put(batch)) { return }
+                    if consumerStopped || (batch.count > 0 && !channel.put(batch)) { return }
                     channel.finish(nil)
                 } catch {
                     channel.finish(error)
@@ -198,27 +197,37 @@ public struct Importer {
             var withoutTime = 0
             do {
                 while let batch = try channel.take() {
+                    var (e, l) = (0, 0)
+                    // Each response is read where it lies, through pointers (for speed, as
+                    // `ResponseBatch` says: an array's subscript copies).
                     try batch.bytes.withUnsafeBytes { bytes in
-                        for item in batch.items {
-                            let stored: Bool
-                            let month: String?
-                            switch item {
-                            case .encoded(let response):
-                                stored = try writer.insert(response, importId: importId)
-                                month = response.month
-                            case .lean(let response):
-                                // Made only where the writer takes them (see `leanWriter`).
-                                guard let leanWriter else { throw StoreError("the store does not take lean records") }
-                                stored = try leanWriter.insert(
-                                    response, record: UnsafeRawBufferPointer(rebasing: bytes[response.record]), formId: form.id,
-                                    keys: keys, source: display, importId: importId)
-                                month = response.month
-                            }
-                            if stored {
-                                accepted += 1
-                                if month == nil { withoutTime += 1 }
-                            } else {
-                                duplicates += 1
+                        try batch.lean.withUnsafeBufferPointer { lean in
+                            try batch.encoded.withUnsafeBufferPointer { encoded in
+                                for kind in batch.order {
+                                    let stored: Bool
+                                    let timed: Bool
+                                    switch kind {
+                                    case .encoded:
+                                        stored = try writer.insert(encoded[e], importId: importId)
+                                        timed = encoded[e].month != nil
+                                        e += 1
+                                    case .lean:
+                                        // Made only where the writer takes them (see `leanWriter`).
+                                        guard let leanWriter else { throw StoreError("the store does not take lean records") }
+                                        stored = try leanWriter.insert(
+                                            lean.baseAddress.unsafelyUnwrapped + l,
+                                            record: UnsafeRawBufferPointer(rebasing: bytes[lean[l].record]),
+                                            formId: form.id, keys: keys, source: display, importId: importId)
+                                        timed = lean[l].month != nil
+                                        l += 1
+                                    }
+                                    if stored {
+                                        accepted += 1
+                                        if !timed { withoutTime += 1 }
+                                    } else {
+                                        duplicates += 1
+                                    }
+                                }
                             }
                         }
                     }

@@ -35,8 +35,25 @@ final class LeanDraft {
     fileprivate(set) var timestamp: Timestamp?
     private let encoded = ScratchBytes(capacity: 256)
 
-    init(questionCount: Int) {
+    /// The parsers whose remembered outcomes `remembered` indexes.
+    private let parsers: [AnswerParser]
+    /// For each question answered by a remembered outcome, its index (see
+    /// `AnswerParser.leanLookup`), whose answer is put in `slots` only when asked for (for speed:
+    /// most records' answers are read again only from their bytes); -1: none.
+    private let remembered: UnsafeMutablePointer<Int32>
+
+    /// Where the text of an answer taken as it is starts in `encoded` (its `remembered` is `asItIs`).
+    private let textStarts: UnsafeMutablePointer<Int>
+    private static let asItIs: Int32 = -2
+
+    init(parsers: [AnswerParser]) {
+        self.parsers = parsers
+        let questionCount = parsers.count
         self.questionCount = questionCount
+        remembered = .allocate(capacity: questionCount)
+        remembered.initialize(repeating: -1, count: questionCount)
+        textStarts = .allocate(capacity: questionCount)
+        textStarts.initialize(repeating: 0, count: questionCount)
         slots = .allocate(capacity: questionCount)
         slots.initialize(repeating: nil, count: questionCount)
         starts = .allocate(capacity: questionCount)
@@ -51,6 +68,8 @@ final class LeanDraft {
         slots.deallocate()
         starts.deallocate()
         ends.deallocate()
+        remembered.deallocate()
+        textStarts.deallocate()
         answered.deallocate()
     }
 
@@ -59,14 +78,36 @@ final class LeanDraft {
     func has(_ q: Int) -> Bool { starts[q] >= 0 }
 
     /// The answer to question `q`.
-    func answer(_ q: Int) -> Answer? { slots[q] }
+    func answer(_ q: Int) -> Answer? {
+        fillSlot(q)
+        return slots[q]
+    }
 
     /// The answers by question index.
-    var answers: [Answer?] { Array(UnsafeBufferPointer(start: slots, count: questionCount)) }
+    var answers: [Answer?] {
+        fillSlots()
+        return Array(UnsafeBufferPointer(start: slots, count: questionCount))
+    }
 
     /// Calls `body` with a lookup of the answers, valid only in `body`.
     func withAnswers<T>(_ body: (AnswerLookup) -> T) -> T {
-        body(AnswerLookup(slots: UnsafePointer(slots)))
+        fillSlots()
+        return body(AnswerLookup(slots: UnsafePointer(slots)))
+    }
+
+    /// Puts the answers of remembered outcomes, and of texts taken as they are, in `slots`.
+    private func fillSlots() {
+        for n in 0..<answeredCount { fillSlot(answered[n]) }
+    }
+
+    @inline(__always)
+    private func fillSlot(_ q: Int) {
+        guard slots[q] == nil else { return }
+        if remembered[q] >= 0 {
+            slots[q] = parsers[q].rememberedAnswer(remembered[q])
+        } else if remembered[q] == Self.asItIs {
+            slots[q] = .text(String(decoding: UnsafeBufferPointer(rebasing: encoded.written[textStarts[q]..<ends[q]]), as: UTF8.self))
+        }
     }
 
     func reset() {
@@ -74,6 +115,7 @@ final class LeanDraft {
             let q = answered[n]
             slots[q] = nil
             starts[q] = -1
+            remembered[q] = -1
         }
         answeredCount = 0
         if !extras.isEmpty { extras.removeAll(keepingCapacity: true) }
@@ -107,6 +149,34 @@ final class LeanDraft {
         }
     }
 
+    /// Takes question `q`'s answer from `parser`'s remembered outcome at `index`, whose kind is
+    /// `.answer`: its bytes as a block keeps them, and the index, for its answer when asked for.
+    @inline(__always)
+    func take(_ q: Int, remembered index: Int32, of parser: AnswerParser) {
+        remembered[q] = index
+        starts[q] = encoded.count
+        parser.withEncoding(index) { encoded.append(contentsOf: $0.assumingMemoryBound(to: UInt8.self)) }
+        ends[q] = encoded.count
+        answered[answeredCount] = q
+        answeredCount += 1
+    }
+
+    /// Takes question `q`'s answer, the text `bytes` as they are (see `AnswerParser.isTextAsItIs`),
+    /// encoded as `BlockCodec.append` encodes a text under `number`.
+    @inline(__always)
+    func take(_ q: Int, textAsItIs bytes: UnsafeRawBufferPointer, number: Int) {
+        remembered[q] = Self.asItIs
+        starts[q] = encoded.count
+        var out = encoded
+        BlockCodec.appendNumber(UInt64(number) << 3 | 3, to: &out)
+        BlockCodec.appendNumber(UInt64(bytes.count), to: &out)
+        textStarts[q] = encoded.count
+        encoded.append(contentsOf: bytes.assumingMemoryBound(to: UInt8.self))
+        ends[q] = encoded.count
+        answered[answeredCount] = q
+        answeredCount += 1
+    }
+
     /// Appends the answers as `BlockCodec.record` does: their length, then each in the order of
     /// `order` (question indices in the order of the form's sorted ids).
     func appendAnswers(order: [Int], to out: ScratchBytes) {
@@ -136,7 +206,26 @@ extension RecordMapper {
                 if let value = cells.other(i) {
                     taken = parser.withOutcome(value) { draft.take(q, $0, $1, number: number) }
                 } else {
-                    taken = cells.withField(i) { bytes in parser.withOutcome(bytes: bytes) { draft.take(q, $0, $1, number: number) } }
+                    taken = cells.withField(i) { bytes in
+                        if parser.isTextAsItIs(bytes) {
+                            draft.take(q, textAsItIs: bytes, number: number)
+                            return true
+                        }
+                        switch parser.leanLookup(bytes: bytes) {
+                        case .empty:
+                            return true
+                        case .remembered(let index):
+                            switch parser.leanKind(index) {
+                            case .answer:
+                                draft.take(q, remembered: index, of: parser)
+                                return true
+                            case .notAnswered: return true
+                            case .other: return false
+                            }
+                        case .parsed(let parsed):
+                            return draft.take(q, parsed, nil, number: number)
+                        }
+                    }
                 }
                 guard taken else { return false }
             case .option:
@@ -187,7 +276,7 @@ final class LeanEncoder {
     init(mapper: RecordMapper, digests: DigestEntries) {
         self.mapper = mapper
         self.digests = digests
-        draft = LeanDraft(questionCount: mapper.parsers.count)
+        draft = LeanDraft(parsers: mapper.parsers)
         seed = KeyHash.Seed(formId: mapper.form.id)
         formVersion = mapper.form.version
     }
@@ -220,11 +309,10 @@ final class LeanEncoder {
         }
         let start = batch.bytes.count
         batch.bytes.append(contentsOf: record.written)
-        batch.items.append(
-            .lean(
-                LeanResponse(
-                    keyHash: keyHash, record: start..<batch.bytes.count, month: month, department: department, position: cells.line,
-                    digest: digest)))
+        batch.append(
+            LeanResponse(
+                keyHash: keyHash, record: start..<batch.bytes.count, month: month, department: department, position: cells.line,
+                digest: digest))
         return true
     }
 

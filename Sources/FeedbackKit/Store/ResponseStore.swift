@@ -67,8 +67,12 @@ extension ResponseWriter {
 protocol LeanResponseWriter: ResponseWriter {
     /// `insert` for a response the lean path encoded (see `LeanResponse`): its fields up to its
     /// source (`BlockCodec.record`), with answers numbered by `keys`, the form's answer keys, and the
-    /// file or source it came from.
-    func insert(_ lean: LeanResponse, record: UnsafeRawBufferPointer, formId: String, keys: AnswerKeys, source: String, importId: Int64)
+    /// file or source it came from. The response is given where it lies (for speed: passed as a
+    /// value, it was copied, as the caller reads it from memory the call might change).
+    func insert(
+        _ lean: UnsafePointer<LeanResponse>, record: UnsafeRawBufferPointer, formId: String, keys: AnswerKeys, source: String,
+        importId: Int64
+    )
         throws -> Bool
 }
 

@@ -87,6 +87,13 @@ struct LeanPathTests {
         let (overall, attitude, painPoints, comment, phone) = (
             try column("4、"), try column("5、"), try column("10、"), try column("14、"), try column("15、")
         )
+        let service = try column("2、")
+        // Texts at the edges of those the lean path copies as they are (AnswerParser.isTextAsItIs):
+        // skip markers, white space to trim at either end, and first or last characters of each kind.
+        let texts = [
+            "(跳过)", "（空）", "-3", "-2", " 前后有空格 ", "结尾是全角空格\u{3000}", "\u{3000}开头是全角空格", "ＡＢ开头全角", "-开头的短横",
+            "\t制表", "a", "末尾句号。", "中", "👍表情", "办事很快\u{00A0}", "(括号开头)", "1", "这个事项办了很久才办完",
+        ]
         var out = rows
         var next = 900_000
         func edited(_ row: Int, _ changes: [(Int, String)]) {
@@ -111,6 +118,8 @@ struct LeanPathTests {
             edited(i, [(overall, "")])  // a required question unanswered: rejected
             out.append(rows[i])  // a duplicate of an earlier row
             out.append(Array(repeating: "", count: header.count))  // empty: rejected
+            let text = texts[i % texts.count]
+            edited(i, [(comment, text), (phone, text), (service, text)])  // texts as they are, or not
         }
         return (header, out)
     }
@@ -166,7 +175,7 @@ struct LeanPathTests {
         let sampleCount = try Self.sampleRows().rows.count
         let mapper = RecordMapper(form: form, zone: .china, source: "edges.csv")
         let plan = mapper.plan(header: header)
-        let draft = LeanDraft(questionCount: form.questions.count)
+        let draft = LeanDraft(parsers: mapper.parsers)
         var taken: [Bool] = []
         for row in rows {
             let cells = CellPathTests.cells(row)
@@ -185,8 +194,8 @@ struct LeanPathTests {
         // Of each group of edits: the invalid level, the unknown department, the two "other" texts,
         // the invalid time, the unanswered required question and the empty row go the full way.
         let edges = Array(taken.dropFirst(sampleCount))
-        for group in stride(from: 0, to: edges.count, by: 14) {
-            #expect(edges[group..<group + 14].enumerated().filter { !$0.element }.map(\.offset) == [0, 1, 2, 3, 5, 11, 13])
+        for group in stride(from: 0, to: edges.count, by: 15) {
+            #expect(edges[group..<group + 15].enumerated().filter { !$0.element }.map(\.offset) == [0, 1, 2, 3, 5, 11, 13])
         }
     }
 }
