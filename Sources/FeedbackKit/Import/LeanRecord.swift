@@ -6,9 +6,11 @@ import Foundation
 // goes from its cells' bytes to the bytes a block keeps and to its digest entry, over buffers kept
 // from record to record: no Response, no answers by id, no object per record. Each question's
 // parser remembers, with the outcome of each distinct cell text, that answer as a block keeps it
-// (`AnswerParser.withOutcome`), so most of a record's answers are copies of a few bytes. Before,
-// a record made about ten objects on the reading thread, and counted references to their texts
-// about two hundred times; that thread was the slower of the two.
+// (`AnswerParser.leanLookup`), so most of a record's answers are copies of a few bytes, taken by
+// the outcome's index; a free text with nothing to trim is copied as it is, with no lookup
+// (`AnswerParser.isTextAsItIs`). Before, a record made about ten objects on the reading thread,
+// and counted references to their texts about two hundred times; that thread was the slower of
+// the two.
 //
 // A record the lean path does not take goes the full way (`RecordMapper.map`): one that is
 // rejected, gives an "other" text, has a column of no question that is not blank, or is empty;
