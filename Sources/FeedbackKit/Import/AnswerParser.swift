@@ -193,15 +193,11 @@ final class AnswerParser {
     /// parser has a `blockNumber`, its answer as a block keeps it (nil otherwise).
     @inline(__always)
     func withOutcome<T>(bytes: UnsafeRawBufferPointer, _ body: (ParsedAnswer, UnsafeRawBufferPointer?) -> T) -> T {
-        // An empty cell is no answer, and no lookup: nor is it counted in a text question's trial,
-        // where a column mostly empty, such as a phone number, would pass for one that repeats.
-        if bytes.isEmpty { return body(.notAnswered, nil) }
-        guard remembers else { return body(parse(.text(String(decoding: bytes, as: UTF8.self))), nil) }
-        if let index = remembered(bytes) { return outcome(index, body) }
-        let parsed = parse(.text(String(decoding: bytes, as: UTF8.self)))
-        // The lookup may have ended a trial that forgot every outcome.
-        guard remembers, let index = remember(parsed, bytes) else { return body(parsed, nil) }
-        return outcome(index, body)
+        switch lookup(bytes: bytes) {
+        case .empty: body(.notAnswered, nil)
+        case .remembered(let index): outcome(index, body)
+        case .parsed(let parsed): body(parsed, nil)
+        }
     }
 
     /// The same for a value that is not a text (a JSON line's null or list) or a text as a String.
@@ -230,9 +226,9 @@ final class AnswerParser {
         }
     }
 
-    /// What the lean path finds for a cell: no answer, an outcome remembered (by its index, which
-    /// holds until the next lookup), or one parsed and not remembered.
-    enum LeanLookup {
+    /// What a lookup of a cell finds: no answer, an outcome remembered (by its index, which holds
+    /// until the next lookup), or one parsed and not remembered.
+    enum Lookup {
         case empty
         case remembered(Int32)
         case parsed(ParsedAnswer)
@@ -248,17 +244,18 @@ final class AnswerParser {
         case other
     }
 
-    /// `withOutcome(bytes:)` for the lean path: the outcome's index where it is remembered, which
-    /// `leanKind`, `rememberedAnswer` and `withEncoding` read; for a parser with no `blockNumber`,
-    /// the outcome itself.
+    /// A cell's outcome, remembered where it can be: by its index, which `outcome`, and on the lean
+    /// path `leanKind`, `rememberedAnswer` and `withEncoding`, read.
     @inline(__always)
-    func leanLookup(bytes: UnsafeRawBufferPointer) -> LeanLookup {
+    func lookup(bytes: UnsafeRawBufferPointer) -> Lookup {
+        // An empty cell is no answer, and no lookup: nor is it counted in a text question's trial,
+        // where a column mostly empty, such as a phone number, would pass for one that repeats.
         if bytes.isEmpty { return .empty }
         guard remembers else { return .parsed(parse(.text(String(decoding: bytes, as: UTF8.self)))) }
-        if let index = remembered(bytes) { return blockNumber > 0 ? .remembered(index) : .parsed(outcomes[Int(index)]) }
+        if let index = remembered(bytes) { return .remembered(index) }
         let parsed = parse(.text(String(decoding: bytes, as: UTF8.self)))
         // The lookup may have ended a trial that forgot every outcome.
-        guard remembers, blockNumber > 0, let index = remember(parsed, bytes) else { return .parsed(parsed) }
+        guard remembers, let index = remember(parsed, bytes) else { return .parsed(parsed) }
         return .remembered(index)
     }
 
@@ -288,7 +285,9 @@ final class AnswerParser {
         return answer
     }
 
-    /// Calls `body` with a remembered outcome's answer as a block keeps it.
+    /// Calls `body` with a remembered outcome's answer as a block keeps it. Only for a parser with
+    /// a `blockNumber`, as every parser of a `RecordMapper` has (without one, `encodingEnds` is
+    /// empty, and reading it traps).
     @inline(__always)
     func withEncoding<T>(_ index: Int32, _ body: (UnsafeRawBufferPointer) -> T) -> T {
         let i = Int(index)

@@ -6,7 +6,7 @@ import Foundation
 // goes from its cells' bytes to the bytes a block keeps and to its digest entry, over buffers kept
 // from record to record: no Response, no answers by id, no object per record. Each question's
 // parser remembers, with the outcome of each distinct cell text, that answer as a block keeps it
-// (`AnswerParser.leanLookup`), so most of a record's answers are copies of a few bytes, taken by
+// (`AnswerParser.lookup`), so most of a record's answers are copies of a few bytes, taken by
 // the outcome's index; a free text with nothing to trim is copied as it is, with no lookup
 // (`AnswerParser.isTextAsItIs`). Before, a record made about ten objects on the reading thread,
 // and counted references to their texts about two hundred times; that thread was the slower of
@@ -40,7 +40,7 @@ final class LeanDraft {
     /// The parsers whose remembered outcomes `remembered` indexes.
     private let parsers: [AnswerParser]
     /// For each question answered by a remembered outcome, its index (see
-    /// `AnswerParser.leanLookup`), whose answer is put in `slots` only when asked for (for speed:
+    /// `AnswerParser.lookup`), whose answer is put in `slots` only when asked for (for speed:
     /// most records' answers are read again only from their bytes); -1: none.
     private let remembered: UnsafeMutablePointer<Int32>
 
@@ -170,10 +170,8 @@ final class LeanDraft {
         remembered[q] = Self.asItIs
         starts[q] = encoded.count
         var out = encoded
-        BlockCodec.appendNumber(UInt64(number) << 3 | 3, to: &out)
-        BlockCodec.appendNumber(UInt64(bytes.count), to: &out)
-        textStarts[q] = encoded.count
-        encoded.append(contentsOf: bytes.assumingMemoryBound(to: UInt8.self))
+        BlockCodec.appendTextAnswer(bytes: bytes.assumingMemoryBound(to: UInt8.self), number: number, to: &out)
+        textStarts[q] = encoded.count - bytes.count
         ends[q] = encoded.count
         answered[answeredCount] = q
         answeredCount += 1
@@ -213,7 +211,7 @@ extension RecordMapper {
                             draft.take(q, textAsItIs: bytes, number: number)
                             return true
                         }
-                        switch parser.leanLookup(bytes: bytes) {
+                        switch parser.lookup(bytes: bytes) {
                         case .empty:
                             return true
                         case .remembered(let index):

@@ -411,10 +411,23 @@ enum BlockCodec {
 
     static func appendText<Out: ByteOutput>(_ text: String, to out: inout Out) {
         var text = text
-        text.withUTF8 { bytes in
-            appendNumber(UInt64(bytes.count), to: &out)
-            out.append(contentsOf: bytes)
-        }
+        text.withUTF8 { appendText(bytes: $0, to: &out) }
+    }
+
+    /// A text given as its UTF-8 bytes: its length, then the bytes.
+    @inline(__always)
+    static func appendText<Out: ByteOutput>(bytes: UnsafeBufferPointer<UInt8>, to out: inout Out) {
+        appendNumber(UInt64(bytes.count), to: &out)
+        out.append(contentsOf: bytes)
+    }
+
+    /// `append(.text(…), number:, id: nil)` for a text given as its UTF-8 bytes, under a number
+    /// above 0 (the lean path of an import copies a cell's bytes this way).
+    @inline(__always)
+    static func appendTextAnswer<Out: ByteOutput>(bytes: UnsafeBufferPointer<UInt8>, number: Int, to out: inout Out) {
+        precondition(number > 0, "an answer written without its id has a number")
+        appendHead(UInt64(number) << 3 | 3, id: nil, to: &out)
+        appendText(bytes: bytes, to: &out)
     }
 
     static func appendOptional<Out: ByteOutput>(_ text: String?, to out: inout Out) {
