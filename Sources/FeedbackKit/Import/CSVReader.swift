@@ -176,6 +176,14 @@ struct CSVCells: CSVFieldSink {
         return try storage.withUnsafeBytes { try body(UnsafeRawBufferPointer(rebasing: $0[start..<ends[i]])) }
     }
 
+    /// Calls `body` with the record's bytes and where each field ends in them (field i starts
+    /// where field i - 1 ends), for a caller that reads many fields (for speed: one closure a
+    /// record instead of one a field).
+    @inline(__always)
+    func withFields<T>(_ body: (UnsafeRawBufferPointer, UnsafeBufferPointer<Int>) throws -> T) rethrows -> T {
+        try storage.withUnsafeBytes { bytes in try ends.withUnsafeBufferPointer { try body(bytes, $0) } }
+    }
+
     /// Field `i` as text.
     func string(_ i: Int) -> String {
         withField(i) { String(decoding: $0, as: UTF8.self) }

@@ -34,6 +34,8 @@ struct RecordMapper {
     let zone: UTCOffset
     let source: String
     let parsers: [AnswerParser]
+    /// The same, for the lean path to reach unretained (see `mapLean`); `parsers` keeps them.
+    let unmanagedParsers: [Unmanaged<AnswerParser>]
     /// The questions' ids by index (for speed: reading `form.questions[q].id` copied the question).
     private let questionIds: [String]
     private let shape: FormShape
@@ -105,6 +107,7 @@ struct RecordMapper {
         parsers = form.questions.indices.map {
             AnswerParser(question: form.questions[$0], departments: departments, blockNumber: numbers[$0])
         }
+        unmanagedParsers = parsers.map(Unmanaged.passUnretained)
         self.keys = keys
         questionIds = form.questions.map(\.id)
         shape = FormShape(form)
