@@ -34,7 +34,14 @@ final class LeanDraft {
     /// The columns of no question that are not blank (nor the id or the time), in order.
     fileprivate(set) var extras: [Int] = []
     /// The submission time; nil where the record has none.
-    fileprivate(set) var timestamp: Timestamp?
+    fileprivate(set) var time: Time?
+
+    enum Time {
+        /// The cell of this column, which is a time as `Timestamp.iso` writes it (see
+        /// `Timestamp.isCanonical`): copied as it is.
+        case canonical(column: Int)
+        case read(Timestamp)
+    }
     private let encoded = ScratchBytes(capacity: 256)
 
     /// The parsers whose remembered outcomes `remembered` indexes.
@@ -121,7 +128,7 @@ final class LeanDraft {
         }
         answeredCount = 0
         if !extras.isEmpty { extras.removeAll(keepingCapacity: true) }
-        timestamp = nil
+        time = nil
         encoded.removeAll()
     }
 
@@ -253,9 +260,13 @@ extension RecordMapper {
         // A record with no answer may be empty, which `map` rejects.
         guard !draft.isEmpty else { return false }
         for q in requiredQuestions where !draft.has(q) { return false }
-        if let t = plan.timeColumn, !cells.isBlank(t) {
-            guard let read = cells.timestamp(t, zone: zone, unmarkedIsUTC: plan.timeIsUTC) else { return false }
-            draft.timestamp = read
+        if let t = plan.timeColumn {
+            if cells.other(t) == nil, cells.withField(t, Timestamp.isCanonical) {
+                draft.time = .canonical(column: t)
+            } else if !cells.isBlank(t) {
+                guard let read = cells.timestamp(t, zone: zone, unmarkedIsUTC: plan.timeIsUTC) else { return false }
+                draft.time = .read(read)
+            }
         }
         return true
     }
@@ -301,26 +312,27 @@ final class LeanEncoder {
     /// go the full way, and then `batch` is as it was.
     func take(_ cells: CSVCells, names: [String], plan: RecordMapper.Plan, withDigest: Bool, into batch: inout ResponseBatch) -> Bool {
         guard mapper.mapLean(cells, names: names, plan: plan, into: draft) else { return false }
-        let timestamp = draft.timestamp
         var department: String?
         if let q = mapper.departmentQuestion, case .text(let id) = draft.answer(q) { department = id }
-        let submittedAt = timestamp?.iso
-        let month = timestamp?.month
-        let (keyHash, digest) = mapper.withKey(cells, names: names, plan: plan) { key in
-            var out = record
-            out.removeAll()
-            BlockCodec.appendFields(
-                formVersion: formVersion, key: key, submittedAt: submittedAt, month: month, department: department, to: &out)
-            draft.appendAnswers(order: mapper.keys.indices, to: out)
-            // No "other" texts.
-            out.append(0)
-            appendExtra(cells, names: names, to: out)
-            let digest =
-                withDigest
-                ? draft.withAnswers { answers in
-                    digests.entry(answers, department: department) { (String(decoding: key, as: UTF8.self), submittedAt) }
-                } : nil
-            return (KeyHash.of(seed, key: key), digest)
+        let (keyHash, digest, month) = withTime(cells) { submittedAt, month in
+            mapper.withKey(cells, names: names, plan: plan) { key in
+                var out = record
+                out.removeAll()
+                BlockCodec.appendFields(
+                    formVersion: formVersion, key: key, submittedAt: submittedAt, month: month, department: department, to: &out)
+                draft.appendAnswers(order: mapper.keys.indices, to: out)
+                // No "other" texts.
+                out.append(0)
+                appendExtra(cells, names: names, to: out)
+                let digest =
+                    withDigest
+                    ? draft.withAnswers { answers in
+                        digests.entry(answers, department: department) {
+                            (String(decoding: key, as: UTF8.self), submittedAt.map { String(decoding: $0, as: UTF8.self) })
+                        }
+                    } : nil
+                return (KeyHash.of(seed, key: key), digest, month.map { String(decoding: $0, as: UTF8.self) })
+            }
         }
         let start = batch.bytes.count
         batch.bytes.append(contentsOf: record.written)
@@ -329,6 +341,20 @@ final class LeanEncoder {
                 keyHash: keyHash, record: start..<batch.bytes.count, month: month, department: department, position: cells.line,
                 digest: digest))
         return true
+    }
+
+    /// Calls `body` with the bytes of the record's time as `Timestamp.iso` writes it and of its
+    /// month (yyyy-MM), or nil where it has none.
+    private func withTime<T>(_ cells: CSVCells, _ body: (UnsafeRawBufferPointer?, UnsafeRawBufferPointer?) -> T) -> T {
+        switch draft.time {
+        case nil:
+            return body(nil, nil)
+        case .canonical(let column):
+            return cells.withField(column) { body($0, UnsafeRawBufferPointer(rebasing: $0.prefix(7))) }
+        case .read(let timestamp):
+            var iso = timestamp.iso
+            return iso.withUTF8 { body(UnsafeRawBufferPointer($0), UnsafeRawBufferPointer(rebasing: UnsafeRawBufferPointer($0).prefix(7))) }
+        }
     }
 
     /// Appends the record's extra columns as `BlockCodec.record` does (`SQLiteWriter.encodeStrings`

@@ -207,6 +207,34 @@ public struct Timestamp: Sendable, Equatable {
         }
     }
 
+    /// Whether `bytes` are a time as `iso` writes it, which reading them gives back as it is: 25
+    /// bytes, yyyy-MM-ddTHH:mm:ss±HH:MM, a valid date of 1900-2999, seconds below 60, an offset
+    /// up to 14 hours and not written "-00:00". The lean path of an import copies such a time as
+    /// it is (for speed: reading it and writing it back cost about 2,000 instructions a record).
+    static func isCanonical(_ bytes: UnsafeRawBufferPointer) -> Bool {
+        guard bytes.count == 25 else { return false }
+        @inline(__always) func digit(_ i: Int) -> Int? {
+            let d = Int(bytes[i]) &- 0x30
+            return d >= 0 && d <= 9 ? d : nil
+        }
+        @inline(__always) func number(_ i: Int, _ width: Int) -> Int? {
+            var v = 0
+            for k in i..<(i + width) {
+                guard let d = digit(k) else { return nil }
+                v = v * 10 + d
+            }
+            return v
+        }
+        guard bytes[4] == 0x2D, bytes[7] == 0x2D, bytes[10] == 0x54, bytes[13] == 0x3A, bytes[16] == 0x3A, bytes[22] == 0x3A,
+            bytes[19] == 0x2B || bytes[19] == 0x2D,
+            let y = number(0, 4), let mo = number(5, 2), let d = number(8, 2), let h = number(11, 2), let mi = number(14, 2),
+            let sec = number(17, 2), let oh = number(20, 2), let om = number(23, 2)
+        else { return false }
+        guard y >= 1900, y <= 2999, (1...12).contains(mo), d >= 1, d <= daysInMonth(y, mo), h < 24, mi < 60, sec < 60, oh <= 14, om < 60
+        else { return false }
+        return bytes[19] == 0x2B || oh > 0 || om > 0
+    }
+
     /// A calendar date alone (yyyy-MM-dd) from the same layouts, for date questions.
     public static func date(_ text: String) -> String? {
         guard let t = Timestamp(text, zone: UTCOffset(seconds: 0)) else { return nil }

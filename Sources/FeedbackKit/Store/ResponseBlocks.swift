@@ -352,11 +352,26 @@ enum BlockCodec {
         formVersion: Int, key: UnsafeBufferPointer<UInt8>, submittedAt: String?, month: String?, department: String?,
         to out: inout Out
     ) {
+        var (time, monthText) = (submittedAt ?? "", month ?? "")
+        time.withUTF8 { time in
+            monthText.withUTF8 { monthText in
+                appendFields(
+                    formVersion: formVersion, key: key, submittedAt: submittedAt == nil ? nil : UnsafeRawBufferPointer(time),
+                    month: month == nil ? nil : UnsafeRawBufferPointer(monthText), department: department, to: &out)
+            }
+        }
+    }
+
+    /// The same with the time and the month given as their UTF-8 bytes.
+    static func appendFields<Out: ByteOutput>(
+        formVersion: Int, key: UnsafeBufferPointer<UInt8>, submittedAt: UnsafeRawBufferPointer?, month: UnsafeRawBufferPointer?,
+        department: String?, to out: inout Out
+    ) {
         appendNumber(UInt64(truncatingIfNeeded: formVersion), to: &out)
         appendNumber(UInt64(key.count), to: &out)
         out.append(contentsOf: key)
-        appendOptional(submittedAt, to: &out)
-        appendOptional(month, to: &out)
+        appendOptional(bytes: submittedAt, to: &out)
+        appendOptional(bytes: month, to: &out)
         appendOptional(department, to: &out)
     }
 
@@ -432,10 +447,15 @@ enum BlockCodec {
 
     static func appendOptional<Out: ByteOutput>(_ text: String?, to out: inout Out) {
         guard var text else { return out.append(0) }
-        text.withUTF8 { bytes in
-            appendNumber(UInt64(bytes.count) + 1, to: &out)
-            out.append(contentsOf: bytes)
-        }
+        text.withUTF8 { appendOptional(bytes: UnsafeRawBufferPointer($0), to: &out) }
+    }
+
+    /// An optional text given as its UTF-8 bytes.
+    @inline(__always)
+    static func appendOptional<Out: ByteOutput>(bytes: UnsafeRawBufferPointer?, to out: inout Out) {
+        guard let bytes else { return out.append(0) }
+        appendNumber(UInt64(bytes.count) + 1, to: &out)
+        out.append(contentsOf: bytes.assumingMemoryBound(to: UInt8.self))
     }
 
     /// A response as decoded from a block.

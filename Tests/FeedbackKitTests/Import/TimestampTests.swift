@@ -59,4 +59,34 @@ struct TimestampTests {
         #expect(Timestamp("2025-04-30", zone: .china, unmarkedIsUTC: true)?.iso == "2025-04-30T00:00:00+08:00")
         #expect(Timestamp("2025-04-30T23:30:00Zx", zone: .china, unmarkedIsUTC: true) == nil)
     }
+
+    /// A time the lean path of an import copies as it is (`isCanonical`) is one that reading gives
+    /// back unchanged, whatever the zone; and every time reading writes is taken as it is.
+    @Test func aCanonicalTimeIsOneReadingGivesBackAsItIs() {
+        var texts = ["2025-04-03T09:05:31+08:00", "2025-04-30T20:00:00-05:00", "2024-02-29T23:59:59+14:00", "1900-01-01T00:00:00+00:00"]
+        texts += ["2999-12-31T23:59:59-00:30", "2025-06-30T12:00:00+05:45", "2025-01-01T00:00:00-12:00"]
+        // Each is read, and changed by reading, or refused: none may be copied as it is.
+        var refused = ["2025-02-29T09:05:31+08:00", "2025-04-31T09:05:31+08:00", "2025-04-03T24:05:31+08:00", "2025-04-03T09:60:31+08:00"]
+        refused += ["2025-04-03T09:05:60+08:00", "2025-04-03T09:05:31-00:00", "2025-04-03T09:05:31+15:00", "2025-04-03T09:05:31+08:60"]
+        refused += ["1899-12-31T23:59:59+08:00", "3000-01-01T00:00:00+08:00", "2025-00-03T09:05:31+08:00", "2025-04-00T09:05:31+08:00"]
+        refused += ["2025-04-03 09:05:31+08:00", "2025/04/03T09:05:31+08:00", "2025-04-03T09:05:31+0800", "2025-04-03T09:05:31Z", "2025-04-03"]
+        refused += ["2025-04-03T09:05:31+08:00 ", " 2025-04-03T09:05:31+08:00", "2025-04-03T09:05:31.5+08:00", "2025-4-03T09:05:31+08:00"]
+        refused += ["２025-04-03T09:05:31+08:00", "2025-04-03T09:05:3a+08:00", "2025-04-03T09:05:31*08:00"]
+        for (text, canonical) in texts.map({ ($0, true) }) + refused.map({ ($0, false) }) {
+            var copy = text
+            #expect(copy.withUTF8 { Timestamp.isCanonical(UnsafeRawBufferPointer($0)) } == canonical, "\(text)")
+            for zone in [UTCOffset.china, UTCOffset(seconds: 0), UTCOffset(seconds: -18000)] {
+                let read = Timestamp(text, zone: zone)
+                if canonical {
+                    #expect(read?.iso == text, "\(text)")
+                    #expect(read?.month == String(text.prefix(7)))
+                } else {
+                    #expect(read?.iso != text, "\(text)")
+                }
+                if var iso = read?.iso {
+                    #expect(iso.withUTF8 { Timestamp.isCanonical(UnsafeRawBufferPointer($0)) }, "\(iso)")
+                }
+            }
+        }
+    }
 }
