@@ -86,17 +86,31 @@ public struct Importer {
         let startedAt = Timestamp.now(zone: zone)
 
         /// Reads and maps every record, rejecting what is rejected, and hands each accepted response to
-        /// `accept`, which returns false to stop reading. `lean`, when given, is offered each table's
-        /// record first, with its plan: it returns nil where it does not take it, else whether to go on.
+        /// `accept`, which returns false to stop reading. Where `offersLean`, `lean` is offered each
+        /// table's record first, with its plan: it returns nil where it does not take it, else whether to go on.
         func readAll(
-            lean: ((CSVCells, [String], RecordMapper.Plan) throws -> Bool?)? = nil, _ accept: (Response) throws -> Bool
+            lean: (CSVCells, [String], RecordMapper.Plan) throws -> Bool? = { _, _, _ in nil }, offersLean: Bool = false,
+            _ accept: (Response) throws -> Bool
         ) throws {
             func firstHeader(_ plan: RecordMapper.Plan, _ header: [String]) throws {
                 try check(plan: plan, header: header, file: display, summary: &summary)
             }
-            while let item = try source.next() {
+            // The lean path is offered each record of cells where it lies (see `next(offering:)`).
+            func offer(_ cells: CSVCells, _ names: [String]) throws -> Bool? {
+                guard offersLean else { return nil }
+                return try lean(cells, names, try intake.plan(for: names, firstHeader: firstHeader))
+            }
+            while let offered = try source.next(offering: offer) {
                 summary.read += 1
                 if summary.read % 4096 == 0 { progress?(summary.read) }
+                let item: SourceItem
+                switch offered {
+                case .taken(let goOn):
+                    guard goOn else { return }
+                    continue
+                case .item(let offered):
+                    item = offered
+                }
                 let mapped: RecordMapper.Mapped
                 switch item {
                 case .unreadable(let position, let raw, let message):
@@ -105,10 +119,6 @@ public struct Importer {
                 case .record(let record):
                     mapped = try intake.map(record, firstHeader: firstHeader)
                 case .cells(let cells, let names):
-                    if let lean, let goOn = try lean(cells, names, try intake.plan(for: names, firstHeader: firstHeader)) {
-                        guard goOn else { return }
-                        continue
-                    }
                     mapped = try intake.map(cells, names: names, position: cells.line, firstHeader: firstHeader)
                 }
                 switch mapped {
@@ -176,12 +186,12 @@ public struct Importer {
                         batch = ResponseBatch(capacity: batchSize)
                         return true
                     }
+                    // Not escaping (for speed: as an optional closure it escaped, and each record
+                    // retained what it holds).
                     try readAll(
-                        lean: leanWriter == nil
-                            ? nil
-                            : { cells, names, plan in
-                                lean.take(cells, names: names, plan: plan, withDigest: entriesHere, into: &batch) ? handOn() : nil
-                            }
+                        lean: { cells, names, plan in
+                            lean.take(cells, names: names, plan: plan, withDigest: entriesHere, into: &batch) ? handOn() : nil
+                        }, offersLean: leanWriter != nil
                     ) { response in
                         batch.append(EncodedResponse(response, keys: keys, digests: entriesHere ? digests : nil, scratch: scratch))
                         return handOn()
@@ -195,6 +205,9 @@ public struct Importer {
             var accepted = 0
             var duplicates = 0
             var withoutTime = 0
+            // Bound once (for speed: read from `form` for each response, each was retained and released).
+            let formId = form.id
+            let source = display
             do {
                 while let batch = try channel.take() {
                     var (e, l) = (0, 0)
@@ -217,7 +230,7 @@ public struct Importer {
                                         stored = try leanWriter.insert(
                                             lean.baseAddress.unsafelyUnwrapped + l,
                                             record: UnsafeRawBufferPointer(rebasing: bytes[lean[l].record]),
-                                            formId: form.id, keys: keys, source: display, importId: importId)
+                                            formId: formId, keys: keys, source: source, importId: importId)
                                         timed = lean[l].month != nil
                                         l += 1
                                     }

@@ -13,6 +13,24 @@ protocol RecordSource {
     /// The next record, or nil at the end. A record that cannot be read at all is returned as
     /// `.unreadable` so that it is rejected with its reason rather than stopping the import.
     mutating func next() throws -> SourceItem?
+    /// The same, but a record of cells is first offered to `take` where it lies (for speed: an
+    /// item holding cells copies them, counting references to each of their buffers): nil at the
+    /// end; `.taken(r)` where `take` took it and returned r (not nil); else the item.
+    mutating func next(offering take: (CSVCells, [String]) throws -> Bool?) throws -> Offered?
+}
+
+/// A record offered to a taker (see `RecordSource.next(offering:)`).
+enum Offered {
+    case taken(Bool)
+    case item(SourceItem)
+}
+
+extension RecordSource {
+    mutating func next(offering take: (CSVCells, [String]) throws -> Bool?) throws -> Offered? {
+        guard let item = try next() else { return nil }
+        if case .cells(let cells, let names) = item, let taken = try take(cells, names) { return .taken(taken) }
+        return .item(item)
+    }
 }
 
 enum SourceItem {

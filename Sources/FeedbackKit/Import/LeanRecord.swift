@@ -54,6 +54,8 @@ final class LeanDraft {
     /// Where the text of an answer taken as it is starts in `encoded` (its `remembered` is `asItIs`).
     private let textStarts: UnsafeMutablePointer<Int>
     private static let asItIs: Int32 = -2
+    /// The `remembered` of an answer put in its slot already.
+    private static let inSlot: Int32 = -3
 
     init(parsers: [AnswerParser]) {
         self.parsers = parsers
@@ -98,10 +100,10 @@ final class LeanDraft {
         return Array(UnsafeBufferPointer(start: slots, count: questionCount))
     }
 
-    /// Calls `body` with a lookup of the answers, valid only in `body`.
+    /// Calls `body` with a lookup of the answers, valid only in `body`. Each answer is made when
+    /// the lookup is first asked for it.
     func withAnswers<T>(_ body: (AnswerLookup) -> T) -> T {
-        fillSlots()
-        return body(AnswerLookup(slots: UnsafePointer(slots)))
+        body(AnswerLookup(slots: UnsafePointer(slots), filledBy: self))
     }
 
     /// Puts the answers of remembered outcomes, and of texts taken as they are, in `slots`.
@@ -109,14 +111,19 @@ final class LeanDraft {
         for n in 0..<answeredCount { fillSlot(answered[n]) }
     }
 
+    /// Puts the answer of question `q` in its slot, where it is a remembered outcome or a text
+    /// taken as it is and not there yet.
     @inline(__always)
-    private func fillSlot(_ q: Int) {
-        guard slots[q] == nil else { return }
-        if remembered[q] >= 0 {
-            slots[q] = parsers[q].rememberedAnswer(remembered[q])
-        } else if remembered[q] == Self.asItIs {
+    func fillSlot(_ q: Int) {
+        let index = remembered[q]
+        if index >= 0 {
+            slots[q] = parsers[q].rememberedAnswer(index)
+        } else if index == Self.asItIs {
             slots[q] = .text(String(decoding: UnsafeBufferPointer(rebasing: encoded.written[textStarts[q]..<ends[q]]), as: UTF8.self))
+        } else {
+            return
         }
+        remembered[q] = Self.inSlot
     }
 
     func reset() {

@@ -29,7 +29,9 @@ public struct RecordProblem: Sendable, Equatable {
 }
 
 /// Maps source records onto a form: columns to questions, values to answers, and identity.
-struct RecordMapper {
+// A class (for speed): the lean path reads it for every record, and as a struct it was copied,
+// reference by reference, each time.
+final class RecordMapper {
     let form: Form
     let zone: UTCOffset
     let source: String
@@ -40,7 +42,7 @@ struct RecordMapper {
     private let questionIds: [String]
     private let shape: FormShape
     let requiredQuestions: [Int]
-    private var tiers: [[String: Int]] = []
+    private let tiers: [[String: Int]]
     let departmentQuestion: Int?
     /// The form's sorted question ids, which number the answers a block keeps; each parser keeps
     /// its question's number, for the lean path (see LeanRecord.swift).
@@ -116,6 +118,7 @@ struct RecordMapper {
         // Three tiers of matching, strictest first: as written; without 问卷星 numbering and
         // trailing punctuation; and without a trailing note in brackets such as （可多选）.
         let transforms: [(String) -> String] = [AnswerParser.fold, Self.normalize, { Self.stripNote(Self.normalize($0)) }]
+        var tiers: [[String: Int]] = []
         for transform in transforms {
             var tier: [String: Int] = [:]
             var ambiguous = Set<String>()
@@ -129,6 +132,7 @@ struct RecordMapper {
             for key in ambiguous { tier.removeValue(forKey: key) }
             tiers.append(tier)
         }
+        self.tiers = tiers
     }
 
     static func normalize(_ header: String) -> String {

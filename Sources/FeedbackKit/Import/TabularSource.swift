@@ -49,6 +49,12 @@ struct CSVSource: RecordSource, HasHeader {
         guard try reader.next(into: &cells) else { return nil }
         return .cells(cells, names: names)
     }
+
+    mutating func next(offering take: (CSVCells, [String]) throws -> Bool?) throws -> Offered? {
+        guard try reader.next(into: &cells) else { return nil }
+        if let taken = try take(cells, names) { return .taken(taken) }
+        return .item(.cells(cells, names: names))
+    }
 }
 
 /// One sheet of a workbook: its first non-empty row is the header.

@@ -307,6 +307,7 @@ struct AnswerLookup {
 
     init(_ response: Response, shape: FormShape) {
         pointer = nil
+        draft = nil
         if let values = response.slots?.values(for: shape) {
             slots = values
             answers = [:]
@@ -321,11 +322,17 @@ struct AnswerLookup {
         self.slots = slots
         answers = [:]
         pointer = nil
+        draft = nil
     }
 
-    /// The same where they lie, one for each question of the form: valid while the lookup is used.
-    init(slots: UnsafePointer<Answer?>) {
+    /// The lean path's draft, which puts an answer in its slot when first asked for.
+    private let draft: Unmanaged<LeanDraft>?
+
+    /// The same where they lie, one for each question of the form, each put there by `draft`
+    /// when first read (for speed: most answers are not read); valid while the lookup is used.
+    init(slots: UnsafePointer<Answer?>, filledBy draft: LeanDraft) {
         pointer = slots
+        self.draft = Unmanaged.passUnretained(draft)
         self.slots = nil
         answers = [:]
     }
@@ -333,7 +340,10 @@ struct AnswerLookup {
     /// The answer to the question with this id and index in the form; nil when either is nil.
     subscript(_ id: String?, _ index: Int?) -> Answer? {
         guard let id, let index else { return nil }
-        if let pointer { return pointer[index] }
+        if let pointer {
+            draft?._withUnsafeGuaranteedRef { $0.fillSlot(index) }
+            return pointer[index]
+        }
         if let slots { return slots[index] }
         return answers[id]
     }
