@@ -63,10 +63,8 @@ struct IdentitySizes: Sendable {
 final class IdentityRuns {
     private let db: Database
     private let sizes: IdentitySizes
-    /// Hashes stored in this transaction and not yet written to a run, with their row ids (a hash
-    /// met twice with different identities keeps its second entry in `pendingAgain`).
-    private var pending: [Int64: Int64] = [:]
-    private var pendingAgain: [Entry] = []
+    /// Hashes stored in this transaction and not yet written to a run, with their row ids.
+    private let pending: PendingHashes
     /// The store's runs, oldest first, once read; kept up to date with this transaction's writes.
     private var loadedRuns: [Run]?
     /// How many of the newest runs this transaction wrote.
@@ -86,6 +84,7 @@ final class IdentityRuns {
         sizes.chunkEntries = max(sizes.chunkEntries, 1)
         sizes.mergeBlock = max(sizes.mergeBlock, 2 * sizes.chunkEntries)
         self.sizes = sizes
+        pending = PendingHashes(batch: sizes.batch)
     }
 
     /// The v5 migration: the runs' tables, with every stored response in one run, in place of the
@@ -168,19 +167,15 @@ final class IdentityRuns {
 
     /// The ids of this transaction's hashes not yet in a run that equal `hash`.
     private func pendingIds(_ hash: Int64) -> [Int64] {
-        guard let id = pending[hash] else { return [] }
-        return [id] + pendingAgain.lazy.filter { $0.hash == hash }.map(\.id)
+        var ids: [Int64] = []
+        pending.forEachId(of: hash) { ids.append($0) }
+        return ids
     }
 
     /// Called for each response stored, with its row id.
     func add(hash: Int64, id: Int64) throws {
-        if pending.isEmpty { pending.reserveCapacity(sizes.batch) }
-        // One lookup for the common case, a hash not met before in this batch.
-        if let first = pending.updateValue(id, forKey: hash) {
-            pending[hash] = first
-            pendingAgain.append(Entry(hash: hash, id: id))
-        }
-        if pending.count + pendingAgain.count >= sizes.batch { try writePending() }
+        pending.add(Entry(hash: hash, id: id))
+        if pending.count >= sizes.batch { try writePending() }
     }
 
     /// Calls `body` with every stored hash, this transaction's included.
@@ -188,8 +183,7 @@ final class IdentityRuns {
         try DirectStatement(db, sql: "SELECT run, data FROM identity_chunk").forEachRow { row in
             try row.withBlob(1) { bytes in try Self.chunk(bytes, run: row.int(0)).forEachHash(body) }
         }
-        for hash in pending.keys { body(hash) }
-        for entry in pendingAgain { body(entry.hash) }
+        for entry in pending.entries { body(entry.hash) }
     }
 
     /// Writes the hashes kept in memory, in order, as a run of this transaction, then merges this
@@ -207,13 +201,7 @@ final class IdentityRuns {
 
     /// The batch is freed when this returns, before any merge (peak memory at 10M rows).
     private func writeBatch() throws {
-        var entries: [Entry] = []
-        entries.reserveCapacity(pending.count + pendingAgain.count)
-        for (hash, id) in pending { entries.append(Entry(hash: hash, id: id)) }
-        entries += pendingAgain
-        // Freed before sorting, which takes memory of its own (peak memory at 10M rows).
-        pending = [:]
-        pendingAgain = []
+        var entries = pending.takeEntries()
         entries.sort()
         var writer = ChunkWriter(run: try nextRun(), capacity: sizes.chunkEntries, insert: try insert())
         for entry in entries { try writer.append(entry) }
@@ -343,6 +331,87 @@ final class IdentityRuns {
     }
 
     /// An entry of a run, in the runs' order.
+    /// This transaction's hashes not yet in a run, in the order stored, with a table that finds
+    /// them by hash. Written by hand (for speed: a Dictionary hashed each Int64 with SipHash, about
+    /// a tenth of the storing thread's instructions with the sort). The table holds each entry's
+    /// place plus one (0: empty), at a slot that a random salt and a 64-bit mixer give each hash,
+    /// probed in turn: a file cannot choose hashes that crowd one part of it.
+    final class PendingHashes {
+        private(set) var entries: [Entry] = []
+        private var table: UnsafeMutablePointer<Int32>
+        private var bits: Int
+        private let batch: Int
+        private let salt = UInt64.random(in: .min ... .max)
+
+        /// Made with room for `batch` entries (for speed: growing placed each entry again).
+        init(batch: Int) {
+            self.batch = batch
+            bits = 4
+            while 1 << bits < 2 * batch { bits += 1 }
+            table = .allocate(capacity: 1 << bits)
+            table.initialize(repeating: 0, count: 1 << bits)
+        }
+
+        deinit { table.deallocate() }
+
+        var count: Int { entries.count }
+        var isEmpty: Bool { entries.isEmpty }
+
+        @inline(__always)
+        private func slot(_ hash: Int64) -> Int {
+            // MurmurHash3's finalizer.
+            var h = UInt64(bitPattern: hash) ^ salt
+            h ^= h >> 33
+            h &*= 0xff51_afd7_ed55_8ccd
+            h ^= h >> 33
+            h &*= 0xc4ce_b9fe_1a85_ec53
+            h ^= h >> 33
+            return Int(truncatingIfNeeded: h >> UInt64(64 - bits))
+        }
+
+        func add(_ entry: Entry) {
+            // At most half full.
+            if 2 * (entries.count + 1) > 1 << bits { grow() }
+            if entries.isEmpty { entries.reserveCapacity(batch) }
+            entries.append(entry)
+            place(entries.count - 1)
+        }
+
+        private func place(_ index: Int) {
+            let mask = (1 << bits) - 1
+            var at = slot(entries[index].hash)
+            while table[at] != 0 { at = (at + 1) & mask }
+            table[at] = Int32(index + 1)
+        }
+
+        private func grow() {
+            table.deallocate()
+            bits += 1
+            table = .allocate(capacity: 1 << bits)
+            table.initialize(repeating: 0, count: 1 << bits)
+            for i in entries.indices { place(i) }
+        }
+
+        /// Calls `body` with the id of each entry of `hash`.
+        func forEachId(of hash: Int64, _ body: (Int64) -> Void) {
+            let mask = (1 << bits) - 1
+            var at = slot(hash)
+            while table[at] != 0 {
+                let entry = entries[Int(table[at]) - 1]
+                if entry.hash == hash { body(entry.id) }
+                at = (at + 1) & mask
+            }
+        }
+
+        /// The entries, leaving none (freed here: the caller sorts them, which takes memory of its own).
+        func takeEntries() -> [Entry] {
+            let taken = entries
+            entries = []
+            table.update(repeating: 0, count: 1 << bits)
+            return taken
+        }
+    }
+
     struct Entry: Comparable {
         var hash: Int64
         var id: Int64
