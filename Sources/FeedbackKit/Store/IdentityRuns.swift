@@ -10,7 +10,7 @@ struct IdentitySizes: Sendable {
     /// it reads at most `mergeBlock / chunkEntries` runs at once (262), and merges more in steps.
     var mergeBlock = 1 << 16
     /// How many hashes a transaction keeps in memory before writing them, sorted, as a run of its
-    /// own: 65,536, about 3 MiB at the most.
+    /// own: 65,536, 1.5 MiB with the table that finds them (see `IdentityRuns.PendingHashes`).
     var batch = 1 << 16
     /// How many entries a chunk of a run holds: 250, 4,000 bytes, so that a chunk's row fits in its
     /// page of a store of 16 KiB pages (see `IdentityRuns`).
@@ -332,8 +332,8 @@ final class IdentityRuns {
 
     /// An entry of a run, in the runs' order.
     /// This transaction's hashes not yet in a run, in the order stored, with a table that finds
-    /// them by hash. Written by hand (for speed: a Dictionary hashed each Int64 with SipHash, about
-    /// a tenth of the storing thread's instructions with the sort). The table holds each entry's
+    /// them by hash. Written by hand (for speed: a Dictionary hashed each Int64 with SipHash on the
+    /// storing thread, the slower of an import's two; see bench/README.md). The table holds each entry's
     /// place plus one (0: empty), at a slot that a random salt and a 64-bit mixer give each hash,
     /// probed in turn: a file cannot choose hashes that crowd one part of it.
     final class PendingHashes {
