@@ -103,7 +103,7 @@ final class LeanDraft {
     /// Calls `body` with a lookup of the answers, valid only in `body`. Each answer is made when
     /// the lookup is first asked for it.
     func withAnswers<T>(_ body: (AnswerLookup) -> T) -> T {
-        body(AnswerLookup(slots: UnsafePointer(slots), filledBy: self))
+        body(AnswerLookup(draft: self))
     }
 
     /// Puts the answers of remembered outcomes, and of texts taken as they are, in `slots`.
@@ -114,7 +114,7 @@ final class LeanDraft {
     /// Puts the answer of question `q` in its slot, where it is a remembered outcome or a text
     /// taken as it is and not there yet.
     @inline(__always)
-    func fillSlot(_ q: Int) {
+    private func fillSlot(_ q: Int) {
         let index = remembered[q]
         if index >= 0 {
             slots[q] = parsers[q].rememberedAnswer(index)

@@ -302,11 +302,10 @@ final class AnswerSlots: Sendable {
 struct AnswerLookup {
     private let answers: [String: Answer]
     private let slots: [Answer?]?
-    /// Answers by question index where they lie (the lean path's; see LeanDraft).
-    private let pointer: UnsafePointer<Answer?>?
+    /// The lean path's draft, whose answers by question index are made when first asked for.
+    private let draft: Unmanaged<LeanDraft>?
 
     init(_ response: Response, shape: FormShape) {
-        pointer = nil
         draft = nil
         if let values = response.slots?.values(for: shape) {
             slots = values
@@ -321,17 +320,12 @@ struct AnswerLookup {
     init(slots: [Answer?]) {
         self.slots = slots
         answers = [:]
-        pointer = nil
         draft = nil
     }
 
-    /// The lean path's draft, which puts an answer in its slot when first asked for.
-    private let draft: Unmanaged<LeanDraft>?
-
-    /// The same where they lie, one for each question of the form, each put there by `draft`
-    /// when first read (for speed: most answers are not read); valid while the lookup is used.
-    init(slots: UnsafePointer<Answer?>, filledBy draft: LeanDraft) {
-        pointer = slots
+    /// The answers of the lean path's draft, each made when first read (for speed: most answers
+    /// are not read); valid while the draft holds the record.
+    init(draft: LeanDraft) {
         self.draft = Unmanaged.passUnretained(draft)
         self.slots = nil
         answers = [:]
@@ -340,10 +334,7 @@ struct AnswerLookup {
     /// The answer to the question with this id and index in the form; nil when either is nil.
     subscript(_ id: String?, _ index: Int?) -> Answer? {
         guard let id, let index else { return nil }
-        if let pointer {
-            draft?._withUnsafeGuaranteedRef { $0.fillSlot(index) }
-            return pointer[index]
-        }
+        if let draft { return draft._withUnsafeGuaranteedRef { $0.answer(index) } }
         if let slots { return slots[index] }
         return answers[id]
     }
