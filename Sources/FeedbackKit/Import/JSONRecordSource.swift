@@ -189,37 +189,53 @@ struct JSONLinesSource: RecordSource {
     }
 
     mutating func next() throws -> SourceItem? {
+        guard let offered = try next(offering: { _, _ in nil }) else { return nil }
+        switch offered {
+        case .item(let item): return item
+        // Never: nothing is taken above.
+        case .taken: return nil
+        }
+    }
+
+    /// Offers each flat line's cells where they lie (for speed: made into a `SourceItem` first, as
+    /// `RecordSource` does by default, they were copied reference by reference, about thirty
+    /// reference counts a line on the reading thread).
+    mutating func next(offering take: (CSVCells, [String]) throws -> Bool?) throws -> Offered? {
         while true {
             let position = line + 1
             guard let (bytes, tooLong) = try nextLine() else { return nil }
             if tooLong {
-                return .unreadable(position: position, raw: "", message: "the line is longer than \(Self.maxLineBytes >> 20) MiB")
+                return .item(
+                    .unreadable(position: position, raw: "", message: "the line is longer than \(Self.maxLineBytes >> 20) MiB"))
             }
+            var text = bytes
             if position == 1, bytes.starts(with: [0xEF, 0xBB, 0xBF]) {
-                let text = bytes.dropFirst(3)
-                return flatItem(text, position: position) ?? item(Array(text), position: position)
+                text = bytes.dropFirst(3)
+            } else if bytes.allSatisfy({ $0 == 0x20 || $0 == 0x09 || $0 == 0x0D }) {
+                continue
             }
-            if bytes.allSatisfy({ $0 == 0x20 || $0 == 0x09 || $0 == 0x0D }) { continue }
-            return flatItem(bytes, position: position) ?? item(Array(bytes), position: position)
+            guard readFlat(text, position: position) else { return .item(item(Array(text), position: position)) }
+            if let taken = try take(values, names) { return .taken(taken) }
+            return .item(.cells(values, names: names))
         }
     }
 
-    /// A line holding a flat object, read into cells (see FlatJSONLine); nil for any other line.
-    /// Lines with the same keys as the one before share its names, so that the mapper finds their
-    /// plan without comparing them.
-    private mutating func flatItem(_ text: ArraySlice<UInt8>, position: Int) -> SourceItem? {
+    /// Reads a line holding a flat object into `values` (see FlatJSONLine); false for any other
+    /// line. Lines with the same keys as the one before share its names, so that the mapper finds
+    /// their plan without comparing them.
+    private mutating func readFlat(_ text: ArraySlice<UInt8>, position: Int) -> Bool {
         var sameKeys = false
         let read = text.withUnsafeBufferPointer { line in
             FlatJSONLine.read(line, expected: lastKeys, keys: &keys, values: &values, sameKeys: &sameKeys, scratch: &unescaped)
         }
-        guard read else { return nil }
+        guard read else { return false }
         if !sameKeys && (keys.bytes != lastKeys.bytes || keys.ends != lastKeys.ends) {
             names = keys.strings
             swap(&keys, &lastKeys)
         }
         values.line = position
         values.keepJSON(text)
-        return .cells(values, names: names)
+        return true
     }
 
     private func item(_ bytes: [UInt8], position: Int) -> SourceItem {
