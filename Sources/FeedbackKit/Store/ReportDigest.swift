@@ -256,7 +256,7 @@ final class DigestKeeper {
     }
 
     /// The answers of a lean record by question index, kept from record to record (see `entry(record:…)`).
-    private var slots: [Answer?] = []
+    private var recordAnswers = RecordAnswers(questionCount: 0)
 
     /// How many comment items a transaction remembers to drop repeats before they are written;
     /// past it, it starts again (bounded memory). Repeats it misses are dropped when read.
@@ -334,14 +334,10 @@ final class DigestKeeper {
     /// `BlockCodec.Reader.leanRecord`), whose answers `keys` numbers.
     func entry(record: UnsafeRawBufferPointer, formId: String, keys: AnswerKeys) throws -> DigestEntry? {
         guard let entries = forms[formId]?.entries else { return nil }
-        if slots.count != keys.indices.count {
-            slots = Array(repeating: nil, count: keys.indices.count)
-        } else {
-            for i in slots.indices { slots[i] = nil }
-        }
+        if recordAnswers.questionCount != keys.indices.count { recordAnswers = RecordAnswers(questionCount: keys.indices.count) }
         var reader = BlockCodec.Reader(bytes: record, at: 0)
-        let (key, submittedAt, department) = try reader.leanRecord(keys: keys, into: &slots)
-        return entries.entry(AnswerLookup(slots: slots), department: department) {
+        let (key, submittedAt, department) = try reader.leanRecord(keys: keys, into: recordAnswers)
+        return entries.entry(AnswerLookup(record: recordAnswers), department: department) {
             (String(decoding: key, as: UTF8.self), submittedAt.map { String(decoding: $0, as: UTF8.self) })
         }
     }

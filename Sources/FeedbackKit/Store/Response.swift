@@ -304,9 +304,12 @@ struct AnswerLookup {
     private let slots: [Answer?]?
     /// The lean path's draft, whose answers by question index are made when first asked for.
     private let draft: Unmanaged<LeanDraft>?
+    /// A lean record read back, whose texts and choices are made when first asked for.
+    private let record: Unmanaged<RecordAnswers>?
 
     init(_ response: Response, shape: FormShape) {
         draft = nil
+        record = nil
         if let values = response.slots?.values(for: shape) {
             slots = values
             answers = [:]
@@ -321,12 +324,23 @@ struct AnswerLookup {
         self.slots = slots
         answers = [:]
         draft = nil
+        record = nil
     }
 
     /// The answers of the lean path's draft, each made when first read (for speed: most answers
     /// are not read); valid while the draft holds the record.
     init(draft: LeanDraft) {
         self.draft = Unmanaged.passUnretained(draft)
+        record = nil
+        self.slots = nil
+        answers = [:]
+    }
+
+    /// The answers of a lean record read back, each text or choices made when first read; valid
+    /// while `record` holds the record.
+    init(record: RecordAnswers) {
+        self.record = Unmanaged.passUnretained(record)
+        draft = nil
         self.slots = nil
         answers = [:]
     }
@@ -335,6 +349,7 @@ struct AnswerLookup {
     subscript(_ id: String?, _ index: Int?) -> Answer? {
         guard let id, let index else { return nil }
         if let draft { return draft._withUnsafeGuaranteedRef { $0.answer(index) } }
+        if let record { return record._withUnsafeGuaranteedRef { $0.answer(index) } }
         if let slots { return slots[index] }
         return answers[id]
     }
@@ -384,5 +399,85 @@ public struct ResponseFilter: Sendable, Equatable {
         self.formId = formId
         self.month = month
         self.department = department
+    }
+}
+
+/// A lean record's answers by question index, as `BlockCodec.Reader.leanRecord` reads them back
+/// on the thread that stores an import, kept from record to record. Numbers are read at once;
+/// texts and choices are made when first asked for (for speed: made at once, they were a third of
+/// working out a digest entry there, and most are never read: a comment is, a service's name only
+/// for a bad review). Valid while the record's bytes are.
+final class RecordAnswers {
+    let questionCount: Int
+    private let slots: UnsafeMutablePointer<Answer?>
+    /// For a text or choices not made yet, the head of its answer; 0: none.
+    private let heads: UnsafeMutablePointer<UInt64>
+    /// Where that answer's value starts in `bytes`.
+    private let starts: UnsafeMutablePointer<Int>
+    /// The questions answered, the first `answeredCount`, which `start` forgets.
+    private let answered: UnsafeMutablePointer<Int>
+    private var answeredCount = 0
+    private var bytes = UnsafeRawBufferPointer(start: nil, count: 0)
+
+    init(questionCount: Int) {
+        self.questionCount = questionCount
+        slots = .allocate(capacity: questionCount)
+        slots.initialize(repeating: nil, count: questionCount)
+        heads = .allocate(capacity: questionCount)
+        heads.initialize(repeating: 0, count: questionCount)
+        starts = .allocate(capacity: questionCount)
+        starts.initialize(repeating: 0, count: questionCount)
+        answered = .allocate(capacity: questionCount)
+    }
+
+    deinit {
+        slots.deinitialize(count: questionCount)
+        slots.deallocate()
+        heads.deallocate()
+        starts.deallocate()
+        answered.deallocate()
+    }
+
+    /// Forgets the answers before, for a record whose answers are `bytes`.
+    func start(_ bytes: UnsafeRawBufferPointer) {
+        for n in 0..<answeredCount {
+            let q = answered[n]
+            slots[q] = nil
+            heads[q] = 0
+        }
+        answeredCount = 0
+        self.bytes = bytes
+    }
+
+    /// Question `q`'s answer is `answer`; each question is answered once in a record (a repeat is
+    /// damage, which `leanRecord` refuses).
+    func set(_ q: Int, _ answer: Answer) throws {
+        try answering(q)
+        slots[q] = answer
+    }
+
+    /// Question `q`'s answer has head `head` (a text or choices) and its value at `at`, checked already.
+    func `defer`(_ q: Int, head: UInt64, at: Int) throws {
+        try answering(q)
+        heads[q] = head
+        starts[q] = at
+    }
+
+    @inline(__always)
+    private func answering(_ q: Int) throws {
+        guard heads[q] == 0, slots[q] == nil, answeredCount < questionCount else { throw BlockCodec.Malformed() }
+        answered[answeredCount] = q
+        answeredCount += 1
+    }
+
+    func answer(_ q: Int) -> Answer? {
+        let head = heads[q]
+        if head != 0 {
+            heads[q] = 0
+            var reader = BlockCodec.Reader(bytes: bytes, at: starts[q])
+            // Checked by `leanRecord`, so reading it cannot fail.
+            slots[q] = try? reader.value(head: head)
+        }
+        return slots[q]
     }
 }

@@ -626,9 +626,9 @@ enum BlockCodec {
         }
 
         /// A record as the lean path of an import writes it (see LeanRecord.swift), up to its
-        /// answers: its key's and time's bytes and its department; its answers go into `slots` by
-        /// their question's index in the form, which `keys` numbers them by.
-        mutating func leanRecord(keys: AnswerKeys, into slots: inout [Answer?]) throws -> (
+        /// answers: its key's and time's bytes and its department; its answers go into `answers`
+        /// by their question's index in the form, which `keys` numbers them by.
+        mutating func leanRecord(keys: AnswerKeys, into answers: RecordAnswers) throws -> (
             key: UnsafeRawBufferPointer, submittedAt: UnsafeRawBufferPointer?, department: String?
         ) {
             _ = try number()
@@ -637,13 +637,31 @@ enum BlockCodec {
             try skipOptional()
             let department = try optional()
             var inner = Reader(bytes: try span(number()), at: 0)
+            answers.start(inner.bytes)
             while inner.at < inner.bytes.count {
                 let head = try inner.number()
                 let place = head >> 3
                 guard place > 0, place <= UInt64(keys.indices.count) else { throw Malformed() }
-                slots[keys.indices[Int(place) - 1]] = try inner.answer(head)
+                let q = keys.indices[Int(place) - 1]
+                switch head & 7 {
+                case 3:
+                    // Texts and choices are made only when asked for (checked here all the same).
+                    try answers.defer(q, head: head, at: inner.at)
+                    try inner.skipText()
+                case 4:
+                    try answers.defer(q, head: head, at: inner.at)
+                    let count = try inner.number()
+                    for _ in 0..<min(count, UInt64(inner.bytes.count)) { try inner.skipText() }
+                default:
+                    try answers.set(q, try inner.answer(head))
+                }
             }
             return (key, submittedAt, department)
+        }
+
+        /// The answer whose head is `head` and whose value starts here.
+        mutating func value(head: UInt64) throws -> Answer {
+            try answer(head)
         }
 
         /// Passes over one response.
