@@ -404,9 +404,10 @@ public struct ResponseFilter: Sendable, Equatable {
 
 /// A lean record's answers by question index, as `BlockCodec.Reader.leanRecord` reads them back
 /// on the thread that stores an import, kept from record to record. Numbers are read at once;
-/// texts and choices are made when first asked for (for speed: made at once, they were a third of
-/// working out a digest entry there, and most are never read: a comment is, a service's name only
-/// for a bad review). Valid while the record's bytes are.
+/// texts and choices are made when first asked for (for speed: reading the record back, each text
+/// made a String at once, was a third of working out a digest entry there, and not every text is
+/// read: a service's name or a phone number only for a bad review; callgrind, 20k CSV rows: 13.1k
+/// to 12.6k instructions an entry). Valid while the record's bytes are.
 final class RecordAnswers {
     let questionCount: Int
     private let slots: UnsafeMutablePointer<Answer?>
