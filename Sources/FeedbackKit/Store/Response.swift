@@ -319,14 +319,6 @@ struct AnswerLookup {
         }
     }
 
-    /// Answers by question index, made for the form of the lookup's reader.
-    init(slots: [Answer?]) {
-        self.slots = slots
-        answers = [:]
-        draft = nil
-        record = nil
-    }
-
     /// The answers of the lean path's draft, each made when first read (for speed: most answers
     /// are not read); valid while the draft holds the record.
     init(draft: LeanDraft) {
@@ -477,7 +469,7 @@ final class RecordAnswers {
             heads[q] = 0
             var reader = BlockCodec.Reader(bytes: bytes, at: starts[q])
             // Checked by `leanRecord`, so reading it cannot fail.
-            slots[q] = try? reader.value(head: head)
+            slots[q] = try? reader.answer(head)
         }
         return slots[q]
     }

@@ -606,7 +606,7 @@ enum BlockCodec {
         }
 
         /// An answer in the compact form, after its head.
-        private mutating func answer(_ head: UInt64) throws -> Answer {
+        mutating func answer(_ head: UInt64) throws -> Answer {
             switch head & 7 {
             case 0: return .notApplicable
             case 1: return .number(Double(try signed()))
@@ -651,17 +651,14 @@ enum BlockCodec {
                 case 4:
                     try answers.defer(q, head: head, at: inner.at)
                     let count = try inner.number()
-                    for _ in 0..<min(count, UInt64(inner.bytes.count)) { try inner.skipText() }
+                    // As `answer` checks it: each choice takes a byte at least.
+                    guard count <= UInt64(inner.bytes.count - inner.at) else { throw Malformed() }
+                    for _ in 0..<count { try inner.skipText() }
                 default:
                     try answers.set(q, try inner.answer(head))
                 }
             }
             return (key, submittedAt, department)
-        }
-
-        /// The answer whose head is `head` and whose value starts here.
-        mutating func value(head: UInt64) throws -> Answer {
-            try answer(head)
         }
 
         /// Passes over one response.
