@@ -204,8 +204,8 @@ final class AnswerParser {
     func withOutcome<T>(_ value: FieldValue, _ body: (ParsedAnswer, UnsafeRawBufferPointer?) -> T) -> T {
         guard remembers else { return body(parse(value), nil) }
         switch value {
-        case .text(var text):
-            return text.withUTF8 { utf8 in withOutcome(bytes: UnsafeRawBufferPointer(utf8), body) }
+        case .text(let text):
+            return text.withUTF8Bytes { utf8 in withOutcome(bytes: UnsafeRawBufferPointer(utf8), body) }
         case .list(let items):
             // Remembered under a key no text has: 0xFF (never in UTF-8), then each item's length and bytes.
             var key: [UInt8] = [0xFF]

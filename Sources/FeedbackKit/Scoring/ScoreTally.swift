@@ -263,8 +263,8 @@ public final class ScoringLayout: Sendable {
     func tickMask(_ values: [String]) -> UInt64? {
         guard painPoints.count <= 64 else { return nil }
         var mask: UInt64 = 0
-        for var value in values {
-            if let bits = value.withUTF8({ painMasksByBytes.value(for: UnsafeRawBufferPointer($0)) }) {
+        for value in values {
+            if let bits = value.withUTF8Bytes({ painMasksByBytes.value(for: UnsafeRawBufferPointer($0)) }) {
                 mask |= bits
             } else {
                 for i in painsByChoice[value] ?? [] { mask |= 1 << UInt64(i) }
@@ -290,8 +290,7 @@ public final class ScoringLayout: Sendable {
     /// every comment of an import is tagged). Nil otherwise.
     private func bytewiseTags(_ text: String) -> [Int]? {
         guard let keywordBytes else { return nil }
-        var text = text
-        return text.withUTF8 { bytes in
+        return text.withUTF8Bytes { bytes in
             guard Self.isSimple(bytes) else { return nil }
             return keywordBytes.indices.filter { i in keywordBytes[i].contains { Self.occurs($0, in: bytes) } }
         }

@@ -8,8 +8,7 @@
 enum KeyHash {
     static func of(formId: String, key: String) -> Int64 {
         // Over the texts' contiguous bytes (for speed: stepping through `utf8` cost ten times more).
-        var key = key
-        return key.withUTF8 { of(Seed(formId: formId), key: $0) }
+        key.withUTF8Bytes { of(Seed(formId: formId), key: $0) }
     }
 
     /// The hash's state after a form's id, for hashing many keys of that form.

@@ -239,9 +239,8 @@ final class DigestKeeper {
 
         @inline(__always)
         private static func add(_ text: String, to hasher: inout Hasher) {
-            var text = text
             // Each text's length keeps ("ab","c") apart from ("a","bc").
-            text.withUTF8 {
+            text.withUTF8Bytes {
                 hasher.combine($0.count)
                 hasher.combine(bytes: UnsafeRawBufferPointer($0))
             }
@@ -289,15 +288,20 @@ final class DigestKeeper {
     /// The form and month the last response went into, which most responses share with the one
     /// before (for speed: two lookups by text, for each response, were a tenth of the storing
     /// thread's instructions).
-    private var last: (formId: String, month: String, state: FormState, m: MonthState)?
+    ///
+    /// Unretained (for speed: retaining and releasing them, a few times a response, cost more than
+    /// the rest of the lookup): `forms` and each form's `months` hold them, and `finish`, which
+    /// lets go of the months, forgets it.
+    private var last: (formId: String, month: String, state: Unmanaged<FormState>, m: Unmanaged<MonthState>)?
 
     /// The form's state and the month's, when both are loaded.
     @inline(__always)
-    private func loaded(formId: String, month: String) -> (FormState, MonthState)? {
+    private func loaded(formId: String, month: String) -> (Unmanaged<FormState>, Unmanaged<MonthState>)? {
         if let last, last.month == month, last.formId == formId { return (last.state, last.m) }
         guard let state = forms[formId], let m = state.months[month] else { return nil }
-        last = (formId, month, state, m)
-        return (state, m)
+        let found = (Unmanaged.passUnretained(state), Unmanaged.passUnretained(m))
+        last = (formId, month, found.0, found.1)
+        return found
     }
 
     func track(_ form: Form) {
@@ -347,7 +351,11 @@ final class DigestKeeper {
         // Without `prepare` the month's sums would miss earlier responses: left out, its sums fall
         // short of its count, so that it is stale when next read (see `currentTallies`).
         guard let (state, m) = loaded(formId: formId, month: month) else { return }
-        try add(entry, month: m, named: month, department: department, id: id, state: state, db: db)
+        try state._withUnsafeGuaranteedRef { state in
+            try m._withUnsafeGuaranteedRef { m in
+                try add(entry, month: m, named: month, department: department, id: id, state: state, db: db)
+            }
+        }
     }
 
     private func add(

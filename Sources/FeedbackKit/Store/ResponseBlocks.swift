@@ -324,8 +324,7 @@ enum BlockCodec {
     ) -> [UInt8] {
         var out = scratch
         out.removeAll()
-        var key = key
-        key.withUTF8 {
+        key.withUTF8Bytes {
             appendFields(formVersion: formVersion, key: $0, submittedAt: submittedAt, month: month, department: department, to: &out)
         }
         // The answers' length goes before them: they are written after a byte kept for it, and
@@ -352,9 +351,8 @@ enum BlockCodec {
         formVersion: Int, key: UnsafeBufferPointer<UInt8>, submittedAt: String?, month: String?, department: String?,
         to out: inout Out
     ) {
-        var (time, monthText) = (submittedAt ?? "", month ?? "")
-        time.withUTF8 { time in
-            monthText.withUTF8 { monthText in
+        (submittedAt ?? "").withUTF8Bytes { time in
+            (month ?? "").withUTF8Bytes { monthText in
                 appendFields(
                     formVersion: formVersion, key: key, submittedAt: submittedAt == nil ? nil : UnsafeRawBufferPointer(time),
                     month: month == nil ? nil : UnsafeRawBufferPointer(monthText), department: department, to: &out)
@@ -425,8 +423,7 @@ enum BlockCodec {
     }
 
     static func appendText<Out: ByteOutput>(_ text: String, to out: inout Out) {
-        var text = text
-        text.withUTF8 { appendText(bytes: $0, to: &out) }
+        text.withUTF8Bytes { appendText(bytes: $0, to: &out) }
     }
 
     /// A text given as its UTF-8 bytes: its length, then the bytes.
@@ -446,8 +443,8 @@ enum BlockCodec {
     }
 
     static func appendOptional<Out: ByteOutput>(_ text: String?, to out: inout Out) {
-        guard var text else { return out.append(0) }
-        text.withUTF8 { appendOptional(bytes: UnsafeRawBufferPointer($0), to: &out) }
+        guard let text else { return out.append(0) }
+        text.withUTF8Bytes { appendOptional(bytes: UnsafeRawBufferPointer($0), to: &out) }
     }
 
     /// An optional text given as its UTF-8 bytes.

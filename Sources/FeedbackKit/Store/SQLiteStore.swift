@@ -292,7 +292,10 @@ public final class SQLiteStore: ResponseStore {
 struct SQLiteWriter: LeanResponseWriter {
     let db: Database
     /// In a write transaction: the report digests kept current with what it stores.
-    var digests: DigestKeeper?
+    let digests: DigestKeeper?
+    /// `digests`, unretained, for the lean path's inserts (for speed: binding `digests` retained
+    /// and released it a few times a response).
+    private let keeper: Unmanaged<DigestKeeper>?
     /// The identity check and the insert, run once per record.
     private let statements: RecordStatements
     /// In a read transaction: the digests already looked up, by form, definition and month. What a
@@ -307,6 +310,7 @@ struct SQLiteWriter: LeanResponseWriter {
     init(db: Database, digests: DigestKeeper? = nil, identitySizes: IdentitySizes = IdentitySizes(), readOnly: Bool = false) {
         self.db = db
         self.digests = digests
+        keeper = digests.map { Unmanaged.passUnretained($0) }
         statements = RecordStatements(db, sizes: identitySizes)
         readDigests = readOnly ? DigestMemo() : nil
     }
@@ -555,19 +559,23 @@ struct SQLiteWriter: LeanResponseWriter {
         {
             return false
         }
-        if let digests, let month = lean.pointee.month { try digests.prepare(formId: formId, month: month, db: db) }
+        if let keeper, let month = lean.pointee.month {
+            try keeper._withUnsafeGuaranteedRef { try $0.prepare(formId: formId, month: month, db: db) }
+        }
         let id = try statements.blocks.add(formId: formId, keys: keys, month: lean.pointee.month, importId: importId) {
             $0.append(record: record, source: source, position: lean.pointee.position)
         }
         try statements.stored(lean.pointee.keyHash, id: id)
-        if let digests, let month = lean.pointee.month {
-            // Read where it lies when worked out ahead (for speed, as `ResponseBatch` says).
-            if lean.pointee.digest != nil {
-                try digests.inserted(
-                    formId: formId, month: month, department: lean.pointee.department, id: id, db: db,
-                    entry: lean.pointee.digest.unsafelyUnwrapped)
-            } else if let entry = try digests.entry(record: record, formId: formId, keys: keys) {
-                try digests.inserted(formId: formId, month: month, department: lean.pointee.department, id: id, db: db, entry: entry)
+        if let keeper, let month = lean.pointee.month {
+            try keeper._withUnsafeGuaranteedRef { digests in
+                // Read where it lies when worked out ahead (for speed, as `ResponseBatch` says).
+                if lean.pointee.digest != nil {
+                    try digests.inserted(
+                        formId: formId, month: month, department: lean.pointee.department, id: id, db: db,
+                        entry: lean.pointee.digest.unsafelyUnwrapped)
+                } else if let entry = try digests.entry(record: record, formId: formId, keys: keys) {
+                    try digests.inserted(formId: formId, month: month, department: lean.pointee.department, id: id, db: db, entry: entry)
+                }
             }
         }
         return true

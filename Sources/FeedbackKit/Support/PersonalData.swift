@@ -17,8 +17,7 @@ public enum PersonalData {
 
     /// "1" and ten more ASCII digits, masked as `maskText` masks them; nil for any other text.
     static func maskMobile(_ value: String) -> String? {
-        var value = value
-        return value.withUTF8 { bytes -> String? in
+        value.withUTF8Bytes { bytes -> String? in
             guard bytes.count == 11, bytes[0] == 0x31, bytes.allSatisfy({ (0x30...0x39).contains($0) }) else { return nil }
             return String(decoding: bytes[0..<3] + Array("****".utf8) + bytes[7..<11], as: UTF8.self)
         }
@@ -29,8 +28,7 @@ public enum PersonalData {
         // Fast path (for speed: every comment of an import is masked): only an ASCII digit or an @
         // starts anything to mask, and most comments hold neither.
         // Over the contiguous bytes: stepping through `utf8` cost a comment thousands of instructions.
-        var copy = text
-        if !copy.withUTF8({ $0.contains { (0x30...0x39).contains($0) || $0 == 0x40 } }) { return text }
+        if !text.withUTF8Bytes({ $0.contains { (0x30...0x39).contains($0) || $0 == 0x40 } }) { return text }
         var chars = Array(text)
         var i = 0
         while i < chars.count {

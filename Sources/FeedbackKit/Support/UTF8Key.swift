@@ -14,20 +14,31 @@ struct UTF8Key: Hashable {
     }
 
     func hash(into hasher: inout Hasher) {
-        var text = text
-        text.withUTF8 { hasher.combine(bytes: UnsafeRawBufferPointer($0)) }
+        // Through the string's own buffer (see `withUTF8Bytes`).
+        text.withUTF8Bytes { hasher.combine(bytes: UnsafeRawBufferPointer($0)) }
     }
 
     static func == (lhs: UTF8Key, rhs: UTF8Key) -> Bool {
         // Through the strings' own buffers (for speed: `utf8.elementsEqual` went byte by byte).
-        var a = lhs.text
-        var b = rhs.text
-        return a.withUTF8 { x in
-            b.withUTF8 { y in
+        lhs.text.withUTF8Bytes { x in
+            rhs.text.withUTF8Bytes { y in
                 guard x.count == y.count else { return false }
                 guard let p = x.baseAddress, let q = y.baseAddress else { return true }  // both empty
                 return memcmp(p, q, x.count) == 0
             }
         }
+    }
+}
+
+extension String {
+    /// Calls `body` with the string's UTF-8 bytes where they lie, as `withUTF8` does, without
+    /// making the string mutable (for speed: `var copy = text; copy.withUTF8 …` retained and released
+    /// the string's buffer each time, an atomic operation that cost more than reading a short text).
+    /// A string that is not native (bridged, on Apple platforms) is copied first.
+    @inline(__always)
+    func withUTF8Bytes<T>(_ body: (UnsafeBufferPointer<UInt8>) throws -> T) rethrows -> T {
+        if let done = try utf8.withContiguousStorageIfAvailable(body) { return done }
+        var copy = self
+        return try copy.withUTF8(body)
     }
 }
