@@ -42,6 +42,7 @@ final class LeanDraft {
         case canonical(column: Int)
         case read(Timestamp)
     }
+    /// Written through `UnretainedScratch`.
     private let encoded = ScratchBytes(capacity: 256)
 
     /// The parsers whose remembered outcomes `remembered` indexes.
@@ -148,7 +149,7 @@ final class LeanDraft {
             guard other == nil else { return false }
             slots[q] = answer
             starts[q] = encoded.count
-            var out = encoded
+            var out = UnretainedScratch(encoded)
             if let encoding {
                 out.append(contentsOf: encoding.assumingMemoryBound(to: UInt8.self))
             } else {
@@ -207,7 +208,7 @@ final class LeanDraft {
     func take(_ q: Int, textAsItIs bytes: UnsafeRawBufferPointer, number: Int) {
         remembered[q] = Self.asItIs
         starts[q] = encoded.count
-        var out = encoded
+        var out = UnretainedScratch(encoded)
         BlockCodec.appendTextAnswer(bytes: bytes.assumingMemoryBound(to: UInt8.self), number: number, to: &out)
         textStarts[q] = encoded.count - bytes.count
         ends[q] = encoded.count
@@ -217,8 +218,7 @@ final class LeanDraft {
 
     /// Appends the answers as `BlockCodec.record` does: their length, then each in the order of
     /// `order` (question indices in the order of the form's sorted ids).
-    func appendAnswers(order: [Int], to out: ScratchBytes) {
-        var out = out
+    func appendAnswers(order: UnsafeBufferPointer<Int>, to out: inout UnretainedScratch) {
         BlockCodec.appendNumber(UInt64(encoded.count), to: &out)
         let bytes = encoded.written
         for q in order where starts[q] >= 0 {
@@ -279,6 +279,9 @@ extension RecordMapper {
     }
 
     /// Calls `body` with the UTF-8 bytes of the response key `map` gives the record.
+    // Inlined with its caller's closure (for speed: as a call, the closure's context held copies
+    // of the record's cells, names and plan, a dozen reference counts a record; see `LeanEncoder.take`).
+    @inline(__always)
     func withKey<T>(_ cells: CSVCells, names: [String], plan: Plan, _ body: (UnsafeBufferPointer<UInt8>) -> T) -> T {
         // One id column, with nothing to trim at its ends: the cell's bytes as they are.
         if plan.idColumns.count == 1, cells.other(plan.idColumns[0]) == nil {
@@ -300,7 +303,11 @@ final class LeanEncoder {
     let mapper: RecordMapper
     private let digests: DigestEntries
     private let draft: LeanDraft
+    /// Written through `UnretainedScratch`.
     private let record = ScratchBytes(capacity: 512)
+    /// `mapper.keys.indices`, the order of a record's answers, kept through a pointer (for speed:
+    /// read through two objects, the array was retained and released for each record).
+    private let answerOrder: UnsafeMutableBufferPointer<Int>
     /// The extra columns' JSON text (`SQLiteWriter.encodeStrings`), kept from record to record.
     private var extraJSON: [UInt8] = []
     private let seed: KeyHash.Seed
@@ -312,7 +319,11 @@ final class LeanEncoder {
         draft = LeanDraft(parsers: mapper.parsers)
         seed = KeyHash.Seed(formId: mapper.form.id)
         formVersion = mapper.form.version
+        answerOrder = .allocate(capacity: mapper.keys.indices.count)
+        _ = answerOrder.initialize(from: mapper.keys.indices)
     }
+
+    deinit { answerOrder.deallocate() }
 
     /// Maps `cells` and appends what the store keeps of it to `batch`, with its digest entry when
     /// `withDigest` (else the storing thread reads it from the record); false where the record must
@@ -323,14 +334,14 @@ final class LeanEncoder {
         if let q = mapper.departmentQuestion, case .text(let id) = draft.answer(q) { department = id }
         let (keyHash, digest, month) = withTime(cells) { submittedAt, month in
             mapper.withKey(cells, names: names, plan: plan) { key in
-                var out = record
-                out.removeAll()
+                record.removeAll()
+                var out = UnretainedScratch(record)
                 BlockCodec.appendFields(
                     formVersion: formVersion, key: key, submittedAt: submittedAt, month: month, department: department, to: &out)
-                draft.appendAnswers(order: mapper.keys.indices, to: out)
+                draft.appendAnswers(order: UnsafeBufferPointer(answerOrder), to: &out)
                 // No "other" texts.
                 out.append(0)
-                appendExtra(cells, names: names, to: out)
+                appendExtra(cells, names: names, to: &out)
                 let digest =
                     withDigest
                     ? draft.withAnswers { answers in
@@ -352,6 +363,8 @@ final class LeanEncoder {
 
     /// Calls `body` with the bytes of the record's time as `Timestamp.iso` writes it and of its
     /// month (yyyy-MM), or nil where it has none.
+    // Inlined with the closure `take` gives it, as `RecordMapper.withKey` is.
+    @inline(__always)
     private func withTime<T>(_ cells: CSVCells, _ body: (UnsafeRawBufferPointer?, UnsafeRawBufferPointer?) -> T) -> T {
         switch draft.time {
         case nil:
@@ -359,15 +372,15 @@ final class LeanEncoder {
         case .canonical(let column):
             return cells.withField(column) { body($0, UnsafeRawBufferPointer(rebasing: $0.prefix(7))) }
         case .read(let timestamp):
-            var iso = timestamp.iso
-            return iso.withUTF8 { body(UnsafeRawBufferPointer($0), UnsafeRawBufferPointer(rebasing: UnsafeRawBufferPointer($0).prefix(7))) }
+            return timestamp.iso.withUTF8Bytes {
+                body(UnsafeRawBufferPointer($0), UnsafeRawBufferPointer(rebasing: UnsafeRawBufferPointer($0).prefix(7)))
+            }
         }
     }
 
     /// Appends the record's extra columns as `BlockCodec.record` does (`SQLiteWriter.encodeStrings`
     /// of each column's name and text, as an optional text).
-    private func appendExtra(_ cells: CSVCells, names: [String], to out: ScratchBytes) {
-        var out = out
+    private func appendExtra(_ cells: CSVCells, names: [String], to out: inout UnretainedScratch) {
         guard !draft.extras.isEmpty else { return out.append(0) }
         extraJSON.removeAll(keepingCapacity: true)
         extraJSON.append(0x7B)

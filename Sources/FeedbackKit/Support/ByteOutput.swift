@@ -86,3 +86,23 @@ final class ScratchBytes: ByteOutput {
     /// The bytes written so far, as an array.
     var bytes: [UInt8] { Array(UnsafeBufferPointer(start: base, count: count)) }
 }
+
+/// Writes into a `ScratchBytes` that its owner keeps alive, without retaining it (for speed: the
+/// lean path of an import writes a dozen pieces a record, and a local reference to write through,
+/// or a `var` property, was retained and released for each; see LeanRecord.swift).
+struct UnretainedScratch: ByteOutput {
+    private let target: Unmanaged<ScratchBytes>
+
+    @inline(__always)
+    init(_ target: ScratchBytes) {
+        self.target = Unmanaged.passUnretained(target)
+    }
+
+    @inline(__always)
+    mutating func append(_ byte: UInt8) { target._withUnsafeGuaranteedRef { $0.append(byte) } }
+
+    @inline(__always)
+    mutating func append(contentsOf bytes: UnsafeBufferPointer<UInt8>) {
+        target._withUnsafeGuaranteedRef { $0.append(contentsOf: bytes) }
+    }
+}
