@@ -246,7 +246,11 @@ extension RecordMapper {
                             if draft.has(q) { continue }
                             let taken = parsers[q]._withUnsafeGuaranteedRef { parser in
                                 if let value = cells.other(i) {
-                                    return parser.withOutcome(value) { draft.take(q, $0, $1, number: parser.blockNumber) }
+                                    // Only values the closure need not retain (for speed, as above).
+                                    let (target, number) = (Unmanaged.passUnretained(draft), parser.blockNumber)
+                                    return parser.withOutcome(value) { parsed, encoding in
+                                        target._withUnsafeGuaranteedRef { $0.take(q, parsed, encoding, number: number) }
+                                    }
                                 }
                                 let start = i == 0 ? 0 : ends[i - 1]
                                 return draft.take(q, UnsafeRawBufferPointer(rebasing: bytes[start..<ends[i]]), of: parser)

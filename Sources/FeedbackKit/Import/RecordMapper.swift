@@ -58,7 +58,7 @@ final class RecordMapper {
         "submittedAt", "submission_time", "end", "endtime",
     ]
 
-    enum Target: Equatable {
+    enum Target: Equatable, Sendable {
         case question(Int)
         case option(question: Int, choice: String)
         case extra
@@ -71,15 +71,25 @@ final class RecordMapper {
     }
 
     /// How the columns of one header map: computed once per header.
-    struct Plan {
-        var targets: [Target]
-        var idColumns: [Int]
-        var timeColumn: Int?
+    /// An object (for speed: as a struct, its arrays were each retained and released wherever a
+    /// record's plan was passed on, on the reading thread of an import).
+    final class Plan: Sendable {
+        let targets: [Target]
+        let idColumns: [Int]
+        let timeColumn: Int?
         /// KoboToolbox writes `_submission_time` in UTC without saying so.
-        var timeIsUTC = false
+        let timeIsUTC: Bool
         /// Whether records of this header may take the lean path (see LeanRecord.swift): no column
         /// is one choice's tick.
-        var isLean = false
+        let isLean: Bool
+
+        init(targets: [Target], idColumns: [Int], timeColumn: Int?, timeIsUTC: Bool = false, isLean: Bool = false) {
+            self.targets = targets
+            self.idColumns = idColumns
+            self.timeColumn = timeColumn
+            self.timeIsUTC = timeIsUTC
+            self.isLean = isLean
+        }
 
         /// The questions that some column answers, whole or as the tick column of one choice.
         var answeredQuestions: Set<Int> {

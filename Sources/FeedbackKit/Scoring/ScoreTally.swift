@@ -127,8 +127,9 @@ struct ScoringValues: Sendable {
     init(_ answers: AnswerLookup, layout: ScoringLayout, commentTags known: [Int]?) {
         // By the layout's question ids and indices (for speed: reading a Question to get its id copies it).
         overall = answers[layout.overallId, layout.overallIndex]?.number.map { Int($0) }
-        dimensions = zip(layout.dimensionIds, layout.dimensionIndices).map { id, index in
-            switch answers[id, index] {
+        // By position (for speed: `zip` retained and released both arrays for each response).
+        dimensions = layout.dimensionIndices.indices.map { n in
+            switch answers[layout.dimensionIds[n], layout.dimensionIndices[n]] {
             case .number(let v): .number(v)
             case .notApplicable: .notApplicable
             default: .unanswered
