@@ -76,7 +76,6 @@ struct MaterialReader {
         badThrough: Int, maskAndTag: ((String) -> (masked: String, tags: [Int]))? = nil, ticks: ScoringValues.PainTicks? = nil,
         comment commented: (String, String, String) -> Void
     ) -> BadReview? {
-        let department = departmentId.flatMap { names[$0] } ?? ""
         var comment = ""
         var commentTags: [Int] = []
         if case .text(let s) = answers[layout.commentId, layout.commentIndex] {
@@ -87,6 +86,12 @@ struct MaterialReader {
                 if !comment.isEmpty { commentTags = layout.tags(comment) }
             }
         }
+        let level = answers[layout.overallId, layout.overallIndex]?.number
+        let isBad = level.map { Int($0) <= badThrough } ?? false
+        // The department's name and the pain points ticked only for a comment or a bad review (for
+        // speed: most responses of an import are neither, and these made a few objects each).
+        guard !comment.isEmpty || isBad else { return nil }
+        let department = departmentId.flatMap { names[$0] } ?? ""
         var ticked: [String] = []
         if case .choices(let values) = answers[layout.painPointQuestionId, layout.painPointQuestionIndex] {
             // `ticks`, when given, are the scoring values' ticks of the same answer.
@@ -104,9 +109,7 @@ struct MaterialReader {
             for id in ticked where !tagged.contains(id) { tagged.append(id) }
             for id in tagged { commented(id, department, comment) }
         }
-        guard let level = answers[layout.overallId, layout.overallIndex]?.number, Int(level) <= badThrough, let q = layout.overall else {
-            return nil
-        }
+        guard isBad, let level, let q = layout.overall else { return nil }
         let levelLabel = q.levels.indices.contains(Int(level) - 1) ? q.levels[Int(level) - 1].zh : JSONWriter.number(level)
         let contactText = text(contact, answers)
         let (key, submittedAt) = identity()
