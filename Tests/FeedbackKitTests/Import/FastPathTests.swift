@@ -234,6 +234,19 @@ struct FastPathTests {
         #expect(table[UTF8Key("")] == 4)
     }
 
+    /// `withUTF8Bytes` reads a string's bytes as `utf8` gives them, short (kept inline) or long,
+    /// and passes on what the body returns, nil included.
+    @Test func utf8BytesReadInPlaceAreTheString() {
+        for text in ["", "a", "d39", "中文", "2025-01-01T00:13:28+08:00", "工业和信息化局告知单写得很清楚", String(repeating: "材料繁琐", count: 40)] {
+            #expect(text.withUTF8Bytes { Array($0) } == Array(text.utf8))
+        }
+        let none: Int? = "abc".withUTF8Bytes { _ in nil }
+        #expect(none == nil)
+        #expect("abc".withUTF8Bytes { Optional($0.count) } == 3)
+        #expect(PersonalData.maskMobile("13812345678") == "138****5678")
+        #expect(PersonalData.maskMobile("1381234567") == nil)
+    }
+
     /// What the direct binding stores reads back as it was: empty texts stay empty (not NULL),
     /// absent ones NULL, and texts with quotes or Chinese keep every byte. A key with a NUL byte is
     /// told apart from the same key cut at the NUL (GRDB's own binding stopped at it).
