@@ -101,8 +101,7 @@ final class AnswerParser {
         // comment, whose fullwidth punctuation sent the scalar-by-scalar way through each one).
         // ASCII A–Z are 41–5A; U+FF01–FF5E are EF BC 81–BF and EF BD 80–9E; U+3000 is E3 80 80.
         // A lead byte (EF, E3) is never a continuation byte, so a match at any offset is a scalar.
-        var text = text
-        let folded: [UInt8]? = text.withUTF8 { bytes in
+        let folded: [UInt8]? = text.withUTF8Bytes { bytes in
             func change(at i: Int) -> (byte: UInt8, length: Int)? {
                 let b = bytes[i]
                 if b >= 0x41 && b <= 0x5A { return (b + 0x20, 1) }
@@ -209,8 +208,8 @@ final class AnswerParser {
         case .list(let items):
             // Remembered under a key no text has: 0xFF (never in UTF-8), then each item's length and bytes.
             var key: [UInt8] = [0xFF]
-            for var item in items {
-                item.withUTF8 { bytes in
+            for item in items {
+                item.withUTF8Bytes { bytes in
                     BlockCodec.appendNumber(UInt64(bytes.count), to: &key)
                     key.append(contentsOf: bytes)
                 }

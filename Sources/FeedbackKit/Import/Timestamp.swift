@@ -9,8 +9,7 @@ public struct Timestamp: Sendable, Equatable {
     /// yyyy-MM of the local time: the month the response belongs to.
     public var month: String {
         // Through the contiguous bytes (for speed: `utf8.prefix` went byte by byte, once a record).
-        var iso = iso
-        return iso.withUTF8 { String(decoding: UnsafeBufferPointer(rebasing: $0.prefix(7)), as: UTF8.self) }
+        iso.withUTF8Bytes { String(decoding: UnsafeBufferPointer(rebasing: $0.prefix(7)), as: UTF8.self) }
     }
 
     /// Reads the date-time layouts exports use: ISO 8601 (with T or a space, optional fraction

@@ -318,8 +318,7 @@ struct TextRules {
     }
 
     static func isSimple(_ text: String) -> Bool {
-        var text = text
-        return text.withUTF8 { ScoringLayout.isSimple($0) }
+        text.withUTF8Bytes { ScoringLayout.isSimple($0) }
     }
 
     func equal(_ a: String, _ b: String) -> Bool {
@@ -335,8 +334,7 @@ struct TextRules {
     /// The length in characters: one per scalar for simple text (a byte that does not continue one).
     func length(_ text: String) -> Int {
         guard simple else { return text.count }
-        var text = text
-        return text.withUTF8 { bytes in bytes.reduce(0) { $0 + ($1 & 0xC0 == 0x80 ? 0 : 1) } }
+        return text.withUTF8Bytes { bytes in bytes.reduce(0) { $0 + ($1 & 0xC0 == 0x80 ? 0 : 1) } }
     }
 
     func hasPrefix(_ text: String, _ prefix: String) -> Bool {

@@ -82,7 +82,7 @@ final class DirectStatement {
             switch value {
             case .int(let n): sqlite3_bind_int64(handle, position, n)
             case .text(nil), .utf8(nil): sqlite3_bind_null(handle, position)
-            case .text(var text?): text.withUTF8 { bindText($0, at: position, offset: &offset) }
+            case .text(let text?): text.withUTF8Bytes { bindText($0, at: position, offset: &offset) }
             case .utf8(let bytes?): bytes.withUnsafeBufferPointer { bindText($0, at: position, offset: &offset) }
             case .blob(let bytes):
                 bytes.withUnsafeBufferPointer { bytes in

@@ -16,9 +16,8 @@ enum KeyHash {
         fileprivate let state: UInt64
 
         init(formId: String) {
-            var formId = formId
             var state: UInt64 = 0xcbf2_9ce4_8422_2325
-            formId.withUTF8 { state = KeyHash.fold($0, into: state) }
+            formId.withUTF8Bytes { state = KeyHash.fold($0, into: state) }
             // A byte that UTF-8 never holds keeps ("ab","c") apart from ("a","bc").
             self.state = (state ^ 0xFF) &* KeyHash.prime
         }

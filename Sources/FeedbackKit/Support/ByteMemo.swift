@@ -36,8 +36,7 @@ struct ByteMemo<Value> {
     init(keeping entries: some Collection<(key: String, value: Value)>) {
         self.init(limit: entries.count + 1, keyBytesLimit: entries.reduce(1) { $0 + $1.key.utf8.count })
         for (key, value) in entries {
-            var key = key
-            key.withUTF8 { insert(value, for: UnsafeRawBufferPointer($0)) }
+            key.withUTF8Bytes { insert(value, for: UnsafeRawBufferPointer($0)) }
         }
     }
 

@@ -33,7 +33,6 @@ public struct CSVWriter {
     }
 
     private mutating func appendCell(_ value: String) {
-        var value = value
         // = + - @ tab and CR are ASCII: the first scalar is one of them exactly when the first byte is.
         let formula: Bool =
             if escapesFormulas, let first = value.utf8.first, [0x3D, 0x2B, 0x2D, 0x40, 0x09, 0x0D].contains(first) {
@@ -42,7 +41,7 @@ public struct CSVWriter {
             } else {
                 false
             }
-        value.withUTF8 { cell in
+        value.withUTF8Bytes { cell in
             // Bytes, not Characters: CRLF is one Character, equal to neither "\r" nor "\n", and a comma or
             // quote followed by a combining mark is one Character too; each must still be quoted.
             var needsQuotes = (!formula && cell.first == 0x20) || cell.last == 0x20

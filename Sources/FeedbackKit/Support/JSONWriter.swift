@@ -23,8 +23,7 @@ public struct JSONWriter {
     /// string's own buffer (for speed: the answers of every stored response are written so, and
     /// text with punctuation such as “” or … went scalar by scalar into a new string).
     static func appendQuoted(_ string: String, to out: inout [UInt8]) {
-        var string = string
-        string.withUTF8 { bytes in
+        string.withUTF8Bytes { bytes in
             out.append(0x22)
             let n = bytes.count
             var start = 0
