@@ -24,8 +24,9 @@ struct ReportCommandTests {
     /// A store as earlier versions left it (WAL mode, a row per response, no identity hashes, no
     /// digests) goes through every migration since: the rollback journal, the identity hash (v3), the
     /// comment digests (v4), the identity runs (v5), the blocks (v6, written in the compact form of
-    /// v9), the runs in chunks (v7), the material in blocks (v8) and v9. It then holds the same responses in the same order, reports the
-    /// golden report, and importing the samples again stores nothing.
+    /// v10), the runs in chunks (v7), the material in blocks (v8), v9 and v10. It then holds the same
+    /// responses in the same order, reports the golden report, and importing the samples again
+    /// stores nothing.
     @Test func aStoreOfThePreviousFormatIsUpgradedAndReportsTheSame() throws {
         let scratch = try Self.workspaceWithSamples()
         let store = scratch.path("feedback.sqlite").path
@@ -91,7 +92,7 @@ struct ReportCommandTests {
             // v5 and v6: every response's identity in run 1, the rows gone into blocks.
             #expect(try Int.fetchOne(db, sql: "SELECT entries FROM identity_run WHERE run = 1") == before.count)
             #expect(try Int.fetchOne(db, sql: "SELECT SUM(responses) FROM response_block") == before.count)
-            #expect(try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM response_block WHERE substr(data, 1, 3) <> x'800001'") == 0)
+            #expect(try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM response_block WHERE substr(data, 1, 3) <> x'800002'") == 0)
             #expect(try !db.tableExists("response"))
         }
         let input = ImportCommandTests.samples.appendingPathComponent("enterprise-service-2025.csv").path

@@ -52,9 +52,11 @@ final class LeanDraft {
     /// most records' answers are read again only from their bytes); -1: none.
     private let remembered: UnsafeMutablePointer<Int32>
 
-    /// Where the text of an answer taken as it is starts in `encoded` (its `remembered` is `asItIs`).
+    /// Where the text of an answer taken as it is starts in `encoded` (its `remembered` is
+    /// `asItIs`), or the value of a digit text (`asDigits`, see `CompactFields.digits`).
     private let textStarts: UnsafeMutablePointer<Int>
     private static let asItIs: Int32 = -2
+    private static let asDigits: Int32 = -4
     /// The `remembered` of an answer put in its slot already.
     private static let inSlot: Int32 = -3
 
@@ -121,6 +123,8 @@ final class LeanDraft {
             slots[q] = parsers[q].rememberedAnswer(index)
         } else if index == Self.asItIs {
             slots[q] = .text(String(decoding: UnsafeBufferPointer(rebasing: encoded.written[textStarts[q]..<ends[q]]), as: UTF8.self))
+        } else if index == Self.asDigits {
+            slots[q] = .text(CompactFields.digitText(UInt64(textStarts[q])))
         } else {
             return
         }
@@ -206,11 +210,18 @@ final class LeanDraft {
     /// encoded as `BlockCodec.append` encodes a text under `number`.
     @inline(__always)
     func take(_ q: Int, textAsItIs bytes: UnsafeRawBufferPointer, number: Int) {
-        remembered[q] = Self.asItIs
         starts[q] = encoded.count
         var out = UnretainedScratch(encoded)
-        BlockCodec.appendTextAnswer(bytes: bytes.assumingMemoryBound(to: UInt8.self), number: number, to: &out)
-        textStarts[q] = encoded.count - bytes.count
+        let text = bytes.assumingMemoryBound(to: UInt8.self)
+        if let value = CompactFields.digits(text) {
+            remembered[q] = Self.asDigits
+            BlockCodec.appendDigitsAnswer(value, number: number, to: &out)
+            textStarts[q] = Int(value)
+        } else {
+            remembered[q] = Self.asItIs
+            BlockCodec.appendTextAnswer(bytes: text, number: number, to: &out)
+            textStarts[q] = encoded.count - bytes.count
+        }
         ends[q] = encoded.count
         answered[answeredCount] = q
         answeredCount += 1
@@ -336,12 +347,15 @@ final class LeanEncoder {
         guard mapper.mapLean(cells, names: names, plan: plan, into: draft) else { return false }
         var department: String?
         if let q = mapper.departmentQuestion, case .text(let id) = draft.answer(q) { department = id }
+        // A time copied from its cell was checked by `mapLean` (see `Time.canonical`).
+        let timeIsCanonical = if case .canonical = draft.time { true } else { false }
         let (keyHash, digest, month) = withTime(cells) { submittedAt, month in
             mapper.withKey(cells, names: names, plan: plan) { key in
                 record.removeAll()
                 var out = UnretainedScratch(record)
                 BlockCodec.appendFields(
-                    formVersion: formVersion, key: key, submittedAt: submittedAt, month: month, department: department, to: &out)
+                    formVersion: formVersion, key: key, submittedAt: submittedAt, month: month, department: department,
+                    timeIsCanonical: timeIsCanonical, to: &out)
                 draft.appendAnswers(order: UnsafeBufferPointer(answerOrder), to: &out)
                 // No "other" texts.
                 out.append(0)

@@ -341,9 +341,7 @@ final class DigestKeeper {
         if recordAnswers.questionCount != keys.indices.count { recordAnswers = RecordAnswers(questionCount: keys.indices.count) }
         var reader = BlockCodec.Reader(bytes: record, at: 0)
         let (key, submittedAt, department) = try reader.leanRecord(keys: keys, into: recordAnswers)
-        return entries.entry(AnswerLookup(record: recordAnswers), department: department) {
-            (String(decoding: key, as: UTF8.self), submittedAt.map { String(decoding: $0, as: UTF8.self) })
-        }
+        return entries.entry(AnswerLookup(record: recordAnswers), department: department) { (key.text, submittedAt?.text) }
     }
 
     /// Called after a response is stored (and `prepare` before it), with its row id and what it adds.

@@ -148,7 +148,7 @@ final class ResponseBlocks {
             cached = (blockId, found)
         }
         guard let view = cached?.view, view.formId == formId, slot < view.offsets.count else { return false }
-        return view.data.withUnsafeBytes { BlockCodec.key(in: $0, at: view.offsets[slot]) == key }
+        return view.data.withUnsafeBytes { BlockCodec.key(in: $0, at: view.offsets[slot], version: view.version) == key }
     }
 
     /// A block read back, with where each response starts in it.
@@ -156,11 +156,13 @@ final class ResponseBlocks {
         let formId: String
         let data: [UInt8]
         let offsets: [Int]
+        /// The encoding of its responses (see `BlockCodec.marker`).
+        let version: UInt8
 
         init(formId: String, data: [UInt8]) throws {
             self.formId = formId
             self.data = data
-            offsets = try data.withUnsafeBytes { try BlockCodec.offsets(in: $0) }
+            (offsets, version) = try data.withUnsafeBytes { try BlockCodec.offsets(in: $0) }
         }
     }
 
@@ -252,13 +254,15 @@ final class ResponseBlocks {
 /// columns (optional texts, as `SQLiteWriter.encodeStrings` writes them); source; position. An
 /// optional text is its length plus one, or 0 when absent. The source is 0 when it is the one of
 /// the response before it in the block (an import's responses share theirs), else its length plus
-/// one. The position is zigzag-encoded (it may be any `Int`).
+/// one. The position is zigzag-encoded (it may be any `Int`). Since v10 (version 2 of `marker`) the
+/// key, the time and the month have short forms (`appendFields`, CompactFields.swift).
 ///
 /// Answers: their length in bytes, then each answer in the order of its question id: a number that
 /// holds its id's place in the block's list (from 1) times 8 plus the kind of answer, the id itself
 /// as a text when that place is 0 (an id the list lacks), then the value. Kinds: 0 not applicable;
 /// 1 a whole number, zigzag-encoded; 2 any other number, its 8 bytes (IEEE 754, little-endian); 3
-/// a text; 4 choices, their count then each as a text. A response is encoded apart from the block
+/// a text; 4 choices, their count then each as a text; since v10, 5 a text of digits, as the
+/// number they spell (`CompactFields.digits`). A response is encoded apart from the block
 /// it goes in but for its source and position (`record`), so the reading thread of an import
 /// encodes it. Blocks written before v9 have no marker and no ids, and each response's answers are
 /// a text, the answers JSON (`Response.answersJSON`); they are read as they are. The compact form
@@ -269,8 +273,12 @@ enum BlockCodec {
 
     /// The first bytes of a block in the compact form: a number written in two bytes (0x80 0x00)
     /// where `appendNumber` writes one, so no block written before it can start with them; then the
-    /// form's version (1), which a later change of the encoding would raise.
-    static let marker: [UInt8] = [0x80, 0x00, 0x01]
+    /// version of the encoding of its responses: 1 for store format v9, 2 since v10 (keys, times,
+    /// months and digit texts in short form, see CompactFields.swift).
+    static let marker: [UInt8] = [0x80, 0x00, recordVersion]
+    /// The version of the encoding this build writes (`marker`); a response encoded alone (`record`)
+    /// is in it too.
+    static let recordVersion: UInt8 = 2
 
     /// Writes a block whose answers are numbered by `keys`.
     struct Writer {
@@ -360,16 +368,51 @@ enum BlockCodec {
         }
     }
 
-    /// The same with the time and the month given as their UTF-8 bytes.
+    /// The same with the time and the month given as their UTF-8 bytes; `timeIsCanonical` where
+    /// the time is known to be one `Timestamp.isCanonical` accepts.
     static func appendFields<Out: ByteOutput>(
         formVersion: Int, key: UnsafeBufferPointer<UInt8>, submittedAt: UnsafeRawBufferPointer?, month: UnsafeRawBufferPointer?,
-        department: String?, to out: inout Out
+        department: String?, timeIsCanonical: Bool = false, to out: inout Out
     ) {
         appendNumber(UInt64(truncatingIfNeeded: formVersion), to: &out)
-        appendNumber(UInt64(key.count), to: &out)
-        out.append(contentsOf: key)
-        appendOptional(bytes: submittedAt, to: &out)
-        appendOptional(bytes: month, to: &out)
+        // The key: 0 then its 16 bytes for a UUID, else its length plus one and its bytes.
+        if let (high, low) = CompactFields.uuid(key) {
+            out.append(0)
+            withUnsafeBytes(of: (high.littleEndian, low.littleEndian)) { out.append(contentsOf: $0.assumingMemoryBound(to: UInt8.self)) }
+        } else {
+            appendNumber(UInt64(key.count) + 1, to: &out)
+            out.append(contentsOf: key)
+        }
+        // The time: 0 for none; 1 then `CompactFields.time`'s number in its bytes (little-endian) for
+        // one as `Timestamp.iso` writes it; else its length plus two and its bytes.
+        if let submittedAt {
+            if let word = timeIsCanonical ? CompactFields.time(canonical: submittedAt) : CompactFields.time(submittedAt) {
+                out.append(1)
+                withUnsafeBytes(of: word.littleEndian) { bytes in
+                    let low = bytes.assumingMemoryBound(to: UInt8.self)[..<CompactFields.timeBytes]
+                    out.append(contentsOf: UnsafeBufferPointer(rebasing: low))
+                }
+            } else {
+                appendNumber(UInt64(submittedAt.count) + 2, to: &out)
+                out.append(contentsOf: submittedAt.assumingMemoryBound(to: UInt8.self))
+            }
+        } else {
+            out.append(0)
+        }
+        // The month: 0 for none; 1 for the time's first seven characters; else its length plus two
+        // and its bytes.
+        if let month {
+            if let submittedAt, month.count == 7, submittedAt.count >= 7,
+                month.baseAddress == submittedAt.baseAddress || (0..<7).allSatisfy({ month[$0] == submittedAt[$0] })
+            {
+                out.append(1)
+            } else {
+                appendNumber(UInt64(month.count) + 2, to: &out)
+                out.append(contentsOf: month.assumingMemoryBound(to: UInt8.self))
+            }
+        } else {
+            out.append(0)
+        }
         appendOptional(department, to: &out)
     }
 
@@ -390,8 +433,15 @@ enum BlockCodec {
                 withUnsafeBytes(of: v.bitPattern.littleEndian) { out.append(contentsOf: $0.assumingMemoryBound(to: UInt8.self)) }
             }
         case .text(let text):
-            appendHead(head | 3, id: id, to: &out)
-            appendText(text, to: &out)
+            text.withUTF8Bytes { bytes in
+                if let value = CompactFields.digits(bytes) {
+                    appendHead(head | 5, id: id, to: &out)
+                    appendNumber(value, to: &out)
+                } else {
+                    appendHead(head | 3, id: id, to: &out)
+                    appendText(bytes: bytes, to: &out)
+                }
+            }
         case .choices(let values):
             appendHead(head | 4, id: id, to: &out)
             appendNumber(UInt64(values.count), to: &out)
@@ -433,13 +483,22 @@ enum BlockCodec {
         out.append(contentsOf: bytes)
     }
 
-    /// `append(.text(…), number:, id: nil)` for a text given as its UTF-8 bytes, under a number
-    /// above 0 (the lean path of an import copies a cell's bytes this way).
+    /// `append(.text(…), number:, id: nil)` for a text given as its UTF-8 bytes that is not a digit
+    /// text (`CompactFields.digits`), under a number above 0 (the lean path of an import copies a
+    /// cell's bytes this way).
     @inline(__always)
     static func appendTextAnswer<Out: ByteOutput>(bytes: UnsafeBufferPointer<UInt8>, number: Int, to out: inout Out) {
         precondition(number > 0, "an answer written without its id has a number")
         appendHead(UInt64(number) << 3 | 3, id: nil, to: &out)
         appendText(bytes: bytes, to: &out)
+    }
+
+    /// `append(.text(…), number:, id: nil)` for a digit text of this value (`CompactFields.digits`).
+    @inline(__always)
+    static func appendDigitsAnswer<Out: ByteOutput>(_ value: UInt64, number: Int, to out: inout Out) {
+        precondition(number > 0, "an answer written without its id has a number")
+        appendHead(UInt64(number) << 3 | 5, id: nil, to: &out)
+        appendNumber(value, to: &out)
     }
 
     static func appendOptional<Out: ByteOutput>(_ text: String?, to out: inout Out) {
@@ -495,6 +554,9 @@ enum BlockCodec {
     struct Reader {
         let bytes: UnsafeRawBufferPointer
         var at: Int
+        /// The encoding of the responses read (see `marker`), which `blockStart` sets; 1 also for a
+        /// block of the earlier form (answers JSON).
+        var version = BlockCodec.recordVersion
 
         mutating func number() throws -> UInt64 {
             var value: UInt64 = 0
@@ -545,12 +607,62 @@ enum BlockCodec {
             if n > 0 { _ = try span(n - 1) }
         }
 
+        /// A response's key.
+        mutating func key() throws -> KeptText {
+            guard version >= 2 else { return .bytes(try span(number())) }
+            let n = try number()
+            return n == 0 ? .uuid(try span(16)) : .bytes(try span(n - 1))
+        }
+
+        /// A response's time; nil where it has none.
+        mutating func time() throws -> KeptText? {
+            guard version >= 2 else { return try optionalSpan().map(KeptText.bytes) }
+            switch try number() {
+            case 0: return nil
+            case 1:
+                var word: UInt64 = 0
+                for (i, byte) in try span(UInt64(CompactFields.timeBytes)).enumerated() { word |= UInt64(byte) << (8 * i) }
+                guard CompactFields.isTime(word) else { throw Malformed() }
+                return .time(word)
+            case let n: return .bytes(try span(n - 2))
+            }
+        }
+
+        /// A response's month, after its time `time`; nil where it has none.
+        mutating func month(time: String?) throws -> String? {
+            guard version >= 2 else { return try optional() }
+            switch try number() {
+            case 0: return nil
+            case 1:
+                guard let time, time.utf8.count >= 7 else { throw Malformed() }
+                return String(time.prefix(7))
+            case let n: return String(decoding: try span(n - 2), as: UTF8.self)
+            }
+        }
+
+        /// Passes over a response's key, time and month.
+        mutating func skipKeyTimeAndMonth() throws {
+            guard version >= 2 else {
+                try skipText()
+                for _ in 0..<2 { try skipOptional() }
+                return
+            }
+            _ = try key()
+            _ = try time()
+            let n = try number()
+            if n > 1 { _ = try span(n - 2) }
+        }
+
         /// Reads a block's start: the ids its answers are numbered by, or nil for a block of the
         /// earlier form (answers JSON).
         mutating func blockStart() throws -> [String]? {
-            guard bytes.count >= 2, bytes[0] == 0x80, bytes[1] == 0 else { return nil }
+            guard bytes.count >= 2, bytes[0] == 0x80, bytes[1] == 0 else {
+                version = 1
+                return nil
+            }
             // The marker of the compact form; a later version is one this build cannot read.
-            guard bytes.count >= 3, bytes[2] == BlockCodec.marker[2] else { throw Malformed() }
+            guard bytes.count >= 3, (1...BlockCodec.recordVersion).contains(bytes[2]) else { throw Malformed() }
+            version = bytes[2]
             at = 3
             let count = try number()
             // Each id takes a byte at least: a count past the bytes left is damage.
@@ -563,10 +675,10 @@ enum BlockCodec {
         /// One response; `previousSource` is the source of the one before it, and `ids` the block's
         /// (nil for a block of the earlier form).
         mutating func record(previousSource: String?, ids: [String]?) throws -> Record {
-            let version = try number()
-            let key = try text()
-            let submittedAt = try optional()
-            let month = try optional()
+            let formVersion = try number()
+            let key = try key().text
+            let submittedAt = try time()?.text
+            let month = try month(time: submittedAt)
             let department = try optional()
             let answers: Record.Answers
             if let ids {
@@ -580,7 +692,7 @@ enum BlockCodec {
             guard let source = try optional() ?? previousSource else { throw Malformed() }
             let position = try signed()
             return Record(
-                formVersion: Int(truncatingIfNeeded: version), key: key, submittedAt: submittedAt, month: month, department: department,
+                formVersion: Int(truncatingIfNeeded: formVersion), key: key, submittedAt: submittedAt, month: month, department: department,
                 answers: answers, other: other, extra: extra, source: source, position: Int(truncatingIfNeeded: position))
         }
 
@@ -611,6 +723,7 @@ enum BlockCodec {
                 let raw = try span(8)
                 return .number(Double(bitPattern: UInt64(littleEndian: raw.loadUnaligned(as: UInt64.self))))
             case 3: return .text(try text())
+            case 5: return .text(CompactFields.digitText(try number()))
             case 4:
                 let count = try number()
                 // Each choice takes a byte at least: a count past the bytes left is damage.
@@ -626,12 +739,13 @@ enum BlockCodec {
         /// answers: its key's and time's bytes and its department; its answers go into `answers`
         /// by their question's index in the form, which `keys` numbers them by.
         mutating func leanRecord(keys: AnswerKeys, into answers: RecordAnswers) throws -> (
-            key: UnsafeRawBufferPointer, submittedAt: UnsafeRawBufferPointer?, department: String?
+            key: KeptText, submittedAt: KeptText?, department: String?
         ) {
             _ = try number()
-            let key = try span(number())
-            let submittedAt = try optionalSpan()
-            try skipOptional()
+            let key = try key()
+            let submittedAt = try time()
+            let month = try number()
+            if month > 1 { _ = try span(month - 2) }
             let department = try optional()
             var inner = Reader(bytes: try span(number()), at: 0)
             answers.start(inner.bytes)
@@ -661,8 +775,8 @@ enum BlockCodec {
         /// Passes over one response.
         mutating func skip() throws {
             _ = try number()
-            try skipText()
-            for _ in 0..<3 { try skipOptional() }
+            try skipKeyTimeAndMonth()
+            try skipOptional()
             try skipText()  // the answers, whichever form they are in
             for _ in 0..<3 { try skipOptional() }
             _ = try number()
@@ -681,8 +795,8 @@ enum BlockCodec {
         }
     }
 
-    /// Where each response of a block starts.
-    static func offsets(in bytes: UnsafeRawBufferPointer) throws -> [Int] {
+    /// Where each response of a block starts, and the encoding they are in (see `marker`).
+    static func offsets(in bytes: UnsafeRawBufferPointer) throws -> (offsets: [Int], version: UInt8) {
         var reader = Reader(bytes: bytes, at: 0)
         _ = try reader.blockStart()
         var offsets: [Int] = []
@@ -690,13 +804,14 @@ enum BlockCodec {
             offsets.append(reader.at)
             try reader.skip()
         }
-        return offsets
+        return (offsets, reader.version)
     }
 
-    /// The key of the response that starts at `offset`; nil when the block is malformed there.
-    static func key(in bytes: UnsafeRawBufferPointer, at offset: Int) -> String? {
-        var reader = Reader(bytes: bytes, at: offset)
+    /// The key of the response that starts at `offset` of `bytes` in encoding `version` (a record
+    /// encoded alone by `record` is in the current one); nil when the bytes are malformed there.
+    static func key(in bytes: UnsafeRawBufferPointer, at offset: Int, version: UInt8 = recordVersion) -> String? {
+        var reader = Reader(bytes: bytes, at: offset, version: version)
         guard (try? reader.number()) != nil else { return nil }
-        return try? reader.text()
+        return try? reader.key().text
     }
 }

@@ -222,6 +222,8 @@ public final class SQLiteStore: ResponseStore {
         // refuses a store with a migration it does not know (openWaiting), and a build of v8 or
         // before, which would take the new blocks for damaged ones, is told so by the docs.
         migrator.registerMigration("v9: answers in compact form") { _ in }
+        // Nothing to change either: a block's marker says which encoding its responses are in.
+        migrator.registerMigration("v10: keys, times, months and digit texts in short form") { _ in }
         return migrator
     }
 

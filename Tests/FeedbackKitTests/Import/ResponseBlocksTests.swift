@@ -147,14 +147,15 @@ struct ResponseBlocksTests {
         let responses = Self.varied + [Self.numbers, Self.varied[0]]
         for response in responses { writer.append(EncodedResponse(response)) }
         let bytes = writer.bytes
-        #expect(bytes.starts(with: [0x80, 0x00, 0x01, 0x00]))
+        #expect(bytes.starts(with: [0x80, 0x00, 0x02, 0x00]))
         var decoded: [Response] = []
         try bytes.withUnsafeBytes { try BlockCodec.forEach(in: $0) { decoded.append($0.response(formId: "f")) } }
         #expect(decoded == responses)
         // Equal as numbers is not enough: -0.0 keeps its sign, and every bit of the others is kept.
         let numbers = decoded[Self.varied.count].answers.mapValues { $0.number?.bitPattern }
         #expect(numbers == Self.numbers.answers.mapValues { $0.number?.bitPattern })
-        let offsets = try bytes.withUnsafeBytes { try BlockCodec.offsets(in: $0) }
+        let (offsets, version) = try bytes.withUnsafeBytes { try BlockCodec.offsets(in: $0) }
+        #expect(version == 2)
         #expect(offsets.count == responses.count)
         #expect(bytes.withUnsafeBytes { b in offsets.map { BlockCodec.key(in: b, at: $0) } } == responses.map(\.key))
         for cut in stride(from: 1, to: bytes.count, by: 3) where !offsets.contains(cut) {
@@ -163,7 +164,7 @@ struct ResponseBlocksTests {
         }
         // A later version of the compact form is not read as this one.
         var later = bytes
-        later[2] = 2
+        later[2] = 3
         #expect(throws: BlockCodec.Malformed.self) { try later.withUnsafeBytes { try BlockCodec.forEach(in: $0) { _ in } } }
     }
 
@@ -214,14 +215,12 @@ struct ResponseBlocksTests {
         #expect(error?.message.contains("written by a newer version of feedback") == true, "\(error?.message ?? "")")
     }
 
-    /// Blocks written before v9, with each response's answers as JSON and no marker, read as they did.
-    @Test func blocksOfTheEarlierFormReadBack() throws {
-        let (store, folder) = try Self.newStore()
-        defer { try? FileManager.default.removeItem(at: folder) }
-        _ = try Self.storeAll(Self.varied, into: store)
+    /// Responses encoded by hand as blocks before v10 kept them: fields in full, each answer
+    /// appended by `answers`.
+    static func encodedBeforeV10(_ responses: [Response], answers: (Response, inout [UInt8]) -> Void) -> [UInt8] {
         var earlier: [UInt8] = []
         var source: String?
-        for r in Self.varied {
+        for r in responses {
             func optional(_ text: String?) {
                 guard let text else { return earlier.append(0) }
                 BlockCodec.appendNumber(UInt64(text.utf8.count) + 1, to: &earlier)
@@ -232,7 +231,7 @@ struct ResponseBlocksTests {
             optional(r.submittedAt)
             optional(r.month)
             optional(r.department)
-            BlockCodec.appendText(r.answersJSON, to: &earlier)
+            answers(r, &earlier)
             let other = r.otherText.sorted { $0.key < $1.key }.map { ($0.key, $0.value) }
             optional(other.isEmpty ? nil : SQLiteWriter.encodeStrings(other))
             optional(r.extra.isEmpty ? nil : SQLiteWriter.encodeStrings(r.extra))
@@ -240,11 +239,43 @@ struct ResponseBlocksTests {
             source = r.source
             BlockCodec.appendSigned(Int64(r.position), to: &earlier)
         }
+        return earlier
+    }
+
+    /// Puts `data` in place of the store's only block, and checks that it reads back as `varied`
+    /// and that the identity check finds each of them in it.
+    static func expectReadBack(_ data: [UInt8], store: SQLiteStore, folder: URL) throws {
         let queue = try DatabaseQueue(path: folder.appendingPathComponent("store.sqlite").path)
-        try queue.write { db in try db.execute(sql: "UPDATE response_block SET data = ?", arguments: [Data(earlier)]) }
+        try queue.write { db in try db.execute(sql: "UPDATE response_block SET data = ?", arguments: [Data(data)]) }
         #expect(try Self.stored(store) == Self.varied)
         #expect(try Self.stored(store, ResponseFilter(department: "d")) == [Self.varied[3], Self.varied[4]])
-        // The identity check reads keys from such blocks too.
         #expect(try Self.storeAll(Self.varied, into: store) == Array(repeating: false, count: Self.varied.count))
+    }
+
+    /// Blocks written before v9, with each response's answers as JSON and no marker, read as they did.
+    @Test func blocksOfTheEarlierFormReadBack() throws {
+        let (store, folder) = try Self.newStore()
+        defer { try? FileManager.default.removeItem(at: folder) }
+        _ = try Self.storeAll(Self.varied, into: store)
+        let earlier = Self.encodedBeforeV10(Self.varied) { r, out in BlockCodec.appendText(r.answersJSON, to: &out) }
+        try Self.expectReadBack(earlier, store: store, folder: folder)
+    }
+
+    /// Blocks of v9, in the compact form with keys, times and months in full, read as they did.
+    @Test func compactBlocksOfV9ReadBack() throws {
+        let (store, folder) = try Self.newStore()
+        defer { try? FileManager.default.removeItem(at: folder) }
+        _ = try Self.storeAll(Self.varied, into: store)
+        // The marker of version 1 and no ids: each answer names its id.
+        let records = Self.encodedBeforeV10(Self.varied) { r, out in
+            var answers: [UInt8] = []
+            for (id, answer) in r.answers.sorted(by: { $0.key < $1.key }) {
+                BlockCodec.append(answer, number: 0, id: id, to: &answers)
+            }
+            BlockCodec.appendNumber(UInt64(answers.count), to: &out)
+            out += answers
+        }
+        let v9 = [0x80, 0x00, 0x01, 0x00] + records
+        try Self.expectReadBack(v9, store: store, folder: folder)
     }
 }
