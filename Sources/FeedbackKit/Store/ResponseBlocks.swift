@@ -634,8 +634,9 @@ enum BlockCodec {
             switch try number() {
             case 0: return nil
             case 1:
+                // Its first seven bytes, as `appendFields` compared them (not characters).
                 guard let time, time.utf8.count >= 7 else { throw Malformed() }
-                return String(time.prefix(7))
+                return String(decoding: time.utf8.prefix(7), as: UTF8.self)
             case let n: return String(decoding: try span(n - 2), as: UTF8.self)
             }
         }

@@ -41,6 +41,8 @@ struct CompactFieldsTests {
         response(key: "长", time: nil, month: "2025-01"),
         response(key: "x", time: "2025-01-01T00:13:28+08:00", month: "2025-1"),
         response(key: "y", time: "", month: ""),
+        // A month that is a time's first seven bytes, which are fewer than seven characters.
+        response(key: "w", time: "长长abcdef", month: "长长a"),
         response(
             key: "z", time: nil, month: nil,
             answers: [
@@ -125,7 +127,7 @@ struct CompactFieldsTests {
     /// Every byte of a block with short forms changed to each of a few values: each decodes or is
     /// refused as damaged, and none crashes (a kept time past 2999 or with an offset past 14:59, say).
     @Test func damagedShortFormsAreRefusedNotACrash() throws {
-        let bytes = Self.block(Array(Self.edges.prefix(4)) + [Self.edges[13]])
+        let bytes = Self.block(Array(Self.edges.prefix(4)) + [Self.edges[14]])
         var refused = 0
         for at in 3..<bytes.count {
             for value: UInt8 in [0x00, 0x01, 0x05, 0x7F, 0x80, 0xFF] where bytes[at] != value {
