@@ -92,7 +92,7 @@ enum CompactFields {
     /// Days from 1970-01-01 back to 1900-01-01, the first day `Timestamp.isCanonical` accepts.
     private static let epochDays: Int64 = -25567
     /// Seconds from 1900-01-01 to 3000-01-01, the first day it refuses.
-    private static let lastSecond: Int64 = (daysFromCivil(year: 3000, month: 1, day: 1) - epochDays) * 86400
+    private static let lastSecond: Int64 = (Int64(Timestamp.daysFromCivil(3000, 1, 1)) - epochDays) * 86400
     /// The bytes a time takes (`time`).
     static let timeBytes = 6
 
@@ -107,14 +107,14 @@ enum CompactFields {
     /// The same for a time known to be one `Timestamp.isCanonical` accepts.
     @inline(__always)
     static func time(canonical bytes: UnsafeRawBufferPointer) -> UInt64 {
-        @inline(__always) func number(_ i: Int, _ width: Int) -> Int64 {
-            var v: Int64 = 0
-            for k in i..<(i + width) { v = v * 10 + Int64(bytes[k] &- 0x30) }
+        @inline(__always) func number(_ i: Int, _ width: Int) -> Int {
+            var v = 0
+            for k in i..<(i + width) { v = v * 10 + Int(bytes[k] &- 0x30) }
             return v
         }
-        let days = daysFromCivil(year: number(0, 4), month: number(5, 2), day: number(8, 2)) - epochDays
-        let seconds = days * 86400 + number(11, 2) * 3600 + number(14, 2) * 60 + number(17, 2)
-        let minutes = number(20, 2) * 60 + number(23, 2)
+        let days = Int64(Timestamp.daysFromCivil(number(0, 4), number(5, 2), number(8, 2))) - epochDays
+        let seconds = days * 86400 + Int64(number(11, 2) * 3600 + number(14, 2) * 60 + number(17, 2))
+        let minutes = Int64(number(20, 2) * 60 + number(23, 2))
         let offset = bytes[19] == 0x2D ? -minutes : minutes
         return UInt64(seconds) << 11 | UInt64(offset + 1024)
     }
@@ -131,10 +131,10 @@ enum CompactFields {
         precondition(isTime(word), "a kept time is checked when read")
         let (days, second) = Int64(word >> 11).quotientAndRemainder(dividingBy: 86400)
         let offset = Int64(word & 2047) - 1024
-        let (y, m, d) = civilFromDays(days + epochDays)
+        let (y, m, d) = Timestamp.civilFromDays(Int(days + epochDays))
         let minutes = offset.magnitude
         return String(unsafeUninitializedCapacity: 25) { out in
-            @inline(__always) func put(_ value: Int64, at: Int, width: Int) {
+            @inline(__always) func put(_ value: Int, at: Int, width: Int) {
                 var v = value
                 for k in stride(from: at + width - 1, through: at, by: -1) {
                     out[k] = UInt8(0x30 + v % 10)
@@ -147,41 +147,17 @@ enum CompactFields {
             out[7] = 0x2D
             put(d, at: 8, width: 2)
             out[10] = 0x54
-            put(second / 3600, at: 11, width: 2)
+            put(Int(second / 3600), at: 11, width: 2)
             out[13] = 0x3A
-            put(second / 60 % 60, at: 14, width: 2)
+            put(Int(second / 60 % 60), at: 14, width: 2)
             out[16] = 0x3A
-            put(second % 60, at: 17, width: 2)
+            put(Int(second % 60), at: 17, width: 2)
             out[19] = offset < 0 ? 0x2D : 0x2B
-            put(Int64(minutes / 60), at: 20, width: 2)
+            put(Int(minutes / 60), at: 20, width: 2)
             out[22] = 0x3A
-            put(Int64(minutes % 60), at: 23, width: 2)
+            put(Int(minutes % 60), at: 23, width: 2)
             return 25
         }
-    }
-
-    /// Days since 1970-01-01 of a date of the proleptic Gregorian calendar (H. Hinnant's
-    /// days_from_civil).
-    static func daysFromCivil(year: Int64, month: Int64, day: Int64) -> Int64 {
-        let y = month <= 2 ? year - 1 : year
-        let era = (y >= 0 ? y : y - 399) / 400
-        let yearOfEra = y - era * 400
-        let dayOfYear = (153 * (month > 2 ? month - 3 : month + 9) + 2) / 5 + day - 1
-        let dayOfEra = yearOfEra * 365 + yearOfEra / 4 - yearOfEra / 100 + dayOfYear
-        return era * 146097 + dayOfEra - 719468
-    }
-
-    /// The date of a day since 1970-01-01 (H. Hinnant's civil_from_days).
-    static func civilFromDays(_ days: Int64) -> (year: Int64, month: Int64, day: Int64) {
-        let z = days + 719468
-        let era = (z >= 0 ? z : z - 146096) / 146097
-        let dayOfEra = z - era * 146097
-        let yearOfEra = (dayOfEra - dayOfEra / 1460 + dayOfEra / 36524 - dayOfEra / 146096) / 365
-        let dayOfYear = dayOfEra - (365 * yearOfEra + yearOfEra / 4 - yearOfEra / 100)
-        let mp = (5 * dayOfYear + 2) / 153
-        let day = dayOfYear - (153 * mp + 2) / 5 + 1
-        let month = mp < 10 ? mp + 3 : mp - 9
-        return (yearOfEra + era * 400 + (month <= 2 ? 1 : 0), month, day)
     }
 
     /// The text of a digit text's value (`digits`).
