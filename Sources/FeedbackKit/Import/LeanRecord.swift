@@ -124,7 +124,7 @@ final class LeanDraft {
         } else if index == Self.asItIs {
             slots[q] = .text(String(decoding: UnsafeBufferPointer(rebasing: encoded.written[textStarts[q]..<ends[q]]), as: UTF8.self))
         } else if index == Self.asDigits {
-            slots[q] = .text(CompactFields.digitText(UInt64(textStarts[q])))
+            slots[q] = .text(String(textStarts[q]))
         } else {
             return
         }

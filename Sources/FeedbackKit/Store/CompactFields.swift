@@ -1,3 +1,5 @@
+import Foundation
+
 // Store format v10: the short forms of the texts most responses share the shape of.
 //
 // A bench response took 190 bytes of a block, 63 of them its key (a UUID, 36 characters) and its
@@ -89,8 +91,8 @@ enum CompactFields {
         }
     }
 
-    /// Days from 1970-01-01 back to 1900-01-01, the first day `Timestamp.isCanonical` accepts.
-    private static let epochDays: Int64 = -25567
+    /// Days from 1970-01-01 to 1900-01-01 (negative), the first day `Timestamp.isCanonical` accepts.
+    private static let epochDays = Int64(Timestamp.daysFromCivil(1900, 1, 1))
     /// Seconds from 1900-01-01 to 3000-01-01, the first day it refuses.
     private static let lastSecond: Int64 = (Int64(Timestamp.daysFromCivil(3000, 1, 1)) - epochDays) * 86400
     /// The bytes a time takes (`time`).
@@ -129,53 +131,9 @@ enum CompactFields {
     /// The text of a time kept as `time` gives it, which `isTime` accepts.
     static func timeText(_ word: UInt64) -> String {
         precondition(isTime(word), "a kept time is checked when read")
-        let (days, second) = Int64(word >> 11).quotientAndRemainder(dividingBy: 86400)
-        let offset = Int64(word & 2047) - 1024
-        let (y, m, d) = Timestamp.civilFromDays(Int(days + epochDays))
-        let minutes = offset.magnitude
-        return String(unsafeUninitializedCapacity: 25) { out in
-            @inline(__always) func put(_ value: Int, at: Int, width: Int) {
-                var v = value
-                for k in stride(from: at + width - 1, through: at, by: -1) {
-                    out[k] = UInt8(0x30 + v % 10)
-                    v /= 10
-                }
-            }
-            put(y, at: 0, width: 4)
-            out[4] = 0x2D
-            put(m, at: 5, width: 2)
-            out[7] = 0x2D
-            put(d, at: 8, width: 2)
-            out[10] = 0x54
-            put(Int(second / 3600), at: 11, width: 2)
-            out[13] = 0x3A
-            put(Int(second / 60 % 60), at: 14, width: 2)
-            out[16] = 0x3A
-            put(Int(second % 60), at: 17, width: 2)
-            out[19] = offset < 0 ? 0x2D : 0x2B
-            put(Int(minutes / 60), at: 20, width: 2)
-            out[22] = 0x3A
-            put(Int(minutes % 60), at: 23, width: 2)
-            return 25
-        }
-    }
-
-    /// The text of a digit text's value (`digits`).
-    static func digitText(_ value: UInt64) -> String {
-        var count = 1
-        var rest = value / 10
-        while rest > 0 {
-            count += 1
-            rest /= 10
-        }
-        return String(unsafeUninitializedCapacity: count) { out in
-            var v = value
-            for k in stride(from: count - 1, through: 0, by: -1) {
-                out[k] = UInt8(truncatingIfNeeded: 0x30 &+ v % 10)
-                v /= 10
-            }
-            return count
-        }
+        let local = Int64(word >> 11) + epochDays * 86400
+        let offset = Int(word & 2047) - 1024
+        return Timestamp.format(Date(timeIntervalSince1970: TimeInterval(local)), offset: offset * 60)
     }
 
     /// The value of a text of 1 to 18 decimal digits whose first is not 0 (a phone number, say),

@@ -641,15 +641,9 @@ enum BlockCodec {
             }
         }
 
-        /// Passes over a response's key, time and month.
-        mutating func skipKeyTimeAndMonth() throws {
-            guard version >= 2 else {
-                try skipText()
-                for _ in 0..<2 { try skipOptional() }
-                return
-            }
-            _ = try key()
-            _ = try time()
+        /// Passes over a response's month (after its time).
+        mutating func skipMonth() throws {
+            guard version >= 2 else { return try skipOptional() }
             let n = try number()
             if n > 1 { _ = try span(n - 2) }
         }
@@ -724,7 +718,7 @@ enum BlockCodec {
                 let raw = try span(8)
                 return .number(Double(bitPattern: UInt64(littleEndian: raw.loadUnaligned(as: UInt64.self))))
             case 3: return .text(try text())
-            case 5: return .text(CompactFields.digitText(try number()))
+            case 5: return .text(String(try number()))
             case 4:
                 let count = try number()
                 // Each choice takes a byte at least: a count past the bytes left is damage.
@@ -745,8 +739,7 @@ enum BlockCodec {
             _ = try number()
             let key = try key()
             let submittedAt = try time()
-            let month = try number()
-            if month > 1 { _ = try span(month - 2) }
+            try skipMonth()
             let department = try optional()
             var inner = Reader(bytes: try span(number()), at: 0)
             answers.start(inner.bytes)
@@ -776,7 +769,9 @@ enum BlockCodec {
         /// Passes over one response.
         mutating func skip() throws {
             _ = try number()
-            try skipKeyTimeAndMonth()
+            _ = try key()
+            _ = try time()
+            try skipMonth()
             try skipOptional()
             try skipText()  // the answers, whichever form they are in
             for _ in 0..<3 { try skipOptional() }
