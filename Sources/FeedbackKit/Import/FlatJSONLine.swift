@@ -39,19 +39,47 @@ struct FlatJSONLine {
     /// CSVCells), and its keys into `keys`, unless they are those of `expected` (the keys of the line
     /// before) in the same order: then `keys` is left as it was and `sameKeys` is set (for speed:
     /// reading every key of every line into `keys` was a tenth of reading a line). False for a line
-    /// this does not read (see above); the cells are then not to be used.
+    /// this does not read (see above); the cells are then not to be used. `expectedArePlain` says
+    /// that no key of `expected` holds a quote, a backslash or a control byte (`arePlain`), so that
+    /// such a key appears in a line as its own bytes between quotes.
     static func read(
-        _ line: UnsafeBufferPointer<UInt8>, expected: CSVCells, keys: inout CSVCells, values: inout CSVCells, sameKeys: inout Bool,
-        scratch: inout [UInt8]
+        _ line: UnsafeBufferPointer<UInt8>, expected: CSVCells, expectedArePlain: Bool, keys: inout CSVCells, values: inout CSVCells,
+        sameKeys: inout Bool, scratch: inout [UInt8]
     ) -> Bool {
-        guard let base = line.baseAddress, CSVScan.checkUTF8(base, from: 0, to: line.count) == .valid else { return false }
+        guard let base = line.baseAddress else { return false }
         var reader = FlatJSONLine(line, base: base, scratch: [])
         swap(&reader.unescaped, &scratch)
         defer { swap(&reader.unescaped, &scratch) }
-        return reader.readObject(expected: expected, keys: &keys, values: &values, sameKeys: &sameKeys)
+        return expected.withFields { keyBytes, keyEnds in
+            let known = KnownKeys(bytes: keyBytes, ends: keyEnds, count: expectedArePlain ? keyEnds.count : 0)
+            return reader.readObject(expected: expected, known: known, keys: &keys, values: &values, sameKeys: &sameKeys)
+        }
     }
 
-    private mutating func readObject(expected: CSVCells, keys: inout CSVCells, values: inout CSVCells, sameKeys: inout Bool) -> Bool {
+    /// Whether `keys`' bytes hold no quote, backslash or control byte: what `read` asks of the keys
+    /// it is to find by their bytes.
+    static func arePlain(_ keys: CSVCells) -> Bool {
+        keys.withFields { bytes, ends in
+            // The storage may be longer than its fields.
+            let length = ends.last ?? 0
+            guard length > 0, let base = bytes.baseAddress else { return true }
+            var high: UInt64 = 0
+            return specialByte(base.assumingMemoryBound(to: UInt8.self), from: 0, to: length, high: &high) == length
+        }
+    }
+
+    /// The first `count` keys of the line before, where the next key is looked for first as its
+    /// bytes between quotes (for speed: reading a key as a string and then comparing it was a fifth
+    /// of reading a line).
+    private struct KnownKeys {
+        let bytes: UnsafeRawBufferPointer
+        let ends: UnsafeBufferPointer<Int>
+        let count: Int
+    }
+
+    private mutating func readObject(
+        expected: CSVCells, known: KnownKeys, keys: inout CSVCells, values: inout CSVCells, sameKeys: inout Bool
+    ) -> Bool {
         values.startRecord(expecting: values.fieldCount)
         // How many keys have matched `expected` so far; nil once one did not, and `keys` is written.
         var matching: Int? = 0
@@ -61,16 +89,20 @@ struct FlatJSONLine {
         var open = !take(UInt8(ascii: "}"))
         while open {
             skipSpace()
-            guard take(UInt8(ascii: "\"")), let key = readString() else { return false }
-            if let matched = matching {
-                if matched < expected.fieldCount && isField(matched, of: expected, key) {
-                    matching = matched + 1
-                } else {
-                    keys.copyFields(matched, of: expected)
-                    matching = nil
+            if let matched = matching, matched < known.count, takeKnown(matched, of: known) {
+                matching = matched + 1
+            } else {
+                guard take(UInt8(ascii: "\"")), let key = readString() else { return false }
+                if let matched = matching {
+                    if matched < expected.fieldCount && isField(matched, of: expected, key) {
+                        matching = matched + 1
+                    } else {
+                        keys.copyFields(matched, of: expected)
+                        matching = nil
+                    }
                 }
+                if matching == nil { with(key) { keys.appendField($0, count: $1) } }
             }
-            if matching == nil { with(key) { keys.appendField($0, count: $1) } }
             skipSpace()
             guard take(UInt8(ascii: ":")) else { return false }
             skipSpace()
@@ -103,6 +135,47 @@ struct FlatJSONLine {
             sameKeys = false
         }
         return true
+    }
+
+    /// Passes over known key `i` written as its bytes between quotes, when it is next. Its bytes
+    /// are UTF-8 (they were checked when the line before was read) and plain (see `KnownKeys`), so
+    /// they are the key as `readString` would read it; any other way of writing it is left to
+    /// `readString`.
+    @inline(__always)
+    private mutating func takeKnown(_ i: Int, of known: KnownKeys) -> Bool {
+        let start = i == 0 ? 0 : known.ends[i &- 1]
+        let length = known.ends[i] &- start
+        let quote = UInt8(ascii: "\"")
+        guard count &- index >= length &+ 2, bytes[index] == quote, bytes[index &+ 1 &+ length] == quote,
+            length == 0 || known.bytes.baseAddress.map({ Self.equal(bytes + (index &+ 1), $0 + start, length) }) == true
+        else { return false }
+        index &+= length &+ 2
+        return true
+    }
+
+    /// Whether the `length` (at least 1) bytes at `a` and `b` are the same, eight at a time (for
+    /// speed: a call of `memcmp` for a key of a dozen bytes cost as much as the key's search).
+    @inline(__always)
+    private static func equal(_ a: UnsafePointer<UInt8>, _ b: UnsafeRawPointer, _ length: Int) -> Bool {
+        let a = UnsafeRawPointer(a)
+        if length < 8 {
+            var i = 0
+            while i < length {
+                guard a.load(fromByteOffset: i, as: UInt8.self) == b.load(fromByteOffset: i, as: UInt8.self) else { return false }
+                i &+= 1
+            }
+            return true
+        }
+        var i = 0
+        while i &+ 8 < length {
+            guard a.loadUnaligned(fromByteOffset: i, as: UInt64.self) == b.loadUnaligned(fromByteOffset: i, as: UInt64.self) else {
+                return false
+            }
+            i &+= 8
+        }
+        // The last eight bytes, which may overlap the word before.
+        let last = length &- 8
+        return a.loadUnaligned(fromByteOffset: last, as: UInt64.self) == b.loadUnaligned(fromByteOffset: last, as: UInt64.self)
     }
 
     /// The items of the array whose "[" was just read, when each is a string, a number or a
@@ -216,12 +289,16 @@ struct FlatJSONLine {
     }
 
     /// The string whose opening quote was just read; `index` moves past its closing quote. Nil
-    /// when it is not closed on the line, holds a control byte or a bad escape.
+    /// when it is not closed on the line, holds a control byte, a bad escape or bytes that are not
+    /// UTF-8. Strings are the only place a line may hold bytes past ASCII, so checking them is
+    /// checking the line (for speed: the whole line was checked first, each of its bytes).
     private mutating func readString() -> Text? {
         let start = index
-        index = Self.specialByte(bytes, from: index, to: count)
+        var high: UInt64 = 0
+        index = Self.specialByte(bytes, from: index, to: count, high: &high)
         guard index < count else { return nil }
         if bytes[index] == UInt8(ascii: "\"") {
+            guard isUTF8(start, high) else { return nil }
             index &+= 1
             return .plain(start: start, count: index - 1 - start)
         }
@@ -232,13 +309,23 @@ struct FlatJSONLine {
             unescaped.append(contentsOf: UnsafeBufferPointer(start: bytes + run, count: index - run))
             guard index < count else { return nil }
             if bytes[index] == UInt8(ascii: "\"") {
+                // Escapes are ASCII and give whole characters: the string's text is UTF-8 when
+                // its bytes as written are.
+                guard isUTF8(start, high) else { return nil }
                 index &+= 1
                 return .unescaped
             }
             guard bytes[index] == UInt8(ascii: "\\"), unescape() else { return nil }
             run = index
-            index = Self.specialByte(bytes, from: index, to: count)
+            index = Self.specialByte(bytes, from: index, to: count, high: &high)
         }
+    }
+
+    /// Whether the bytes from `start` to `index` are UTF-8, where `high` has the high bit of each
+    /// of them (`specialByte`'s) set in some byte when any is past ASCII.
+    @inline(__always)
+    private func isUTF8(_ start: Int, _ high: UInt64) -> Bool {
+        high & 0x8080_8080_8080_8080 == 0 || CSVScan.checkUTF8(bytes, from: start, to: index) == .valid
     }
 
     /// Reads the escape at `index` into `unescaped`; false for an escape JSON does not have.
@@ -311,9 +398,10 @@ struct FlatJSONLine {
 
     /// The first index from `from` before `to` holding a quote, a backslash or a control byte
     /// (below 0x20), or `to`: eight bytes a step, with the "has a zero byte" trick of
-    /// CSVScan.ByteFinder and its "has a byte below n" sibling.
+    /// CSVScan.ByteFinder and its "has a byte below n" sibling. The bytes passed over are or-ed
+    /// into `high` (so that a caller learns whether any is past ASCII).
     @inline(__always)
-    private static func specialByte(_ buffer: UnsafePointer<UInt8>, from: Int, to: Int) -> Int {
+    static func specialByte(_ buffer: UnsafePointer<UInt8>, from: Int, to: Int, high: inout UInt64) -> Int {
         let ones: UInt64 = 0x0101_0101_0101_0101
         let highs: UInt64 = 0x8080_8080_8080_8080
         let quotes = ones &* UInt64(UInt8(ascii: "\""))
@@ -327,12 +415,19 @@ struct FlatJSONLine {
             // A byte below 0x20 sets its high bit in (word - 0x20…) & ~word; false positives only
             // lie above a true one, as with the zero-byte test.
             let hits = (((xq &- ones) & ~xq) | ((xb &- ones) & ~xb) | ((word &- ones &* 0x20) & ~word)) & highs
-            if hits != 0 { return index &+ (hits.trailingZeroBitCount &>> 3) }
+            if hits != 0 {
+                let passed = hits.trailingZeroBitCount &>> 3
+                // The bytes before the first hit, which is a true one.
+                high |= word & ((1 &<< (UInt64(passed) &<< 3)) &- 1)
+                return index &+ passed
+            }
+            high |= word
             index &+= 8
         }
         while index < to {
             let byte = buffer[index]
             if byte < 0x20 || byte == UInt8(ascii: "\"") || byte == UInt8(ascii: "\\") { return index }
+            high |= UInt64(byte)
             index &+= 1
         }
         return to

@@ -127,6 +127,8 @@ struct JSONLinesSource: RecordSource {
     private var values = CSVCells()
     private var keys = CSVCells()
     private var lastKeys = CSVCells()
+    /// `FlatJSONLine.arePlain(lastKeys)`.
+    private var lastKeysArePlain = true
     private var names: [String] = []
     /// Where FlatJSONLine unescapes strings, kept from line to line.
     private var unescaped: [UInt8] = []
@@ -226,12 +228,15 @@ struct JSONLinesSource: RecordSource {
     private mutating func readFlat(_ text: ArraySlice<UInt8>, position: Int) -> Bool {
         var sameKeys = false
         let read = text.withUnsafeBufferPointer { line in
-            FlatJSONLine.read(line, expected: lastKeys, keys: &keys, values: &values, sameKeys: &sameKeys, scratch: &unescaped)
+            FlatJSONLine.read(
+                line, expected: lastKeys, expectedArePlain: lastKeysArePlain, keys: &keys, values: &values, sameKeys: &sameKeys,
+                scratch: &unescaped)
         }
         guard read else { return false }
         if !sameKeys && (keys.bytes != lastKeys.bytes || keys.ends != lastKeys.ends) {
             names = keys.strings
             swap(&keys, &lastKeys)
+            lastKeysArePlain = FlatJSONLine.arePlain(lastKeys)
         }
         values.line = position
         values.keepJSON(text)

@@ -145,8 +145,18 @@ struct CellPathTests {
                 #"{"a":1,"b":2,"c":3,"d":4}"#,
                 #"{"a":1,"bb":2,"c":3,"d":4}"#,
                 #"{"a":1,"b\"":2}"#,
+                // Not JSON, though its bytes are those of the known key between quotes.
+                #"{"a":1,"b"":3}"#,
                 #"{"a":1,"b\"":3}"#,
                 #"{"a":1,"b":3,"ab":4}"#,
+                // Keys past ASCII known from the line before, one longer, and an empty key twice.
+                #"{"部门":"x","评分":1}"#,
+                #"{"部门":"y","评分":2}"#,
+                #"{"部门":"y","评分x":2}"#,
+                #"{"":1}"#,
+                #"{"":2}"#,
+                // Bytes that are not UTF-8 (here a "?", replaced below) in a key after a known one.
+                #"{"":2,"?":3}"#,
                 // Escapes in an array and one after another.
                 #"{"a":["x\"y","\u00e9",true,-1],"b":"\/\\\b\f\r"}"#,
                 #"{"a":{"b":1}}"#,
@@ -164,8 +174,16 @@ struct CellPathTests {
                 #"{"a":"\ud800"}"#,
                 #"{"a":tru}"#,
                 #"{"a" 1}"#,
-                #"{"a":"x"}"#,
-            ].map { Array($0.utf8) } + [[0x7B, 0x22, 0x61, 0x22, 0x3A, 0x22, 0xC3, 0x22, 0x7D]]  // {"a":"<cut UTF-8>"}
+            ].map { Array($0.utf8).map { $0 == UInt8(ascii: "?") ? 0xC3 : $0 } }
+            // Bytes that are not UTF-8 in a string after an escape, in a string of more than eight
+            // bytes, and outside any string.
+            + [
+                Array(#"{"a":"\n"#.utf8) + [0xE4, 0xB8, 0x22, 0x7D],
+                Array(#"{"a":"abcdefgh"#.utf8) + [0xFF] + Array(#"ijk"}"#.utf8),
+                Array(#"{"a":1"#.utf8) + [0xC3, 0xA9, 0x7D],
+                Array(#"{"a":"x"}"#.utf8),
+                [0x7B, 0x22, 0x61, 0x22, 0x3A, 0x22, 0xC3, 0x22, 0x7D],  // {"a":"<cut UTF-8>"}
+            ]
         // A byte-order mark before the first line, and a CR before the last line's LF.
         var text = [0xEF, 0xBB, 0xBF] + lines.dropLast(2).joined(separator: [0x0A])
         text += [0x0A] + lines[lines.count - 2] + [0x0D, 0x0A] + lines[lines.count - 1]
@@ -198,6 +216,6 @@ struct CellPathTests {
             }
         }
         #expect(position == lines.count)
-        #expect(flat == 18, "the flat lines, and only those, are read into cells")
+        #expect(flat == 23, "the flat lines, and only those, are read into cells")
     }
 }
