@@ -31,7 +31,7 @@ let package = Package(
             name: "CurlHTTP",
             dependencies: ["CCurl"]
         ),
-        // sqlite3_config, which is variadic, for FeedbackKit's store (see its header).
+        // sqlite3_config, which is variadic, and the kernel's writeback of the store, for FeedbackKit's store (see its header).
         .target(
             name: "CSQLiteTuning",
             linkerSettings: [.linkedLibrary("sqlite3")]

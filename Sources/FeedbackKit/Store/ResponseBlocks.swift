@@ -1,3 +1,4 @@
+import CSQLiteTuning
 import GRDB
 
 // Store format v6: responses in blocks.
@@ -117,10 +118,23 @@ final class ResponseBlocks {
         return id
     }
 
+    /// Blocks written by this object since the kernel was last asked to start writing the store
+    /// to disk (`feedback_sqlite_start_writeback`), which it is every `blocksPerWriteback`.
+    private var blocksSinceWriteback = 0
+    /// About 8 MB of blocks (for speed: a 1M import's commit waited 0.1 s for its sync, which
+    /// wrote the whole store; started along the way, the writing overlaps the import, and the
+    /// sync waited 2 ms; bench/README.md, twenty-first round).
+    static let blocksPerWriteback = 32
+
     /// Writes the open block, if any.
     func flush() throws {
         guard let block = open else { return }
         open = nil
+        blocksSinceWriteback += 1
+        if blocksSinceWriteback == Self.blocksPerWriteback {
+            blocksSinceWriteback = 0
+            if let connection = db.sqliteConnection { _ = feedback_sqlite_start_writeback(connection) }
+        }
         try DirectStatement.reused(
             &insertBlock, db, sql: "INSERT INTO response_block (id, form_id, import_id, responses, data) VALUES (?, ?, ?, ?, ?)"
         ).execute(.int(block.id), .text(block.formId), .int(block.importId), .int(block.offsets.count), .blob(block.writer.bytes))

@@ -1,3 +1,4 @@
+import CSQLiteTuning
 import Foundation
 import GRDB
 import Testing
@@ -277,5 +278,39 @@ struct ResponseBlocksTests {
         }
         let v9 = [0x80, 0x00, 0x01, 0x00] + records
         try Self.expectReadBack(v9, store: store, folder: folder)
+    }
+
+    /// The kernel is asked to start writing a store to disk through the descriptor SQLite holds on
+    /// it (found among the process's open files), inside a transaction as an import asks; never
+    /// for a database without a file.
+    @Test func writebackFindsTheStoresDescriptor() throws {
+        let dir = try TemporaryDirectory()
+        let path = dir.url.appendingPathComponent("w.sqlite").path
+        // A store opened first, on the same disk, must not be taken for it.
+        let other = try DatabaseQueue(path: dir.url.appendingPathComponent("other.sqlite").path)
+        try other.write { try $0.execute(sql: "CREATE TABLE t (b BLOB)") }
+        let queue = try DatabaseQueue(path: path)
+        let (fd, started) = try queue.write { db -> (Int32, Int32) in
+            try db.execute(sql: "PRAGMA cache_size = 16; CREATE TABLE t (b BLOB)")
+            try db.execute(sql: "INSERT INTO t VALUES (zeroblob(4000000))")
+            let connection = try #require(db.sqliteConnection)
+            return (feedback_sqlite_file_descriptor(connection), feedback_sqlite_start_writeback(connection))
+        }
+        #if os(Linux)
+        var file = stat()
+        var seen = stat()
+        #expect(stat(path, &file) == 0 && fstat(fd, &seen) == 0)
+        #expect(seen.st_ino == file.st_ino && seen.st_dev == file.st_dev, "the descriptor is the store's")
+        #expect(started == 0)
+        #else
+        #expect(fd == -1 && started == -1)
+        #endif
+        let memory = try DatabaseQueue()
+        #expect(try memory.write { db in feedback_sqlite_start_writeback(try #require(db.sqliteConnection)) } == -1)
+        // A store whose file is gone (deleted while open) is not one to write back.
+        let gone = try DatabaseQueue(path: dir.url.appendingPathComponent("gone.sqlite").path)
+        try gone.write { try $0.execute(sql: "CREATE TABLE t (b BLOB)") }
+        try FileManager.default.removeItem(at: dir.url.appendingPathComponent("gone.sqlite"))
+        #expect(try gone.write { db in feedback_sqlite_start_writeback(try #require(db.sqliteConnection)) } == -1)
     }
 }
