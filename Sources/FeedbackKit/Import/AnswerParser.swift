@@ -155,6 +155,9 @@ final class AnswerParser {
     private var leanKinds: [LeanKind] = []
     /// The index of the outcome of each cell text, for questions whose answers repeat.
     private var memo = ByteMemo<Int32>(limit: AnswerParser.rememberedLimit)
+    /// Where a list's key is written (see `withOutcome`), kept from list to list (for speed: a new
+    /// array for each, grown item by item, cost about 450 instructions a JSON line).
+    private let listKey = ScratchBytes(capacity: 64)
     /// The same for the texts "0" to "999", by their value (-1: none yet); empty until one is met.
     private var smallNumbers: [Int32] = []
     /// Whether this question's answers are remembered: codes that repeat from record to record,
@@ -207,19 +210,20 @@ final class AnswerParser {
             return text.withUTF8Bytes { utf8 in withOutcome(bytes: UnsafeRawBufferPointer(utf8), body) }
         case .list(let items):
             // Remembered under a key no text has: 0xFF (never in UTF-8), then each item's length and bytes.
-            var key: [UInt8] = [0xFF]
+            listKey.removeAll()
+            var key = UnretainedScratch(listKey)
+            key.append(0xFF)
             for item in items {
                 item.withUTF8Bytes { bytes in
                     BlockCodec.appendNumber(UInt64(bytes.count), to: &key)
                     key.append(contentsOf: bytes)
                 }
             }
-            return key.withUnsafeBytes { bytes in
-                if let index = memo.value(for: bytes) { return outcome(index, body) }
-                let parsed = parse(value)
-                guard let index = remember(parsed, bytes) else { return body(parsed, nil) }
-                return outcome(index, body)
-            }
+            let bytes = UnsafeRawBufferPointer(listKey.written)
+            if let index = memo.value(for: bytes) { return outcome(index, body) }
+            let parsed = parse(value)
+            guard let index = remember(parsed, bytes) else { return body(parsed, nil) }
+            return outcome(index, body)
         case .null:
             return body(parse(value), nil)
         }

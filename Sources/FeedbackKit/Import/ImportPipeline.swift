@@ -139,7 +139,11 @@ struct ResponseBatch {
         lean.append(response)
     }
 
-    init(capacity: Int) {
+    /// Room for `capacity` responses, lean ones among them, and `bytes` bytes of their records (for
+    /// speed: grown from empty, a batch's arrays were copied a dozen times on their way to full).
+    init(capacity: Int, lean: Bool = false, bytes: Int = 0) {
         order.reserveCapacity(capacity)
+        if lean { self.lean.reserveCapacity(capacity) }
+        self.bytes.reserveCapacity(bytes)
     }
 }

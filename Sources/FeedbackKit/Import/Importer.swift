@@ -163,7 +163,7 @@ public struct Importer {
             // the reading thread alone; this thread keeps its own counts.
             let waitForReader = runOnThread {
                 do {
-                    var batch = ResponseBatch(capacity: batchSize)
+                    var batch = ResponseBatch(capacity: batchSize, lean: leanWriter != nil)
                     var consumerStopped = false
                     let digests = DigestEntries(form: form)
                     let scratch = ScratchBytes()
@@ -178,12 +178,14 @@ public struct Importer {
                     /// Hands the batch on when full; false when the consumer has stopped.
                     func handOn() -> Bool {
                         guard batch.count == batchSize else { return true }
+                        // The next batch's records likely take about as many bytes as this one's.
+                        let bytes = batch.bytes.count + batch.bytes.count / 8
                         guard channel.put(batch) else {
                             consumerStopped = true
                             return false
                         }
                         entriesHere = channel.waiting >= waitingForEntriesHere
-                        batch = ResponseBatch(capacity: batchSize)
+                        batch = ResponseBatch(capacity: batchSize, lean: leanWriter != nil, bytes: bytes)
                         return true
                     }
                     // Not escaping (for speed: as an optional closure it escaped, and each record
