@@ -123,7 +123,7 @@ final class ResponseBlocks {
     private var blocksSinceWriteback = 0
     /// About 8 MB of blocks (for speed: a 1M import's commit waited 0.1 s for its sync, which
     /// wrote the whole store; started along the way, the writing overlaps the import, and the
-    /// sync waited 2 ms; bench/README.md, twenty-first round).
+    /// sync waited 26 ms; bench/README.md, twenty-first round).
     static let blocksPerWriteback = 32
 
     /// Writes the open block, if any.
