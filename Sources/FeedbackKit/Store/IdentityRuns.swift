@@ -330,7 +330,6 @@ final class IdentityRuns {
         }
     }
 
-    /// An entry of a run, in the runs' order.
     /// This transaction's hashes not yet in a run, in the order stored, with a table that finds
     /// them by hash. Written by hand (for speed: a Dictionary hashed each Int64 with SipHash on the
     /// storing thread, the slower of an import's two; see bench/README.md). The table holds each entry's
@@ -412,6 +411,7 @@ final class IdentityRuns {
         }
     }
 
+    /// An entry of a run, in the runs' order.
     struct Entry: Comparable {
         var hash: Int64
         var id: Int64
