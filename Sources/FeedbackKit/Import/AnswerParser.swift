@@ -153,6 +153,13 @@ final class AnswerParser {
     private let textAsItIs: Bool
     /// Each remembered outcome's `LeanKind`.
     private var leanKinds: [LeanKind] = []
+    /// Each remembered outcome's answer as scoring reads a number (for the digest entries of the
+    /// lean path, which read it without making the answer: see `LeanDraft.item`).
+    private var items: [ScoringValues.Item] = []
+    /// A mask the digest entries work out from each remembered outcome when first asked for (the
+    /// pain points a list of choices ticks), kept with it; `notWorkedOut` until then.
+    private var masks: [UInt64] = []
+    static let notWorkedOut = UInt64.max
     /// The index of the outcome of each cell text, for questions whose answers repeat.
     private var memo = ByteMemo<Int32>(limit: AnswerParser.rememberedLimit)
     /// Where a list's key is written (see `withOutcome`), kept from list to list (for speed: a new
@@ -282,6 +289,21 @@ final class AnswerParser {
         return n >= 3 && (0xE4...0xE9).contains(bytes[n - 3]) && (0x80..<0xC0).contains(bytes[n - 2]) && (0x80..<0xC0).contains(last)
     }
 
+    /// The scoring item of a remembered outcome whose `leanKind` is `.answer`.
+    @inline(__always)
+    func rememberedItem(_ index: Int32) -> ScoringValues.Item { items[Int(index)] }
+
+    /// The mask `work` gives a remembered outcome's answer, worked out once per outcome. Every
+    /// caller must give the same `work` for the same answer (one parser serves one form).
+    @inline(__always)
+    func rememberedMask(_ index: Int32, _ work: (Answer) -> UInt64) -> UInt64 {
+        let i = Int(index)
+        if masks[i] != Self.notWorkedOut { return masks[i] }
+        let mask = work(rememberedAnswer(index))
+        masks[i] = mask
+        return mask
+    }
+
     /// The answer of a remembered outcome whose `leanKind` is `.answer`.
     func rememberedAnswer(_ index: Int32) -> Answer {
         guard case .answer(let answer, _) = outcomes[Int(index)] else { preconditionFailure("not an answer") }
@@ -339,6 +361,8 @@ final class AnswerParser {
         smallNumbers = []
         outcomes.removeAll(keepingCapacity: true)
         leanKinds.removeAll(keepingCapacity: true)
+        items.removeAll(keepingCapacity: true)
+        masks.removeAll(keepingCapacity: true)
         encodings.removeAll()
         encodingEnds.removeAll(keepingCapacity: true)
     }
@@ -372,6 +396,12 @@ final class AnswerParser {
         case .notAnswered: leanKinds.append(.notAnswered)
         default: leanKinds.append(.other)
         }
+        switch parsed {
+        case .answer(.number(let v), _): items.append(.number(v))
+        case .answer(.notApplicable, _): items.append(.notApplicable)
+        default: items.append(.unanswered)
+        }
+        masks.append(Self.notWorkedOut)
         if blockNumber > 0 {
             if case .answer(let answer, _) = parsed {
                 var out = encodings

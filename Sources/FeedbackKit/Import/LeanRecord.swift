@@ -97,6 +97,38 @@ final class LeanDraft {
         return slots[q]
     }
 
+    /// Question `q`'s answer as scoring reads a number, without making the answer where it is a
+    /// remembered outcome (for speed: a digest entry reads about ten of them).
+    @inline(__always)
+    func item(_ q: Int) -> ScoringValues.Item {
+        let index = remembered[q]
+        if index >= 0 { return parsers[q].rememberedItem(index) }
+        // A text taken as it is, or none.
+        if index == Self.asItIs || index == Self.asDigits || starts[q] < 0 { return .unanswered }
+        switch slots[q] {
+        case .number(let v): return .number(v)
+        case .notApplicable: return .notApplicable
+        default: return .unanswered
+        }
+    }
+
+    /// The mask `work` gives question `q`'s answer, worked out once per remembered outcome (see
+    /// `AnswerParser.rememberedMask`); nil where the question is not answered.
+    @inline(__always)
+    func mask(_ q: Int, _ work: (Answer) -> UInt64) -> UInt64? {
+        let index = remembered[q]
+        if index >= 0 { return parsers[q].rememberedMask(index, work) }
+        return answer(q).map(work)
+    }
+
+    /// Calls `body` with the bytes of question `q`'s answer where it is a text taken as it is (see
+    /// `AnswerParser.isTextAsItIs`); nil otherwise.
+    @inline(__always)
+    func withTextAsItIs<T>(_ q: Int, _ body: (UnsafeRawBufferPointer) -> T) -> T? {
+        guard remembered[q] == Self.asItIs else { return nil }
+        return body(UnsafeRawBufferPointer(UnsafeBufferPointer(rebasing: encoded.written[textStarts[q]..<ends[q]])))
+    }
+
     /// The answers by question index.
     var answers: [Answer?] {
         fillSlots()

@@ -73,7 +73,7 @@ struct MaterialReader {
     /// of them; see LeanRecord.swift).
     func visit(
         _ answers: AnswerLookup, department departmentId: String?, identity: () -> (key: String, submittedAt: String?),
-        badThrough: Int, maskAndTag: ((String) -> (masked: String, tags: [Int]))? = nil, ticks: ScoringValues.PainTicks? = nil,
+        badThrough: Int, maskAndTag: ((String) -> (masked: String, tags: [Int]))? = nil,
         comment commented: (String, String, String) -> Void
     ) -> BadReview? {
         var comment = ""
@@ -86,28 +86,50 @@ struct MaterialReader {
                 if !comment.isEmpty { commentTags = layout.tags(comment) }
             }
         }
-        let level = answers[layout.overallId, layout.overallIndex]?.number
+        return visit(
+            answers, comment: comment, tags: commentTags, level: answers[layout.overallId, layout.overallIndex]?.number,
+            ticks: nil, departmentName: { departmentName(departmentId) }, identity: identity, badThrough: badThrough,
+            comment: commented)
+    }
+
+    /// The name of the department with this id ("" for none or one the form does not list).
+    func departmentName(_ id: String?) -> String {
+        id.flatMap { names[$0] } ?? ""
+    }
+
+    /// The same given what a digest entry has read of the response already: its comment masked
+    /// and the pain points the masked text mentions, its overall level, and `ticks`, the pain
+    /// points (bit i for pain point i) that the answer to the pain-point question ticks where it is
+    /// a list of choices, else 0 (nil: read here). `departmentName` is asked only for a comment or
+    /// a bad review.
+    func visit(
+        _ answers: AnswerLookup, comment: String, tags commentTags: [Int], level: Double?, ticks: UInt64?,
+        departmentName: () -> String, identity: () -> (key: String, submittedAt: String?), badThrough: Int,
+        comment commented: (String, String, String) -> Void
+    ) -> BadReview? {
         let isBad = level.map { Int($0) <= badThrough } ?? false
         // The department's name and the pain points ticked only for a comment or a bad review (for
         // speed: most responses of an import are neither, and these made a few objects each).
         guard !comment.isEmpty || isBad else { return nil }
-        let department = departmentId.flatMap { names[$0] } ?? ""
-        var ticked: [String] = []
-        if case .choices(let values) = answers[layout.painPointQuestionId, layout.painPointQuestionIndex] {
-            // `ticks`, when given, are the scoring values' ticks of the same answer.
-            let known: UInt64? = if case .mask(let mask) = ticks { mask } else { nil }
-            if let mask = known ?? layout.tickMask(values) {
-                ticked = layout.painPoints.indices.filter { mask & (1 << UInt64($0)) != 0 }.map { layout.painPoints[$0].id }
+        let department = departmentName()
+        // The pain points ticked, by index: as a mask, or where there are more than 64 as a list.
+        var mask: UInt64 = ticks ?? 0
+        var list: [Int]?
+        if ticks == nil, case .choices(let values) = answers[layout.painPointQuestionId, layout.painPointQuestionIndex] {
+            if let found = layout.tickMask(values) {
+                mask = found
             } else {
-                ticked = layout.painPoints.indices.filter { i in values.contains { layout.painChoices[i].contains($0) } }
-                    .map { layout.painPoints[$0].id }
+                list = layout.painPoints.indices.filter { i in values.contains { layout.painChoices[i].contains($0) } }
             }
         }
+        func isTicked(_ i: Int) -> Bool { list?.contains(i) ?? (i < 64 && mask & (1 << UInt64(i)) != 0) }
         if !comment.isEmpty {
-            // The pain points the comment mentions, then those ticked, each once.
-            var tagged = commentTags.map { layout.painPoints[$0].id }
-            for id in ticked where !tagged.contains(id) { tagged.append(id) }
-            for id in tagged { commented(id, department, comment) }
+            // The pain points the comment mentions, then those ticked, each once (by index: pain
+            // point ids are unique in a form).
+            for i in commentTags { commented(layout.painPoints[i].id, department, comment) }
+            for i in layout.painPoints.indices where isTicked(i) && !commentTags.contains(i) {
+                commented(layout.painPoints[i].id, department, comment)
+            }
         }
         guard isBad, let level, let q = layout.overall else { return nil }
         let levelLabel = q.levels.indices.contains(Int(level) - 1) ? q.levels[Int(level) - 1].zh : JSONWriter.number(level)
@@ -116,7 +138,7 @@ struct MaterialReader {
         return BadReview(
             responseId: key, submittedAt: submittedAt ?? "", department: department, service: text(service, answers),
             channel: text(channel, answers), level: levelLabel,
-            painPoints: ticked.compactMap { id in layout.painPoints.first { $0.id == id }?.label.zh }, comment: comment,
+            painPoints: layout.painPoints.indices.filter(isTicked).map { layout.painPoints[$0].label.zh }, comment: comment,
             contact: contactText.isEmpty ? "" : PersonalData.maskContact(contactText))
     }
 }

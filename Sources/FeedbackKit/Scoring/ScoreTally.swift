@@ -45,8 +45,8 @@ public struct ScoreTally: Sendable, Equatable {
     mutating func add(_ values: ScoringValues) {
         responses += 1
         if let level = values.overall { _ = overall.add(level) }
-        for (i, item) in values.dimensions.enumerated() {
-            switch item {
+        for i in 0..<values.dimensions.count {
+            switch values.dimensions[i] {
             case .number(let v):
                 _ = dimensions[i].add(Int(v))
                 if let level = values.overall { _ = drivers[i].add(x: v, y: Double(level)) }
@@ -97,6 +97,10 @@ struct ScoringValues: Sendable {
         case unanswered
         case notApplicable
         case number(Double)
+
+        var number: Double? {
+            if case .number(let v) = self { v } else { nil }
+        }
     }
 
     /// Which pain points the pain-point question ticks: bit i for pain point i, or one flag each
@@ -108,15 +112,58 @@ struct ScoringValues: Sendable {
 
     var overall: Int?
     /// One per dimension question, in form order.
-    var dimensions: [Item]
+    var dimensions: Dimensions
     var recommend: Int?
     /// Nil when the pain-point question is unanswered or not applicable.
     var painTicks: PainTicks?
+    /// Whether the answer to the pain-point question is a list of choices (the report's material
+    /// lists the pain points of those only: see `MaterialReader.visit`).
+    var ticksAreChoices = false
     /// The pain points the comment mentions; nil without a comment.
     var commentTags: [Int]?
     var daysTaken: Double?
     var daysPromised: Double?
     var trips: Int?
+
+    /// The items of the dimension questions, held inline up to eight (for speed: as an array,
+    /// they were an object to make and free for each response of an import).
+    struct Dimensions: Sendable {
+        let count: Int
+        private var values: (Double, Double, Double, Double, Double, Double, Double, Double) = (0, 0, 0, 0, 0, 0, 0, 0)
+        /// Two bits each of the first eight: 0 unanswered, 1 not applicable, 2 a number.
+        private var kinds: UInt16 = 0
+        /// All of them, where there are more than eight.
+        private var all: [Item]?
+        static let inline = 8
+
+        init(count: Int, _ item: (Int) -> Item) {
+            self.count = count
+            if count > Self.inline {
+                all = (0..<count).map(item)
+                return
+            }
+            withUnsafeMutableBytes(of: &values) { slots in
+                for i in 0..<count {
+                    switch item(i) {
+                    case .unanswered: break
+                    case .notApplicable: kinds |= 1 << (2 * i)
+                    case .number(let v):
+                        kinds |= 2 << (2 * i)
+                        slots.storeBytes(of: v, toByteOffset: 8 * i, as: Double.self)
+                    }
+                }
+            }
+        }
+
+        subscript(i: Int) -> Item {
+            if let all { return all[i] }
+            switch (kinds >> (2 * i)) & 3 {
+            case 1: return .notApplicable
+            case 2: return .number(withUnsafeBytes(of: values) { $0.load(fromByteOffset: 8 * i, as: Double.self) })
+            default: return .unanswered
+            }
+        }
+    }
 
     /// `commentTags`: `layout.tags` of the response's comment when the caller knows them already.
     init(_ response: Response, layout: ScoringLayout, commentTags known: [Int]?) {
@@ -124,37 +171,59 @@ struct ScoringValues: Sendable {
     }
 
     /// The same from the response's answers, looked up once by the caller for all it reads of them.
-    init(_ answers: AnswerLookup, layout: ScoringLayout, commentTags known: [Int]?) {
+    /// `commentKnown`: `known` is what `layout.tags` gives the comment, and nil only where the
+    /// response has no comment (the caller has read it: see `CommentFactsCache.facts(of:)`).
+    init(_ answers: AnswerLookup, layout: ScoringLayout, commentTags known: [Int]?, commentKnown: Bool = false) {
         // By the layout's question ids and indices (for speed: reading a Question to get its id copies it).
-        overall = answers[layout.overallId, layout.overallIndex]?.number.map { Int($0) }
-        // By position (for speed: `zip` retained and released both arrays for each response).
-        dimensions = layout.dimensionIndices.indices.map { n in
-            switch answers[layout.dimensionIds[n], layout.dimensionIndices[n]] {
-            case .number(let v): .number(v)
-            case .notApplicable: .notApplicable
-            default: .unanswered
-            }
+        if case .number(let v) = answers.item(layout.overallId, layout.overallIndex) { overall = Int(v) }
+        // As items (for speed: a draft gives them without making the answers).
+        dimensions = Dimensions(count: layout.dimensionIndices.count) { n in
+            answers.item(layout.dimensionIds[n], layout.dimensionIndices[n])
         }
-        recommend = answers[layout.recommendId, layout.recommendIndex]?.number.map { Int($0) }
-        if let answer = answers[layout.painPointQuestionId, layout.painPointQuestionIndex], answer != .notApplicable {
-            let ticked: [String]
-            switch answer {
-            case .choices(let values): ticked = values
-            case .text(let value): ticked = [value]
-            default: ticked = []
+        if case .number(let v) = answers.item(layout.recommendId, layout.recommendIndex) { recommend = Int(v) }
+        if layout.painPoints.count < 62 {
+            // A mask, worked out once for each remembered answer (for speed); fewer than 62 pain
+            // points leave the top bits for "not applicable" and "a list of choices".
+            let mask = answers.mask(layout.painPointQuestionId, layout.painPointQuestionIndex) { answer in
+                switch answer {
+                case .notApplicable: Self.notApplicableBit
+                case .choices(let values): Self.choicesBit | (layout.tickMask(values) ?? 0)
+                default: layout.tickMask(Self.ticked(answer)) ?? 0
+                }
             }
+            if let mask, mask != Self.notApplicableBit {
+                painTicks = .mask(mask & ~Self.choicesBit)
+                ticksAreChoices = mask & Self.choicesBit != 0
+            }
+        } else if let answer = answers[layout.painPointQuestionId, layout.painPointQuestionIndex], answer != .notApplicable {
+            if case .choices = answer { ticksAreChoices = true }
+            let ticked = Self.ticked(answer)
             if let mask = layout.tickMask(ticked) {
                 painTicks = .mask(mask)
             } else {
                 painTicks = .flags(layout.painChoices.map { choices in ticked.contains { choices.contains($0) } })
             }
         }
-        if case .text(let text) = answers[layout.commentId, layout.commentIndex], !text.isEmpty {
+        if commentKnown {
+            commentTags = known
+        } else if case .text(let text) = answers[layout.commentId, layout.commentIndex], !text.isEmpty {
             commentTags = known ?? layout.tags(text)
         }
-        daysTaken = answers[layout.daysTakenId, layout.daysTakenIndex]?.number
-        daysPromised = answers[layout.daysPromisedId, layout.daysPromisedIndex]?.number
-        trips = answers[layout.tripsId, layout.tripsIndex]?.number.map { Int($0) }
+        if case .number(let v) = answers.item(layout.daysTakenId, layout.daysTakenIndex) { daysTaken = v }
+        if case .number(let v) = answers.item(layout.daysPromisedId, layout.daysPromisedIndex) { daysPromised = v }
+        if case .number(let v) = answers.item(layout.tripsId, layout.tripsIndex) { trips = Int(v) }
+    }
+
+    private static let notApplicableBit: UInt64 = 1 << 63
+    private static let choicesBit: UInt64 = 1 << 62
+
+    /// The choice values an answer to the pain-point question ticks.
+    private static func ticked(_ answer: Answer) -> [String] {
+        switch answer {
+        case .choices(let values): values
+        case .text(let value): [value]
+        default: []
+        }
     }
 }
 

@@ -529,6 +529,9 @@ final class DigestEntries {
     init(form: Form) {
         visitor = MaterialReader(form: form)
         comments = CommentFactsCache(layout: visitor.layout)
+        // The first of two departments with one id, as the visitor's lookup keeps.
+        var seen = Set<String>()
+        departmentNames = ByteMemo(keeping: form.departments.filter { seen.insert($0.id).inserted }.map { (key: $0.id, value: $0.name.zh) })
     }
 
     func entry(_ response: Response) -> DigestEntry {
@@ -541,18 +544,27 @@ final class DigestEntries {
     func entry(
         _ answers: AnswerLookup, department: String?, identity: () -> (key: String, submittedAt: String?)
     ) -> DigestEntry {
+        // The comment read once, for the values and the material (for speed: each read it).
         let commentFacts = comments.facts(of: answers)
-        let values = ScoringValues(answers, layout: layout, commentTags: commentFacts?.tags)
+        let values = ScoringValues(answers, layout: layout, commentTags: commentFacts?.tags, commentKnown: true)
         var items: [(painPoint: String, department: String, text: String)] = []
+        let ticks: UInt64? =
+            if !values.ticksAreChoices { 0 } else if case .mask(let mask) = values.painTicks { mask } else { nil }
         let bad = visitor.visit(
-            answers, department: department, identity: identity, badThrough: MaterialReader.badThrough,
-            maskAndTag: { text in
-                // Called with the response's comment, whose facts are known by now (unless it is empty).
-                let facts = commentFacts ?? self.comments.facts(text)
-                return (facts.masked, facts.maskedTags)
-            }, ticks: values.painTicks
+            answers, comment: commentFacts?.masked ?? "", tags: commentFacts?.maskedTags ?? [],
+            level: answers.item(layout.overallId, layout.overallIndex).number, ticks: ticks,
+            departmentName: { departmentName(department) }, identity: identity, badThrough: MaterialReader.badThrough
         ) { painPoint, department, text in items.append((painPoint, department, text)) }
         return DigestEntry(values: values, comments: items, badReview: bad)
+    }
+
+    /// The departments' names by the bytes of their ids (for speed: a dictionary by a Chinese id
+    /// hashed it through Unicode normalization); the visitor's lookup is the same for every id.
+    private let departmentNames: ByteMemo<String>
+
+    private func departmentName(_ id: String?) -> String {
+        guard let id else { return "" }
+        return id.withUTF8Bytes { departmentNames.value(for: UnsafeRawBufferPointer($0)) } ?? visitor.departmentName(id)
     }
 }
 
@@ -567,7 +579,9 @@ struct CommentFacts: Sendable {
 /// tagging walk every character. One per thread: an import works them out on its reading thread.
 final class CommentFactsCache {
     let layout: ScoringLayout
-    private var known: [UTF8Key: CommentFacts] = [:]
+    /// By the comment's bytes (for speed: a dictionary by text needed a String of each comment to
+    /// look it up, and hashed it with SipHash).
+    private var known = ByteMemo<CommentFacts>(limit: CommentFactsCache.limit)
     /// The most comments remembered; past it, the cache starts again (memory stays bounded: an
     /// import keeps one cache on each of its two threads).
     static let limit = 4096
@@ -582,12 +596,15 @@ final class CommentFactsCache {
     }
 
     func facts(_ text: String) -> CommentFacts {
-        guard text.utf8.count <= Self.longestRemembered else { return Self.workOut(text, layout: layout) }
-        let key = UTF8Key(text)
-        if let facts = known[key] { return facts }
-        let facts = Self.workOut(text, layout: layout)
-        if known.count >= Self.limit { known.removeAll(keepingCapacity: true) }
-        known[key] = facts
+        text.withUTF8Bytes { bytes in facts(UnsafeRawBufferPointer(bytes)) { text } }
+    }
+
+    /// The facts of the comment whose UTF-8 bytes are `bytes`; `text` makes it as a String.
+    private func facts(_ bytes: UnsafeRawBufferPointer, _ text: () -> String) -> CommentFacts {
+        guard bytes.count <= Self.longestRemembered else { return Self.workOut(text(), layout: layout) }
+        if let facts = known.value(for: bytes) { return facts }
+        let facts = Self.workOut(text(), layout: layout)
+        known.insert(facts, for: bytes)
         return facts
     }
 
@@ -599,6 +616,12 @@ final class CommentFactsCache {
 
     /// The facts of a response's comment, given its answers; nil when it has none.
     func facts(of answers: AnswerLookup) -> CommentFacts? {
+        // A draft's comment taken as it is, by its bytes (for speed: most are met before).
+        if let facts = answers.withTextAsItIs(layout.commentId, layout.commentIndex, { bytes in
+            facts(bytes) { String(decoding: bytes, as: UTF8.self) }
+        }) {
+            return facts
+        }
         guard case .text(let text) = answers[layout.commentId, layout.commentIndex], !text.isEmpty else { return nil }
         return facts(text)
     }

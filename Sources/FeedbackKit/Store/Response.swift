@@ -345,6 +345,33 @@ struct AnswerLookup {
         if let slots { return slots[index] }
         return answers[id]
     }
+
+    /// The same as scoring reads a number (from a draft without making the answer).
+    @inline(__always)
+    func item(_ id: String?, _ index: Int?) -> ScoringValues.Item {
+        if let draft, let index, id != nil { return draft._withUnsafeGuaranteedRef { $0.item(index) } }
+        switch self[id, index] {
+        case .number(let v): return .number(v)
+        case .notApplicable: return .notApplicable
+        default: return .unanswered
+        }
+    }
+
+    /// The mask `work` gives the answer (from a draft, worked out once per remembered outcome);
+    /// nil where there is none.
+    @inline(__always)
+    func mask(_ id: String?, _ index: Int?, _ work: (Answer) -> UInt64) -> UInt64? {
+        if let draft, let index, id != nil { return draft._withUnsafeGuaranteedRef { $0.mask(index, work) } }
+        return self[id, index].map(work)
+    }
+
+    /// Calls `body` with the bytes of a draft's text answer taken as it is; nil otherwise (see
+    /// `LeanDraft.withTextAsItIs`).
+    @inline(__always)
+    func withTextAsItIs<T>(_ id: String?, _ index: Int?, _ body: (UnsafeRawBufferPointer) -> T) -> T? {
+        guard let draft, let index, id != nil else { return nil }
+        return draft._withUnsafeGuaranteedRef { $0.withTextAsItIs(index, body) }
+    }
 }
 
 /// A form's question ids in sorted order, the order a block lists a response's answers in, with
