@@ -617,11 +617,10 @@ final class CommentFactsCache {
     /// The facts of a response's comment, given its answers; nil when it has none.
     func facts(of answers: AnswerLookup) -> CommentFacts? {
         // A draft's comment taken as it is, by its bytes (for speed: most are met before).
-        if let facts = answers.withTextAsItIs(layout.commentId, layout.commentIndex, { bytes in
+        let asItIs = answers.withTextAsItIs(layout.commentId, layout.commentIndex) { bytes in
             facts(bytes) { String(decoding: bytes, as: UTF8.self) }
-        }) {
-            return facts
         }
+        if let asItIs { return asItIs }
         guard case .text(let text) = answers[layout.commentId, layout.commentIndex], !text.isEmpty else { return nil }
         return facts(text)
     }
