@@ -224,26 +224,19 @@ final class DigestKeeper {
         let text: UTF8Key
         let hash: Int
 
-        init(month: String, painPoint: String, department: String, text: String) {
+        /// `seed`: the keeper's, random, so that an export cannot be written to make every key collide.
+        init(month: String, painPoint: String, department: String, text: String, seed: UInt64) {
             self.month = UTF8Key(month)
             self.painPoint = UTF8Key(painPoint)
             self.department = UTF8Key(department)
             self.text = UTF8Key(text)
-            var hasher = Hasher()
-            Self.add(month, to: &hasher)
-            Self.add(painPoint, to: &hasher)
-            Self.add(department, to: &hasher)
-            Self.add(text, to: &hasher)
-            hash = hasher.finalize()
-        }
-
-        @inline(__always)
-        private static func add(_ text: String, to hasher: inout Hasher) {
-            // Each text's length keeps ("ab","c") apart from ("a","bc").
-            text.withUTF8Bytes {
-                hasher.combine($0.count)
-                hasher.combine(bytes: UnsafeRawBufferPointer($0))
+            // Each text hashed with its length (see `ByteMemo.hash`), which keeps ("ab","c") apart
+            // from ("a","bc"), and the four mixed in turn (for speed: SipHash over the four texts
+            // cost about a thousand instructions a key).
+            func mix(_ part: String, _ h: UInt64) -> UInt64 {
+                part.withUTF8Bytes { ByteMemo<Int>.hash(UnsafeRawBufferPointer($0), seed: h) }
             }
+            hash = Int(truncatingIfNeeded: mix(text, mix(department, mix(painPoint, mix(month, seed)))))
         }
 
         func hash(into hasher: inout Hasher) { hasher.combine(hash) }
@@ -253,6 +246,7 @@ final class DigestKeeper {
                 && a.month == b.month
         }
     }
+    private let commentSeed = UInt64.random(in: .min ... .max)
 
     /// The answers of a lean record by question index, kept from record to record (see `entry(record:…)`).
     private var recordAnswers = RecordAnswers(questionCount: 0)
@@ -273,14 +267,41 @@ final class DigestKeeper {
 
     /// A class, so that one lookup of the month serves every update of it.
     private final class MonthState {
-        /// By department, hashed by its bytes (see UTF8Key: department names are mostly Chinese).
-        var tallies: [UTF8Key: ScoreTally]
+        /// Each department's name and tally, in the order first met.
+        private(set) var departments: [String] = []
+        var tallies: [ScoreTally] = []
+        /// Each department's index, by its name's bytes (see UTF8Key: department names are mostly Chinese).
+        private var byName: [UTF8Key: Int] = [:]
+        /// The same, looked up first (for speed: the dictionary hashed each response's department
+        /// with SipHash); it may forget (see ByteMemo), never the dictionary.
+        private var indices = ByteMemo<Int32>(limit: 1024)
         /// The month's comment items and bad reviews stored since its blocks were last written.
         var comments = DigestItems.Block()
         var badReviews = DigestItems.Block()
 
         init(tallies: [String: ScoreTally] = [:]) {
-            self.tallies = Dictionary(uniqueKeysWithValues: tallies.map { (UTF8Key($0.key), $0.value) })
+            for (department, tally) in tallies {
+                byName[UTF8Key(department)] = self.tallies.count
+                departments.append(department)
+                self.tallies.append(tally)
+            }
+        }
+
+        /// The index in `tallies` of a department's tally, which is made empty when first met.
+        func index(of department: String, layout: ScoringLayout) -> Int {
+            let memo = department.withUTF8Bytes { indices.value(for: UnsafeRawBufferPointer($0)) }
+            if let memo { return Int(memo) }
+            let index: Int
+            if let known = byName[UTF8Key(department)] {
+                index = known
+            } else {
+                index = tallies.count
+                byName[UTF8Key(department)] = index
+                departments.append(department)
+                tallies.append(ScoreTally(form: layout))
+            }
+            department.withUTF8Bytes { indices.insert(Int32(index), for: UnsafeRawBufferPointer($0)) }
+            return index
         }
     }
 
@@ -359,10 +380,10 @@ final class DigestKeeper {
     private func add(
         _ entry: DigestEntry, month m: MonthState, named month: String, department: String?, id: Int64, state: FormState, db: Database
     ) throws {
-        m.tallies[UTF8Key(department ?? ""), default: ScoreTally(form: state.entries.layout)].add(entry.values)
+        m.tallies[m.index(of: department ?? "", layout: state.entries.layout)].add(entry.values)
         for c in entry.comments
         where state.seenComments.insert(
-            CommentKey(month: month, painPoint: c.painPoint, department: c.department, text: c.text)
+            CommentKey(month: month, painPoint: c.painPoint, department: c.department, text: c.text, seed: commentSeed)
         ).inserted {
             state.pendingBytes += m.comments.add(id: id) { DigestItems.append(comment: c, to: &$0) }
         }
@@ -404,9 +425,9 @@ final class DigestKeeper {
                         VALUES (?, ?, ?, ?, ?, ?)
                         """)
                 // Every department of the month, also those this transaction left as they were (a few dozen rows).
-                for (department, tally) in m.tallies.sorted(by: { $0.key.text < $1.key.text }) {
+                for (department, tally) in zip(m.departments, m.tallies).sorted(by: { $0.0 < $1.0 }) {
                     try statement.execute(arguments: [
-                        formId, month, department.text, state.fingerprint, tally.responses, Data(tally.encoded),
+                        formId, month, department, state.fingerprint, tally.responses, Data(tally.encoded),
                     ])
                 }
             }
@@ -458,7 +479,13 @@ enum DigestItems {
     }
 
     static func append(badReview r: BadReview, to out: inout [UInt8]) {
-        for text in [r.responseId, r.submittedAt, r.department, r.service, r.channel, r.level] { BlockCodec.appendText(text, to: &out) }
+        // One by one (for speed: an array of the six was an object for each bad review).
+        BlockCodec.appendText(r.responseId, to: &out)
+        BlockCodec.appendText(r.submittedAt, to: &out)
+        BlockCodec.appendText(r.department, to: &out)
+        BlockCodec.appendText(r.service, to: &out)
+        BlockCodec.appendText(r.channel, to: &out)
+        BlockCodec.appendText(r.level, to: &out)
         // The pain points as their count, then each.
         BlockCodec.appendNumber(UInt64(r.painPoints.count), to: &out)
         for p in r.painPoints { BlockCodec.appendText(p, to: &out) }
