@@ -643,11 +643,11 @@ final class CommentFactsCache {
 
     /// The facts of a response's comment, given its answers; nil when it has none.
     func facts(of answers: AnswerLookup) -> CommentFacts? {
-        // A draft's comment taken as it is, by its bytes (for speed: most are met before).
-        let asItIs = answers.withTextAsItIs(layout.commentId, layout.commentIndex) { bytes in
-            facts(bytes) { String(decoding: bytes, as: UTF8.self) }
+        // A comment kept as bytes, looked up by them (for speed: most are met before).
+        let byBytes = answers.withTextBytes(layout.commentId, layout.commentIndex) { bytes in
+            bytes.isEmpty ? nil : facts(bytes) { String(decoding: bytes, as: UTF8.self) }
         }
-        if let asItIs { return asItIs }
+        if let byBytes { return byBytes }
         guard case .text(let text) = answers[layout.commentId, layout.commentIndex], !text.isEmpty else { return nil }
         return facts(text)
     }

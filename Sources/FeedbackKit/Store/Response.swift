@@ -350,6 +350,7 @@ struct AnswerLookup {
     @inline(__always)
     func item(_ id: String?, _ index: Int?) -> ScoringValues.Item {
         if let draft, let index, id != nil { return draft._withUnsafeGuaranteedRef { $0.item(index) } }
+        if let record, let index, id != nil { return record._withUnsafeGuaranteedRef { $0.item(index) } }
         switch self[id, index] {
         case .number(let v): return .number(v)
         case .notApplicable: return .notApplicable
@@ -365,12 +366,14 @@ struct AnswerLookup {
         return self[id, index].map(work)
     }
 
-    /// Calls `body` with the bytes of a draft's text answer taken as it is; nil otherwise (see
-    /// `LeanDraft.withTextAsItIs`).
+    /// Calls `body` with the UTF-8 bytes of a text answer that is kept as bytes: a draft's text
+    /// taken as it is (see `LeanDraft.withTextAsItIs`), a record's text not made yet; nil otherwise.
     @inline(__always)
-    func withTextAsItIs<T>(_ id: String?, _ index: Int?, _ body: (UnsafeRawBufferPointer) -> T) -> T? {
-        guard let draft, let index, id != nil else { return nil }
-        return draft._withUnsafeGuaranteedRef { $0.withTextAsItIs(index, body) }
+    func withTextBytes<T>(_ id: String?, _ index: Int?, _ body: (UnsafeRawBufferPointer) -> T) -> T? {
+        guard let index, id != nil else { return nil }
+        if let draft { return draft._withUnsafeGuaranteedRef { $0.withTextAsItIs(index, body) } }
+        if let record { return record._withUnsafeGuaranteedRef { $0.withText(index, body) } }
+        return nil
     }
 }
 
@@ -488,6 +491,28 @@ final class RecordAnswers {
         guard heads[q] == 0, slots[q] == nil, answeredCount < questionCount else { throw BlockCodec.Malformed() }
         answered[answeredCount] = q
         answeredCount += 1
+    }
+
+    /// Question `q`'s answer as scoring reads a number (see `LeanDraft.item`): numbers are made as
+    /// the record is read, and a text or choices not made yet is neither a number nor "not applicable".
+    @inline(__always)
+    func item(_ q: Int) -> ScoringValues.Item {
+        if heads[q] != 0 { return .unanswered }
+        switch slots[q] {
+        case .number(let v): return .number(v)
+        case .notApplicable: return .notApplicable
+        default: return .unanswered
+        }
+    }
+
+    /// Calls `body` with the UTF-8 bytes of question `q`'s answer where it is a text not made yet;
+    /// nil otherwise.
+    func withText<T>(_ q: Int, _ body: (UnsafeRawBufferPointer) -> T) -> T? {
+        guard heads[q] & 7 == 3 else { return nil }
+        var reader = BlockCodec.Reader(bytes: bytes, at: starts[q])
+        // Checked by `leanRecord`, so reading it cannot fail.
+        guard let count = try? reader.number(), let text = try? reader.span(count) else { return nil }
+        return body(text)
     }
 
     func answer(_ q: Int) -> Answer? {
