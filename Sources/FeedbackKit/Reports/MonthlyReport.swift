@@ -33,6 +33,11 @@ struct MaterialReader {
     private let service: (question: Question, index: Int)?
     private let channel: (question: Question, index: Int)?
     private let contact: (question: Question, index: Int)?
+    /// The label of each choice of the service and channel questions, by the bytes of its value
+    /// (for speed: a bad review looked each up among the choices, comparing texts); the first
+    /// choice with a value, as that search finds.
+    private let serviceLabels: ByteMemo<String>
+    private let channelLabels: ByteMemo<String>
 
     init(form: Form) {
         layout = ScoringLayout(form: form)
@@ -43,13 +48,25 @@ struct MaterialReader {
         service = find(.service)
         channel = find(.channel)
         contact = find(.contact)
+        func labels(_ found: (question: Question, index: Int)?) -> ByteMemo<String> {
+            // The first of values equal as texts, so that the memo finds a value only where the
+            // search would find that same choice (else it finds none, and the search runs).
+            var seen = Set<String>()
+            let first = (found?.question.choices ?? []).filter { seen.insert($0.value).inserted }
+            return ByteMemo(keeping: first.map { ($0.value, $0.label.zh) })
+        }
+        serviceLabels = labels(service)
+        channelLabels = labels(channel)
     }
 
-    private func text(_ found: (question: Question, index: Int)?, _ answers: AnswerLookup) -> String {
+    private func text(_ found: (question: Question, index: Int)?, _ answers: AnswerLookup, labels: ByteMemo<String>? = nil) -> String {
         guard let found, let answer = answers[found.question.id, found.index] else { return "" }
         let q = found.question
         switch answer {
-        case .text(let s): return q.choices.first { $0.value == s }?.label.zh ?? s
+        case .text(let s):
+            // A value longer than the memo keeps is looked for among the choices.
+            if let labels, let label = s.withUTF8Bytes({ labels.value(for: UnsafeRawBufferPointer($0)) }) { return label }
+            return q.choices.first { $0.value == s }?.label.zh ?? s
         case .number(let v): return JSONWriter.number(v)
         case .choices(let values): return values.joined(separator: ";")
         case .notApplicable: return "不适用"
@@ -136,8 +153,9 @@ struct MaterialReader {
         let contactText = text(contact, answers)
         let (key, submittedAt) = identity()
         return BadReview(
-            responseId: key, submittedAt: submittedAt ?? "", department: department, service: text(service, answers),
-            channel: text(channel, answers), level: levelLabel,
+            responseId: key, submittedAt: submittedAt ?? "", department: department,
+            service: text(service, answers, labels: serviceLabels), channel: text(channel, answers, labels: channelLabels),
+            level: levelLabel,
             painPoints: layout.painPoints.indices.filter(isTicked).map { layout.painPoints[$0].label.zh }, comment: comment,
             contact: contactText.isEmpty ? "" : PersonalData.maskContact(contactText))
     }

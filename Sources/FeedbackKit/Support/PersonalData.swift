@@ -19,7 +19,11 @@ public enum PersonalData {
     static func maskMobile(_ value: String) -> String? {
         value.withUTF8Bytes { bytes -> String? in
             guard bytes.count == 11, bytes[0] == 0x31, bytes.allSatisfy({ (0x30...0x39).contains($0) }) else { return nil }
-            return String(decoding: bytes[0..<3] + Array("****".utf8) + bytes[7..<11], as: UTF8.self)
+            // Written in place (for speed: joined as arrays, it made three of them for each bad review).
+            return String(unsafeUninitializedCapacity: 11) { out in
+                for i in 0..<11 { out[i] = i >= 3 && i < 7 ? 0x2A : bytes[i] }
+                return 11
+            }
         }
     }
 
