@@ -45,8 +45,8 @@ public struct ScoreTally: Sendable, Equatable {
     mutating func add(_ values: ScoringValues) {
         responses += 1
         if let level = values.overall { _ = overall.add(level) }
-        for i in 0..<values.dimensions.count {
-            switch values.dimensions[i] {
+        values.dimensions.forEach { i, item in
+            switch item {
             case .number(let v):
                 _ = dimensions[i].add(Int(v))
                 if let level = values.overall { _ = drivers[i].add(x: v, y: Double(level)) }
@@ -150,6 +150,25 @@ struct ScoringValues: Sendable {
                     case .number(let v):
                         kinds |= 2 << (2 * i)
                         slots.storeBytes(of: v, toByteOffset: 8 * i, as: Double.self)
+                    }
+                }
+            }
+        }
+
+        /// Calls `body` with each index and item, in order (for speed: the values are read in place
+        /// once, where the subscript copies them for each item).
+        @inline(__always)
+        func forEach(_ body: (Int, Item) -> Void) {
+            if let all {
+                for (i, item) in all.enumerated() { body(i, item) }
+                return
+            }
+            withUnsafeBytes(of: values) { slots in
+                for i in 0..<count {
+                    switch (kinds >> (2 * i)) & 3 {
+                    case 1: body(i, .notApplicable)
+                    case 2: body(i, .number(slots.load(fromByteOffset: 8 * i, as: Double.self)))
+                    default: body(i, .unanswered)
                     }
                 }
             }
