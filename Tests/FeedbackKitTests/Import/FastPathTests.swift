@@ -345,4 +345,36 @@ struct FastPathTests {
         #expect(layout.tickMask(["slow", "cafe\u{301}", "other"]) == 0b11)
         #expect(layout.tickMask(["other", "Slow"]) == 0)
     }
+
+    /// The scoring values read the pain-point answer through one mask (`AnswerLookup.mask`), whose
+    /// top bits say "not applicable" and "a list of choices": each kind of answer gives what it gave
+    /// before, and only a list of choices is listed as ticked in the material.
+    @Test func painPointAnswersOfEachKindGiveTheirTicks() throws {
+        let form = try FormDecoder(baseDirectory: Fixtures.directory).load(Fixtures.url("valid-mini.json")).get()
+        let layout = ScoringLayout(form: form)
+        func values(_ answer: Answer?) -> ScoringValues {
+            var answers: [String: Answer] = ["overall": .number(2)]
+            answers["problems"] = answer
+            let response = Response(
+                formId: form.id, formVersion: form.version, key: "k", submittedAt: nil, month: nil, department: nil, answers: answers,
+                source: "test", position: 1)
+            return ScoringValues(response, layout: layout, commentTags: nil)
+        }
+        func mask(_ values: ScoringValues) -> UInt64? {
+            if case .mask(let mask) = values.painTicks { mask } else { nil }
+        }
+        let slow = try #require(layout.tickMask(["slow"]))
+        #expect(slow != 0)
+        #expect(mask(values(.choices(["slow"]))) == slow)
+        #expect(values(.choices(["slow"])).ticksAreChoices)
+        #expect(mask(values(.choices([]))) == 0)
+        #expect(values(.choices([])).ticksAreChoices)
+        #expect(mask(values(.text("slow"))) == slow)
+        #expect(!values(.text("slow")).ticksAreChoices)
+        #expect(mask(values(.number(1))) == 0)
+        #expect(values(.notApplicable).painTicks == nil)
+        #expect(!values(.notApplicable).ticksAreChoices)
+        #expect(values(nil).painTicks == nil)
+        #expect(values(.choices(["slow"])).overall == 2)
+    }
 }
