@@ -64,7 +64,8 @@ struct MaterialReader {
         let q = found.question
         switch answer {
         case .text(let s):
-            // A value longer than the memo keeps is looked for among the choices.
+            // A value the memo lacks (longer than it keeps, or other bytes for an equal text) is
+            // looked for among the choices.
             if let labels, let label = s.withUTF8Bytes({ labels.value(for: UnsafeRawBufferPointer($0)) }) { return label }
             return q.choices.first { $0.value == s }?.label.zh ?? s
         case .number(let v): return JSONWriter.number(v)
