@@ -396,11 +396,7 @@ final class AnswerParser {
         case .notAnswered: leanKinds.append(.notAnswered)
         default: leanKinds.append(.other)
         }
-        switch parsed {
-        case .answer(.number(let v), _): items.append(.number(v))
-        case .answer(.notApplicable, _): items.append(.notApplicable)
-        default: items.append(.unanswered)
-        }
+        if case .answer(let answer, _) = parsed { items.append(ScoringValues.Item(answer)) } else { items.append(.unanswered) }
         masks.append(Self.notWorkedOut)
         if blockNumber > 0 {
             if case .answer(let answer, _) = parsed {

@@ -105,11 +105,7 @@ final class LeanDraft {
         if index >= 0 { return parsers[q].rememberedItem(index) }
         // A text taken as it is, or none.
         if index == Self.asItIs || index == Self.asDigits || starts[q] < 0 { return .unanswered }
-        switch slots[q] {
-        case .number(let v): return .number(v)
-        case .notApplicable: return .notApplicable
-        default: return .unanswered
-        }
+        return ScoringValues.Item(slots[q])
     }
 
     /// The mask `work` gives question `q`'s answer, worked out once per remembered outcome (see

@@ -29,19 +29,23 @@ struct MaterialReader {
     static let badThrough = 2
     let layout: ScoringLayout
     private let names: [String: String]
+    /// The same by the bytes of the ids, looked up first (for speed: a dictionary by a Chinese id
+    /// hashed it through Unicode normalization; see `ByteMemo.init(keepingFirstOf:)`).
+    private let namesByBytes: ByteMemo<String>
     /// The questions with these roles, with their indices in the form (for `AnswerLookup`).
     private let service: (question: Question, index: Int)?
     private let channel: (question: Question, index: Int)?
     private let contact: (question: Question, index: Int)?
     /// The label of each choice of the service and channel questions, by the bytes of its value
-    /// (for speed: a bad review looked each up among the choices, comparing texts); the first
-    /// choice with a value, as that search finds.
+    /// (for speed: a bad review looked each up among the choices, comparing texts; see
+    /// `ByteMemo.init(keepingFirstOf:)`).
     private let serviceLabels: ByteMemo<String>
     private let channelLabels: ByteMemo<String>
 
     init(form: Form) {
         layout = ScoringLayout(form: form)
         names = Dictionary(form.departments.map { ($0.id, $0.name.zh) }, uniquingKeysWith: { a, _ in a })
+        namesByBytes = ByteMemo(keepingFirstOf: form.departments.map { ($0.id, $0.name.zh) })
         func find(_ role: QuestionRole) -> (question: Question, index: Int)? {
             form.questionIndex(withRole: role).map { (form.questions[$0], $0) }
         }
@@ -49,11 +53,7 @@ struct MaterialReader {
         channel = find(.channel)
         contact = find(.contact)
         func labels(_ found: (question: Question, index: Int)?) -> ByteMemo<String> {
-            // The first of values equal as texts, so that the memo finds a value only where the
-            // search would find that same choice (else it finds none, and the search runs).
-            var seen = Set<String>()
-            let first = (found?.question.choices ?? []).filter { seen.insert($0.value).inserted }
-            return ByteMemo(keeping: first.map { ($0.value, $0.label.zh) })
+            ByteMemo(keepingFirstOf: (found?.question.choices ?? []).map { ($0.value, $0.label.zh) })
         }
         serviceLabels = labels(service)
         channelLabels = labels(channel)
@@ -66,7 +66,7 @@ struct MaterialReader {
         case .text(let s):
             // A value the memo lacks (longer than it keeps, or other bytes for an equal text) is
             // looked for among the choices.
-            if let labels, let label = s.withUTF8Bytes({ labels.value(for: UnsafeRawBufferPointer($0)) }) { return label }
+            if let label = labels?.value(for: s) { return label }
             return q.choices.first { $0.value == s }?.label.zh ?? s
         case .number(let v): return JSONWriter.number(v)
         case .choices(let values): return values.joined(separator: ";")
@@ -112,7 +112,8 @@ struct MaterialReader {
 
     /// The name of the department with this id ("" for none or one the form does not list).
     func departmentName(_ id: String?) -> String {
-        id.flatMap { names[$0] } ?? ""
+        guard let id else { return "" }
+        return namesByBytes.value(for: id) ?? names[id] ?? ""
     }
 
     /// The same given what a digest entry has read of the response already: its comment masked

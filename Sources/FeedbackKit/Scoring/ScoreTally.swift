@@ -98,6 +98,15 @@ struct ScoringValues: Sendable {
         case notApplicable
         case number(Double)
 
+        /// What scoring reads of an answer: its number, "not applicable", or neither.
+        init(_ answer: Answer?) {
+            switch answer {
+            case .number(let v): self = .number(v)
+            case .notApplicable: self = .notApplicable
+            default: self = .unanswered
+            }
+        }
+
         var number: Double? {
             if case .number(let v) = self { v } else { nil }
         }
@@ -174,14 +183,6 @@ struct ScoringValues: Sendable {
             }
         }
 
-        subscript(i: Int) -> Item {
-            if let all { return all[i] }
-            switch (kinds >> (2 * i)) & 3 {
-            case 1: return .notApplicable
-            case 2: return .number(withUnsafeBytes(of: values) { $0.load(fromByteOffset: 8 * i, as: Double.self) })
-            default: return .unanswered
-            }
-        }
     }
 
     /// `commentTags`: `layout.tags` of the response's comment when the caller knows them already.
@@ -194,12 +195,12 @@ struct ScoringValues: Sendable {
     /// response has no comment (the caller has read it: see `CommentFactsCache.facts(of:)`).
     init(_ answers: AnswerLookup, layout: ScoringLayout, commentTags known: [Int]?, commentKnown: Bool = false) {
         // By the layout's question ids and indices (for speed: reading a Question to get its id copies it).
-        if case .number(let v) = answers.item(layout.overallId, layout.overallIndex) { overall = Int(v) }
+        overall = answers.item(layout.overallId, layout.overallIndex).number.map { Int($0) }
         // As items (for speed: a draft gives them without making the answers).
         dimensions = Dimensions(count: layout.dimensionIndices.count) { n in
             answers.item(layout.dimensionIds[n], layout.dimensionIndices[n])
         }
-        if case .number(let v) = answers.item(layout.recommendId, layout.recommendIndex) { recommend = Int(v) }
+        recommend = answers.item(layout.recommendId, layout.recommendIndex).number.map { Int($0) }
         if layout.painPoints.count < 62 {
             // A mask, worked out once for each remembered answer (for speed); fewer than 62 pain
             // points leave the top bits for "not applicable" and "a list of choices".
@@ -228,9 +229,9 @@ struct ScoringValues: Sendable {
         } else if case .text(let text) = answers[layout.commentId, layout.commentIndex], !text.isEmpty {
             commentTags = known ?? layout.tags(text)
         }
-        if case .number(let v) = answers.item(layout.daysTakenId, layout.daysTakenIndex) { daysTaken = v }
-        if case .number(let v) = answers.item(layout.daysPromisedId, layout.daysPromisedIndex) { daysPromised = v }
-        if case .number(let v) = answers.item(layout.tripsId, layout.tripsIndex) { trips = Int(v) }
+        daysTaken = answers.item(layout.daysTakenId, layout.daysTakenIndex).number
+        daysPromised = answers.item(layout.daysPromisedId, layout.daysPromisedIndex).number
+        trips = answers.item(layout.tripsId, layout.tripsIndex).number.map { Int($0) }
     }
 
     private static let notApplicableBit: UInt64 = 1 << 63
@@ -353,7 +354,7 @@ public final class ScoringLayout: Sendable {
         guard painPoints.count <= 64 else { return nil }
         var mask: UInt64 = 0
         for value in values {
-            if let bits = value.withUTF8Bytes({ painMasksByBytes.value(for: UnsafeRawBufferPointer($0)) }) {
+            if let bits = painMasksByBytes.value(for: value) {
                 mask |= bits
             } else {
                 for i in painsByChoice[value] ?? [] { mask |= 1 << UInt64(i) }

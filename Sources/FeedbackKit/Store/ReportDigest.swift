@@ -289,8 +289,7 @@ final class DigestKeeper {
 
         /// The index in `tallies` of a department's tally, which is made empty when first met.
         func index(of department: String, layout: ScoringLayout) -> Int {
-            let memo = department.withUTF8Bytes { indices.value(for: UnsafeRawBufferPointer($0)) }
-            if let memo { return Int(memo) }
+            if let memo = indices.value(for: department) { return Int(memo) }
             let index: Int
             if let known = byName[UTF8Key(department)] {
                 index = known
@@ -556,9 +555,6 @@ final class DigestEntries {
     init(form: Form) {
         visitor = MaterialReader(form: form)
         comments = CommentFactsCache(layout: visitor.layout)
-        // The first of two departments with one id, as the visitor's lookup keeps.
-        var seen = Set<String>()
-        departmentNames = ByteMemo(keeping: form.departments.filter { seen.insert($0.id).inserted }.map { (key: $0.id, value: $0.name.zh) })
     }
 
     func entry(_ response: Response) -> DigestEntry {
@@ -580,18 +576,9 @@ final class DigestEntries {
         let bad = visitor.visit(
             answers, comment: commentFacts?.masked ?? "", tags: commentFacts?.maskedTags ?? [],
             level: answers.item(layout.overallId, layout.overallIndex).number, ticks: ticks,
-            departmentName: { departmentName(department) }, identity: identity, badThrough: MaterialReader.badThrough
+            departmentName: { visitor.departmentName(department) }, identity: identity, badThrough: MaterialReader.badThrough
         ) { painPoint, department, text in items.append((painPoint, department, text)) }
         return DigestEntry(values: values, comments: items, badReview: bad)
-    }
-
-    /// The departments' names by the bytes of their ids (for speed: a dictionary by a Chinese id
-    /// hashed it through Unicode normalization); the visitor's lookup is the same for every id.
-    private let departmentNames: ByteMemo<String>
-
-    private func departmentName(_ id: String?) -> String {
-        guard let id else { return "" }
-        return id.withUTF8Bytes { departmentNames.value(for: UnsafeRawBufferPointer($0)) } ?? visitor.departmentName(id)
     }
 }
 

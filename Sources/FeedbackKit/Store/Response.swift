@@ -351,11 +351,7 @@ struct AnswerLookup {
     func item(_ id: String?, _ index: Int?) -> ScoringValues.Item {
         if let draft, let index, id != nil { return draft._withUnsafeGuaranteedRef { $0.item(index) } }
         if let record, let index, id != nil { return record._withUnsafeGuaranteedRef { $0.item(index) } }
-        switch self[id, index] {
-        case .number(let v): return .number(v)
-        case .notApplicable: return .notApplicable
-        default: return .unanswered
-        }
+        return ScoringValues.Item(self[id, index])
     }
 
     /// The mask `work` gives the answer (from a draft, worked out once per remembered outcome);
@@ -498,11 +494,7 @@ final class RecordAnswers {
     @inline(__always)
     func item(_ q: Int) -> ScoringValues.Item {
         if heads[q] != 0 { return .unanswered }
-        switch slots[q] {
-        case .number(let v): return .number(v)
-        case .notApplicable: return .notApplicable
-        default: return .unanswered
-        }
+        return ScoringValues.Item(slots[q])
     }
 
     /// Calls `body` with the UTF-8 bytes of question `q`'s answer where it is a text not made yet;

@@ -40,6 +40,15 @@ struct ByteMemo<Value> {
         }
     }
 
+    /// A fixed table, as `init(keeping:)`, of the first of the entries whose keys are equal as
+    /// texts: a String lookup (a dictionary by text, or a search by `==`) finds that one for all of
+    /// them, and this table finds it only by its own bytes, so a key written with other bytes is
+    /// not found here, and the caller's String lookup finds what it always found.
+    init(keepingFirstOf entries: some Collection<(key: String, value: Value)>) {
+        var seen = Set<String>()
+        self.init(keeping: entries.filter { seen.insert($0.key).inserted })
+    }
+
     var count: Int { values.count }
 
     /// Whether keeping one more key of `keyCount` bytes would start the table again.
@@ -59,6 +68,11 @@ struct ByteMemo<Value> {
             if hashes[entry] == hash && matches(entry, key) { return values[entry] }
             bucket = (bucket + 1) & mask
         }
+    }
+
+    /// The value kept for the UTF-8 bytes of `text`, if any.
+    func value(for text: String) -> Value? {
+        text.withUTF8Bytes { value(for: UnsafeRawBufferPointer($0)) }
     }
 
     /// Keeps `value` for `key` (not already kept), unless the key is too long to keep.
