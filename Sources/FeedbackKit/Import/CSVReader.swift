@@ -210,7 +210,9 @@ public final class CSVReader {
     private var failure: ImportError?
 
     public convenience init(url: URL, options: CSVOptions = CSVOptions()) throws {
-        try self.init(url: url, options: options, chunkSize: 1 << 20)
+        // 128 KiB a read, so that what is read is still in the core's cache when parsed (with 1 MiB, a
+        // 1M import spent more time in the kernel copying; bench/README.md, twenty-third round).
+        try self.init(url: url, options: options, chunkSize: 1 << 17)
     }
 
     /// `chunkSize` is the most read from the file at once; tests shrink it to hit every boundary.

@@ -232,6 +232,7 @@ public struct Importer {
                                         stored = try leanWriter.insert(
                                             lean.baseAddress.unsafelyUnwrapped + l,
                                             record: UnsafeRawBufferPointer(rebasing: bytes[lean[l].record]),
+                                            material: UnsafeRawBufferPointer(rebasing: bytes[lean[l].material]),
                                             formId: formId, keys: keys, source: source, importId: importId)
                                         timed = lean[l].month != nil
                                         l += 1

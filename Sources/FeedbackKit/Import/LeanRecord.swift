@@ -377,6 +377,8 @@ final class LeanEncoder {
         if let q = mapper.departmentQuestion, case .text(let id) = draft.answer(q) { department = id }
         // A time copied from its cell was checked by `mapLean` (see `Time.canonical`).
         let timeIsCanonical = if case .canonical = draft.time { true } else { false }
+        // The entry's material goes in the batch's bytes, before the record.
+        let materialStart = batch.bytes.count
         let (keyHash, digest, month) = withTime(cells) { submittedAt, month in
             mapper.withKey(cells, names: names, plan: plan) { key in
                 record.removeAll()
@@ -391,7 +393,7 @@ final class LeanEncoder {
                 let digest =
                     withDigest
                     ? draft.withAnswers { answers in
-                        digests.entry(answers, department: department) {
+                        digests.entry(answers, department: department, material: &batch.bytes) {
                             (String(decoding: key, as: UTF8.self), submittedAt.map { String(decoding: $0, as: UTF8.self) })
                         }
                     } : nil
@@ -403,7 +405,7 @@ final class LeanEncoder {
         batch.append(
             LeanResponse(
                 keyHash: keyHash, record: start..<batch.bytes.count, month: month, department: department, position: cells.line,
-                digest: digest))
+                digest: digest, material: materialStart..<start))
         return true
     }
 

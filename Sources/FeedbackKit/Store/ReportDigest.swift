@@ -203,7 +203,10 @@ final class DigestKeeper {
         let fingerprint: String
         let entries: DigestEntries
         var months: [String: MonthState] = [:]
-        var seenComments = Set<CommentKey>()
+        /// The comment items this transaction has written, by their month and texts (see `add`).
+        var seenComments = ByteMemo<Bool>(limit: DigestKeeper.rememberedComments, keyBytesLimit: DigestKeeper.rememberedCommentBytes)
+        /// Where an item's key is put together, kept from item to item.
+        var itemKey: [UInt8] = []
         /// The bytes of the months' item blocks not yet written.
         var pendingBytes = 0
 
@@ -214,46 +217,17 @@ final class DigestKeeper {
         }
     }
 
-    /// Hashed once, as it is made, over the texts' bytes (for speed: pain points, department names
-    /// and comments are mostly Chinese, which String's own hashing normalises first, and a set
-    /// hashes a key again as it grows); compared by the bytes (see UTF8Key).
-    private struct CommentKey: Hashable {
-        let month: UTF8Key
-        let painPoint: UTF8Key
-        let department: UTF8Key
-        let text: UTF8Key
-        let hash: Int
-
-        /// `seed`: the keeper's, random, so that an export cannot be written to make every key collide.
-        init(month: String, painPoint: String, department: String, text: String, seed: UInt64) {
-            self.month = UTF8Key(month)
-            self.painPoint = UTF8Key(painPoint)
-            self.department = UTF8Key(department)
-            self.text = UTF8Key(text)
-            // Each text hashed with its length (see `ByteMemo.hash`), which keeps ("ab","c") apart
-            // from ("a","bc"), and the four mixed in turn (for speed: SipHash over the four texts
-            // cost about a thousand instructions a key).
-            func mix(_ part: String, _ h: UInt64) -> UInt64 {
-                part.withUTF8Bytes { ByteMemo<Int>.hash(UnsafeRawBufferPointer($0), seed: h) }
-            }
-            hash = Int(truncatingIfNeeded: mix(text, mix(department, mix(painPoint, mix(month, seed)))))
-        }
-
-        func hash(into hasher: inout Hasher) { hasher.combine(hash) }
-
-        static func == (a: CommentKey, b: CommentKey) -> Bool {
-            a.hash == b.hash && a.text == b.text && a.department == b.department && a.painPoint == b.painPoint
-                && a.month == b.month
-        }
-    }
-    private let commentSeed = UInt64.random(in: .min ... .max)
 
     /// The answers of a lean record by question index, kept from record to record (see `entry(record:…)`).
     private var recordAnswers = RecordAnswers(questionCount: 0)
 
-    /// How many comment items a transaction remembers to drop repeats before they are written;
-    /// past it, it starts again (bounded memory). Repeats it misses are dropped when read.
-    private static let rememberedComments = 32768
+    /// How many comment items a transaction remembers to drop repeats before they are written, and
+    /// how many bytes of their texts; past either, it starts again (bounded memory). Repeats it
+    /// misses are dropped when read.
+    static let rememberedComments = 32768
+    static let rememberedCommentBytes = 1 << 21
+    /// The material of an entry worked out here (see `entry(record:…)`), kept from entry to entry.
+    private var material: [UInt8] = []
 
     /// The item blocks of a transaction are written once they hold this many bytes in all (memory
     /// stays bounded however many months an import spans): 256 KiB. With 1 MiB an import of 10M rows
@@ -344,8 +318,10 @@ final class DigestKeeper {
         let rebuilt = MonthState()
         state.months[month] = rebuilt
         try SQLiteWriter(db: db).forEachWithId(formId: formId, month: month) { id, response in
-            try add(
-                state.entries.entry(response), month: rebuilt, named: month, department: response.department, id: id, state: state, db: db)
+            let entry = state.entries.entry(response)
+            try entry.material.withUnsafeBytes { material in
+                try add(entry.values, material, month: rebuilt, named: month, department: response.department, id: id, state: state, db: db)
+            }
         }
     }
 
@@ -354,41 +330,62 @@ final class DigestKeeper {
         forms[response.formId]?.entries.entry(response)
     }
 
-    /// The same for a response the lean path of an import encoded, read from its record (see
-    /// `BlockCodec.Reader.leanRecord`), whose answers `keys` numbers.
-    func entry(record: UnsafeRawBufferPointer, formId: String, keys: AnswerKeys) throws -> DigestEntry? {
-        guard let entries = forms[formId]?.entries else { return nil }
+    /// Adds to the digests a response the lean path of an import encoded, stored with this id,
+    /// working out what it adds from its record (see `BlockCodec.Reader.leanRecord`), whose answers
+    /// `keys` numbers. As `inserted`, after `prepare`.
+    func insertedRecord(
+        _ record: UnsafeRawBufferPointer, formId: String, keys: AnswerKeys, month: String, department: String?, id: Int64,
+        db: Database
+    ) throws {
+        guard let entries = forms[formId]?.entries else { return }
         if recordAnswers.questionCount != keys.indices.count { recordAnswers = RecordAnswers(questionCount: keys.indices.count) }
         var reader = BlockCodec.Reader(bytes: record, at: 0)
-        let (key, submittedAt, department) = try reader.leanRecord(keys: keys, into: recordAnswers)
-        return entries.entry(AnswerLookup(record: recordAnswers), department: department) { (key.text, submittedAt?.text) }
+        let (key, submittedAt, recordDepartment) = try reader.leanRecord(keys: keys, into: recordAnswers)
+        material.removeAll(keepingCapacity: true)
+        let values = entries.entry(AnswerLookup(record: recordAnswers), department: recordDepartment, material: &material) {
+            (key.text, submittedAt?.text)
+        }
+        try material.withUnsafeBytes { material in
+            try inserted(formId: formId, month: month, department: department, id: id, db: db, values: values, material: material)
+        }
     }
 
-    /// Called after a response is stored (and `prepare` before it), with its row id and what it adds.
-    func inserted(formId: String, month: String, department: String?, id: Int64, db: Database, entry: DigestEntry) throws {
+    /// Called after a response is stored (and `prepare` before it), with its row id and what it
+    /// adds: its scoring values and its material (see `DigestItems.appendMaterial`).
+    func inserted(
+        formId: String, month: String, department: String?, id: Int64, db: Database, values: ScoringValues,
+        material: UnsafeRawBufferPointer
+    ) throws {
         // Without `prepare` the month's sums would miss earlier responses: left out, its sums fall
         // short of its count, so that it is stale when next read (see `currentTallies`).
         guard let (state, m) = loaded(formId: formId, month: month) else { return }
         try state._withUnsafeGuaranteedRef { state in
             try m._withUnsafeGuaranteedRef { m in
-                try add(entry, month: m, named: month, department: department, id: id, state: state, db: db)
+                try add(values, material, month: m, named: month, department: department, id: id, state: state, db: db)
             }
         }
     }
 
+    /// Adds a response's values to its department's tally, and its material's items to the month's
+    /// blocks as they are: a comment item unless this transaction wrote it already (by its month and
+    /// texts' bytes, for speed: with a set of texts, each item's four were retained and released on
+    /// this thread after the reading thread made them), then its bad review.
     private func add(
-        _ entry: DigestEntry, month m: MonthState, named month: String, department: String?, id: Int64, state: FormState, db: Database
+        _ values: ScoringValues, _ material: UnsafeRawBufferPointer, month m: MonthState, named month: String,
+        department: String?, id: Int64, state: FormState, db: Database
     ) throws {
-        m.tallies[m.index(of: department ?? "", layout: state.entries.layout)].add(entry.values)
-        for c in entry.comments
-        where state.seenComments.insert(
-            CommentKey(month: month, painPoint: c.painPoint, department: c.department, text: c.text, seed: commentSeed)
-        ).inserted {
-            state.pendingBytes += m.comments.add(id: id) { DigestItems.append(comment: c, to: &$0) }
-        }
-        if state.seenComments.count >= Self.rememberedComments { state.seenComments.removeAll(keepingCapacity: true) }
-        if let bad = entry.badReview {
-            state.pendingBytes += m.badReviews.add(id: id) { DigestItems.append(badReview: bad, to: &$0) }
+        m.tallies[m.index(of: department ?? "", layout: state.entries.layout)].add(values)
+        try DigestItems.forEachItem(in: material) { kind, item in
+            if kind == DigestItems.commentKind {
+                state.itemKey.removeAll(keepingCapacity: true)
+                BlockCodec.appendText(month, to: &state.itemKey)
+                state.itemKey.append(contentsOf: item)
+                let isNew = state.itemKey.withUnsafeBytes { state.seenComments.insertIfNew(true, for: $0) }
+                guard isNew else { return }
+                state.pendingBytes += m.comments.add(id: id) { $0.append(contentsOf: item) }
+            } else {
+                state.pendingBytes += m.badReviews.add(id: id) { $0.append(contentsOf: item) }
+            }
         }
         if state.pendingBytes >= pendingLimit { try writePending(state, db: db) }
     }
@@ -471,6 +468,40 @@ enum DigestItems {
         }
     }
 
+    /// Appends to a response's material (what a digest entry carries of the report's material,
+    /// from the thread that works it out to the one that stores it) a comment item, as a block
+    /// keeps it, after its kind.
+    static func appendMaterial(comment c: (painPoint: String, department: String, text: String), to out: inout [UInt8]) {
+        out.append(UInt8(commentKind))
+        append(comment: c, to: &out)
+    }
+
+    /// The same for a bad review, which comes last.
+    static func appendMaterial(badReview r: BadReview, to out: inout [UInt8]) {
+        out.append(UInt8(badReviewKind))
+        append(badReview: r, to: &out)
+    }
+
+    /// Calls `body` with the kind and the bytes, as a block keeps them, of each item of a
+    /// response's material (see `appendMaterial`).
+    static func forEachItem(in material: UnsafeRawBufferPointer, _ body: (Int64, UnsafeRawBufferPointer) throws -> Void) throws {
+        var reader = BlockCodec.Reader(bytes: material, at: 0)
+        while reader.at < material.count {
+            let kind = Int64(material[reader.at])
+            let start = reader.at + 1
+            if kind == commentKind {
+                reader.at = start
+                for _ in 0..<3 { try reader.skipText() }
+                try body(kind, UnsafeRawBufferPointer(rebasing: material[start..<reader.at]))
+            } else {
+                guard kind == badReviewKind else { throw BlockCodec.Malformed() }
+                // The bad review is the last item.
+                try body(kind, UnsafeRawBufferPointer(rebasing: material[start...]))
+                return
+            }
+        }
+    }
+
     static func append(comment c: (painPoint: String, department: String, text: String), to out: inout [UInt8]) {
         BlockCodec.appendText(c.painPoint, to: &out)
         BlockCodec.appendText(c.department, to: &out)
@@ -536,12 +567,12 @@ private struct CommentItem: Hashable {
     var text: UTF8Key
 }
 
-/// What one response adds to its month's digest: its scoring values, the (pain point, department
-/// name, masked comment) items of the material, and its bad review, if it is one.
+/// What one response adds to its month's digest: its scoring values, and its material: the
+/// (pain point, department name, masked comment) items of the report's material, and its bad
+/// review, if it is one, as `DigestItems.appendMaterial` writes them.
 struct DigestEntry: Sendable {
     var values: ScoringValues
-    var comments: [(painPoint: String, department: String, text: String)]
-    var badReview: BadReview?
+    var material: [UInt8]
 }
 
 /// Works out digest entries for one form. Apart from the keeper (for speed): a pipelined import
@@ -558,27 +589,34 @@ final class DigestEntries {
     }
 
     func entry(_ response: Response) -> DigestEntry {
+        var material: [UInt8] = []
         // Looked up once for the three readers of the answers below (for speed: each made its own).
-        entry(AnswerLookup(response, shape: layout.shape), department: response.department) { (response.key, response.submittedAt) }
+        let values = entry(AnswerLookup(response, shape: layout.shape), department: response.department, material: &material) {
+            (response.key, response.submittedAt)
+        }
+        return DigestEntry(values: values, material: material)
     }
 
     /// The same given the response's answers, its department and its key and time, which
-    /// `identity` gives only for a bad review (see `MaterialReader.visit`).
+    /// `identity` gives only for a bad review (see `MaterialReader.visit`): returns the scoring
+    /// values, and appends the material to `material` (for speed: where the material was an array
+    /// of texts, the thread that stored the response retained and released each, after the reading
+    /// thread made them, and the reading thread freed them).
     func entry(
-        _ answers: AnswerLookup, department: String?, identity: () -> (key: String, submittedAt: String?)
-    ) -> DigestEntry {
+        _ answers: AnswerLookup, department: String?, material: inout [UInt8], identity: () -> (key: String, submittedAt: String?)
+    ) -> ScoringValues {
         // The comment read once, for the values and the material (for speed: each read it).
         let commentFacts = comments.facts(of: answers)
         let values = ScoringValues(answers, layout: layout, commentTags: commentFacts?.tags, commentKnown: true)
-        var items: [(painPoint: String, department: String, text: String)] = []
         let ticks: UInt64? =
             if !values.ticksAreChoices { 0 } else if case .mask(let mask) = values.painTicks { mask } else { nil }
         let bad = visitor.visit(
             answers, comment: commentFacts?.masked ?? "", tags: commentFacts?.maskedTags ?? [],
             level: answers.item(layout.overallId, layout.overallIndex).number, ticks: ticks,
             departmentName: { visitor.departmentName(department) }, identity: identity, badThrough: MaterialReader.badThrough
-        ) { painPoint, department, text in items.append((painPoint, department, text)) }
-        return DigestEntry(values: values, comments: items, badReview: bad)
+        ) { painPoint, department, text in DigestItems.appendMaterial(comment: (painPoint, department, text), to: &material) }
+        if let bad { DigestItems.appendMaterial(badReview: bad, to: &material) }
+        return values
     }
 }
 

@@ -69,9 +69,11 @@ protocol LeanResponseWriter: ResponseWriter {
     /// source (`BlockCodec.record`), with answers numbered by `keys`, the form's answer keys, and the
     /// file or source it came from. The response is given where it lies (for speed: passed as a
     /// value, it was copied, as the caller reads it from memory the call might change).
+    /// `material`: the material of its digest entry (see `DigestItems.appendMaterial`), where
+    /// `lean.digest` holds the entry's values.
     func insert(
-        _ lean: UnsafePointer<LeanResponse>, record: UnsafeRawBufferPointer, formId: String, keys: AnswerKeys, source: String,
-        importId: Int64
+        _ lean: UnsafePointer<LeanResponse>, record: UnsafeRawBufferPointer, material: UnsafeRawBufferPointer, formId: String,
+        keys: AnswerKeys, source: String, importId: Int64
     )
         throws -> Bool
 }
@@ -172,9 +174,12 @@ struct LeanResponse {
     var month: String?
     var department: String?
     var position: Int
-    /// What the response adds to the report digests, when worked out ahead; else the storing
-    /// thread reads it from the record (see `Importer`).
-    var digest: DigestEntry?
+    /// The scoring values of what the response adds to the report digests, when worked out ahead;
+    /// else the storing thread reads it all from the record (see `Importer`).
+    var digest: ScoringValues?
+    /// Where the rest of it, its material (see `DigestItems.appendMaterial`), lies in its batch's
+    /// bytes; empty where it is not worked out ahead.
+    var material: Range<Int>
 }
 
 /// What the store keeps of a remote source between fetches.

@@ -545,14 +545,18 @@ struct SQLiteWriter: LeanResponseWriter {
         try statements.stored(encoded.keyHash, id: id)
         // The entry worked out ahead, or else now (only for a response that is stored).
         if let digests, let month = encoded.month, let entry = encoded.digest ?? encoded.response.flatMap(digests.entry) {
-            try digests.inserted(formId: encoded.formId, month: month, department: encoded.department, id: id, db: db, entry: entry)
+            try entry.material.withUnsafeBytes { material in
+                try digests.inserted(
+                    formId: encoded.formId, month: month, department: encoded.department, id: id, db: db, values: entry.values,
+                    material: material)
+            }
         }
         return true
     }
 
     func insert(
-        _ lean: UnsafePointer<LeanResponse>, record: UnsafeRawBufferPointer, formId: String, keys: AnswerKeys, source: String,
-        importId: Int64
+        _ lean: UnsafePointer<LeanResponse>, record: UnsafeRawBufferPointer, material: UnsafeRawBufferPointer, formId: String,
+        keys: AnswerKeys, source: String, importId: Int64
     ) throws -> Bool {
         // As `insert(_: EncodedResponse, …)` does; the key, needed only where the hash is met
         // before, is read from the record.
@@ -574,9 +578,10 @@ struct SQLiteWriter: LeanResponseWriter {
                 if lean.pointee.digest != nil {
                     try digests.inserted(
                         formId: formId, month: month, department: lean.pointee.department, id: id, db: db,
-                        entry: lean.pointee.digest.unsafelyUnwrapped)
-                } else if let entry = try digests.entry(record: record, formId: formId, keys: keys) {
-                    try digests.inserted(formId: formId, month: month, department: lean.pointee.department, id: id, db: db, entry: entry)
+                        values: lean.pointee.digest.unsafelyUnwrapped, material: material)
+                } else {
+                    try digests.insertedRecord(
+                        record, formId: formId, keys: keys, month: month, department: lean.pointee.department, id: id, db: db)
                 }
             }
         }

@@ -90,6 +90,32 @@ struct ByteMemo<Value> {
         buckets[bucket] = Int32(values.count)
     }
 
+    /// Keeps `value` for `key` unless a value is kept for it already, hashing the key once (a set
+    /// of byte strings, in effect); true where none was. A key too long to keep is never kept, so
+    /// it is new each time.
+    mutating func insertIfNew(_ value: Value, for key: UnsafeRawBufferPointer) -> Bool {
+        let hash = Self.hash(key, seed: seed)
+        let mask = buckets.count - 1
+        var bucket = Int(truncatingIfNeeded: hash) & mask
+        while true {
+            let slot = Int(buckets[bucket])
+            if slot == 0 { break }
+            if hashes[slot - 1] == hash && matches(slot - 1, key) { return false }
+            bucket = (bucket + 1) & mask
+        }
+        guard key.count <= Self.longestKey else { return true }
+        if isFull(adding: key.count) {
+            removeAll()
+            bucket = Int(truncatingIfNeeded: hash) & mask
+        }
+        values.append(value)
+        hashes.append(hash)
+        keys.append(contentsOf: key)
+        ends.append(keys.count)
+        buckets[bucket] = Int32(values.count)
+        return true
+    }
+
     mutating func removeAll() {
         for i in buckets.indices { buckets[i] = 0 }
         hashes.removeAll(keepingCapacity: true)

@@ -125,6 +125,24 @@ struct CellPathTests {
         #expect(Array("key-19".utf8).withUnsafeBytes { small.value(for: $0) } == 19)
         #expect(Array("key-0".utf8).withUnsafeBytes { small.value(for: $0) } == nil)
     }
+
+    /// As a set (the digests' comment items): a key is new once, until the memo starts again; a
+    /// key too long to keep is new every time.
+    @Test func byteMemoTellsNewKeys() {
+        var seen = ByteMemo<Bool>(limit: 4, keyBytesLimit: 10_000)
+        func isNew(_ text: String) -> Bool { Array(text.utf8).withUnsafeBytes { seen.insertIfNew(true, for: $0) } }
+        #expect(isNew("a") && isNew("b") && isNew("") && isNew("中文"))
+        #expect(!isNew("a") && !isNew("b") && !isNew("") && !isNew("中文"))
+        #expect(seen.count == 4)
+        // The fifth starts the memo again, and is the one it keeps.
+        #expect(isNew("c"))
+        #expect(seen.count == 1)
+        #expect(!isNew("c"))
+        #expect(isNew("a"))
+        let long = String(repeating: "x", count: ByteMemo<Bool>.longestKey + 1)
+        #expect(isNew(long) && isNew(long))
+        #expect(seen.count == 2)
+    }
     /// JSON Lines whose objects are flat are read into cells; each gives the names, values and
     /// text that the full parser gives, and every other line is left to the full parser.
     @Test func flatJSONLinesReadAsTheFullParserReadsThem() throws {
