@@ -218,7 +218,7 @@ final class DigestKeeper {
     }
 
 
-    /// The answers of a lean record by question index, kept from record to record (see `entry(record:…)`).
+    /// The answers of a lean record by question index, kept from record to record (see `insertedRecord`).
     private var recordAnswers = RecordAnswers(questionCount: 0)
 
     /// How many comment items a transaction remembers to drop repeats before they are written, and
@@ -226,7 +226,7 @@ final class DigestKeeper {
     /// misses are dropped when read.
     static let rememberedComments = 32768
     static let rememberedCommentBytes = 1 << 21
-    /// The material of an entry worked out here (see `entry(record:…)`), kept from entry to entry.
+    /// The material of an entry worked out here (see `insertedRecord`), kept from entry to entry.
     private var material: [UInt8] = []
 
     /// The item blocks of a transaction are written once they hold this many bytes in all (memory
