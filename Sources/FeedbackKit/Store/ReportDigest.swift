@@ -217,7 +217,6 @@ final class DigestKeeper {
         }
     }
 
-
     /// The answers of a lean record by question index, kept from record to record (see `insertedRecord`).
     private var recordAnswers = RecordAnswers(questionCount: 0)
 
