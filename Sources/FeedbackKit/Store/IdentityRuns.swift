@@ -10,7 +10,7 @@ struct IdentitySizes: Sendable {
     /// it reads at most `mergeBlock / chunkEntries` runs at once (262), and merges more in steps.
     var mergeBlock = 1 << 16
     /// How many hashes a transaction keeps in memory before writing them, sorted, as a run of its
-    /// own: 65,536, 1.5 MiB with the table that finds them (see `IdentityRuns.PendingHashes`).
+    /// own: 65,536, about 1.6 MiB in the buckets that find them (see `IdentityRuns.PendingHashes`).
     var batch = 1 << 16
     /// How many entries a chunk of a run holds: 250, 4,000 bytes, so that a chunk's row fits in its
     /// page of a store of 16 KiB pages (see `IdentityRuns`).
@@ -183,7 +183,7 @@ final class IdentityRuns {
         try DirectStatement(db, sql: "SELECT run, data FROM identity_chunk").forEachRow { row in
             try row.withBlob(1) { bytes in try Self.chunk(bytes, run: row.int(0)).forEachHash(body) }
         }
-        for entry in pending.entries { body(entry.hash) }
+        pending.forEachHash(body)
     }
 
     /// Writes the hashes kept in memory, in order, as a run of this transaction, then merges this
@@ -201,8 +201,7 @@ final class IdentityRuns {
 
     /// The batch is freed when this returns, before any merge (peak memory at 10M rows).
     private func writeBatch() throws {
-        var entries = pending.takeEntries()
-        entries.sort()
+        let entries = pending.takeSorted()
         var writer = ChunkWriter(run: try nextRun(), capacity: sizes.chunkEntries, insert: try insert())
         for entry in entries { try writer.append(entry) }
         try writer.finish()
@@ -330,84 +329,72 @@ final class IdentityRuns {
         }
     }
 
-    /// This transaction's hashes not yet in a run, in the order stored, with a table that finds
-    /// them by hash. Written by hand (for speed: a Dictionary hashed each Int64 with SipHash on the
-    /// storing thread, the slower of an import's two; see bench/README.md). The table holds each entry's
-    /// place plus one (0: empty), at a slot that a random salt and a 64-bit mixer give each hash,
-    /// probed in turn: a file cannot choose hashes that crowd one part of it.
+    /// This transaction's hashes not yet in a run, with their row ids, in buckets by their top bits
+    /// (the sign bit flipped, so that the buckets follow the hashes' order as signed numbers), each
+    /// in the order stored. A hash is looked for in its bucket only, and the batch comes out in run
+    /// order by sorting each bucket (a few dozen entries) and putting them one after the other.
+    /// Written by hand for speed: a table that found each entry by a salted hash, and a sort of the
+    /// whole batch, were together about 4% of an import's processor time, on the storing thread,
+    /// the slower of the two (bench/README.md, twenty-third round); a Dictionary before them hashed
+    /// each Int64 with SipHash. A file whose hashes crowd one bucket makes the search of that
+    /// bucket long; it is made only for hashes the identity filter may hold, and such a file makes
+    /// every hash one, and the search of the runs in the store longer still.
     final class PendingHashes {
-        private(set) var entries: [Entry] = []
-        private var table: UnsafeMutablePointer<Int32>
-        private var bits: Int
+        private var buckets: [[Entry]]
+        private let shift: UInt64
         private let batch: Int
-        private let salt = UInt64.random(in: .min ... .max)
+        private(set) var count = 0
 
-        /// Made with room for `batch` entries (for speed: growing placed each entry again).
+        /// About `batch / 64` buckets: a batch fills each with about 64 entries.
         init(batch: Int) {
             self.batch = batch
-            bits = 4
-            while 1 << bits < 2 * batch { bits += 1 }
-            table = .allocate(capacity: 1 << bits)
-            table.initialize(repeating: 0, count: 1 << bits)
+            var bits = 0
+            while bits < 16, (batch >> bits) > 64 { bits += 1 }
+            shift = UInt64(64 - bits)
+            buckets = Array(repeating: [], count: 1 << bits)
         }
 
-        deinit { table.deallocate() }
-
-        var count: Int { entries.count }
-        var isEmpty: Bool { entries.isEmpty }
+        var isEmpty: Bool { count == 0 }
 
         @inline(__always)
-        private func slot(_ hash: Int64) -> Int {
-            // MurmurHash3's finalizer.
-            var h = UInt64(bitPattern: hash) ^ salt
-            h ^= h >> 33
-            h &*= 0xff51_afd7_ed55_8ccd
-            h ^= h >> 33
-            h &*= 0xc4ce_b9fe_1a85_ec53
-            h ^= h >> 33
-            return Int(truncatingIfNeeded: h >> UInt64(64 - bits))
+        private func bucket(_ hash: Int64) -> Int {
+            // A shift by 64 (one bucket) gives 0.
+            Int(truncatingIfNeeded: (UInt64(bitPattern: hash) ^ (1 << 63)) >> shift)
         }
 
         func add(_ entry: Entry) {
-            // At most half full.
-            if 2 * (entries.count + 1) > 1 << bits { grow() }
-            if entries.isEmpty { entries.reserveCapacity(batch) }
-            entries.append(entry)
-            place(entries.count - 1)
-        }
-
-        private func place(_ index: Int) {
-            let mask = (1 << bits) - 1
-            var at = slot(entries[index].hash)
-            while table[at] != 0 { at = (at + 1) & mask }
-            table[at] = Int32(index + 1)
-        }
-
-        private func grow() {
-            table.deallocate()
-            bits += 1
-            table = .allocate(capacity: 1 << bits)
-            table.initialize(repeating: 0, count: 1 << bits)
-            for i in entries.indices { place(i) }
+            let b = bucket(entry.hash)
+            if buckets[b].capacity == 0 { buckets[b].reserveCapacity(3 * batch / buckets.count / 2 + 8) }
+            buckets[b].append(entry)
+            count += 1
         }
 
         /// Calls `body` with the id of each entry of `hash`.
         func forEachId(of hash: Int64, _ body: (Int64) -> Void) {
-            let mask = (1 << bits) - 1
-            var at = slot(hash)
-            while table[at] != 0 {
-                let entry = entries[Int(table[at]) - 1]
-                if entry.hash == hash { body(entry.id) }
-                at = (at + 1) & mask
+            buckets[bucket(hash)].withUnsafeBufferPointer { entries in
+                for entry in entries where entry.hash == hash { body(entry.id) }
             }
         }
 
-        /// The entries, leaving none (freed here: the caller sorts them, which takes memory of its own).
-        func takeEntries() -> [Entry] {
-            let taken = entries
-            entries = []
-            table.update(repeating: 0, count: 1 << bits)
-            return taken
+        /// Calls `body` with each entry's hash.
+        func forEachHash(_ body: (Int64) -> Void) {
+            for bucket in buckets {
+                for entry in bucket { body(entry.hash) }
+            }
+        }
+
+        /// The entries in run order (by hash, then id), leaving none.
+        func takeSorted() -> [Entry] {
+            var sorted: [Entry] = []
+            sorted.reserveCapacity(count)
+            for b in buckets.indices {
+                buckets[b].sort()
+                sorted.append(contentsOf: buckets[b])
+                // Emptied, its room kept for the next batch.
+                buckets[b].removeAll(keepingCapacity: true)
+            }
+            count = 0
+            return sorted
         }
     }
 
