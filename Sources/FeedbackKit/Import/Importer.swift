@@ -217,6 +217,7 @@ public struct Importer {
                     // `ResponseBatch` says: an array's subscript copies).
                     try batch.bytes.withUnsafeBytes { bytes in
                         try batch.lean.withUnsafeBufferPointer { lean in
+                            leanWriter?.warm(lean)
                             try batch.encoded.withUnsafeBufferPointer { encoded in
                                 for kind in batch.order {
                                     let stored: Bool

@@ -32,6 +32,16 @@ struct IdentityFilter {
         count += 1
     }
 
+    /// Reads the word of each hash, and returns them or'ed (a value the caller keeps, so that the
+    /// reads are made): see `SQLiteWriter.warm`.
+    func touch(_ hashes: some Sequence<Int64>) -> UInt64 {
+        words.withUnsafeBufferPointer { words in
+            var all: UInt64 = 0
+            for hash in hashes { all |= words[place(hash).word] }
+            return all
+        }
+    }
+
     func mayContain(_ hash: Int64) -> Bool {
         let (word, mask) = place(hash)
         return words[word] & mask == mask

@@ -69,6 +69,10 @@ protocol LeanResponseWriter: ResponseWriter {
     /// source (`BlockCodec.record`), with answers numbered by `keys`, the form's answer keys, and the
     /// file or source it came from. The response is given where it lies (for speed: passed as a
     /// value, it was copied, as the caller reads it from memory the call might change).
+    /// Called with a batch's lean responses before they are inserted one by one: the store may
+    /// read ahead what inserting them reads (see `SQLiteWriter.warm`).
+    func warm(_ batch: UnsafeBufferPointer<LeanResponse>)
+
     /// `material`: the material of its digest entry (see `DigestItems.appendMaterial`), where
     /// `lean.digest` holds the entry's values.
     func insert(
