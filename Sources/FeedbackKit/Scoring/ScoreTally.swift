@@ -65,9 +65,18 @@ public struct ScoreTally: Sendable, Equatable {
         case nil:
             break
         }
-        if let tags = values.commentTags {
+        switch values.commentTags {
+        case .mask(var mask):
+            comments += 1
+            while mask != 0 {
+                commentMentions[mask.trailingZeroBitCount] += 1
+                mask &= mask - 1
+            }
+        case .list(let tags):
             comments += 1
             for i in tags { commentMentions[i] += 1 }
+        case nil:
+            break
         }
         efficiency.add(daysTaken: values.daysTaken, promisedDays: values.daysPromised, trips: values.trips)
     }
@@ -112,6 +121,28 @@ struct ScoringValues: Sendable {
         }
     }
 
+    /// The pain points a comment mentions (`ScoringLayout.tags`, which lists each once): bit i for
+    /// pain point i, or the list where one is past 63. A mask is a plain value (for speed: the
+    /// list, shared with the reading thread's memo of comments, was retained and released on the
+    /// storing thread as the values were read from a batch, about 6% of that thread's samples;
+    /// bench/README.md, twenty-third round).
+    enum CommentTags: Sendable {
+        case mask(UInt64)
+        case list([Int])
+
+        init(_ tags: [Int]) {
+            var mask: UInt64 = 0
+            for i in tags {
+                guard i < 64 else {
+                    self = .list(tags)
+                    return
+                }
+                mask |= 1 << UInt64(i)
+            }
+            self = .mask(mask)
+        }
+    }
+
     /// Which pain points the pain-point question ticks: bit i for pain point i, or one flag each
     /// when there are more than 64.
     enum PainTicks: Sendable {
@@ -129,7 +160,7 @@ struct ScoringValues: Sendable {
     /// lists the pain points of those only: see `MaterialReader.visit`).
     var ticksAreChoices = false
     /// The pain points the comment mentions; nil without a comment.
-    var commentTags: [Int]?
+    var commentTags: CommentTags?
     var daysTaken: Double?
     var daysPromised: Double?
     var trips: Int?
@@ -225,9 +256,9 @@ struct ScoringValues: Sendable {
             }
         }
         if commentKnown {
-            commentTags = known
+            commentTags = known.map(CommentTags.init)
         } else if case .text(let text) = answers[layout.commentId, layout.commentIndex], !text.isEmpty {
-            commentTags = known ?? layout.tags(text)
+            commentTags = CommentTags(known ?? layout.tags(text))
         }
         daysTaken = answers.item(layout.daysTakenId, layout.daysTakenIndex).number
         daysPromised = answers.item(layout.daysPromisedId, layout.daysPromisedIndex).number

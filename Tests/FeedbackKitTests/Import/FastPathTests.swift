@@ -377,4 +377,36 @@ struct FastPathTests {
         #expect(values(nil).painTicks == nil)
         #expect(values(.choices(["slow"])).overall == 2)
     }
+
+    /// A comment's tags are kept as a mask while every pain point is below 64, else as the list;
+    /// a tally counts the same mentions from either.
+    @Test func commentTagsCountTheSameAsAMaskOrAList() throws {
+        func mask(_ tags: ScoringValues.CommentTags) -> UInt64? {
+            if case .mask(let mask) = tags { mask } else { nil }
+        }
+        #expect(mask(ScoringValues.CommentTags([])) == 0)
+        #expect(mask(ScoringValues.CommentTags([0, 2, 63])) == (1 | 4 | 1 << 63 as UInt64))
+        #expect(mask(ScoringValues.CommentTags([1, 64])) == nil)
+
+        var form = try FormDecoder(baseDirectory: Fixtures.directory).load(Fixtures.url("valid-mini.json")).get()
+        form.painPoints.append(PainPoint(id: "paperwork", label: LocalizedText(zh: "材料繁琐"), description: nil, keywords: []))
+        let layout = ScoringLayout(form: form)
+        try #require(layout.painPoints.count == 2)
+        let response = Response(
+            formId: form.id, formVersion: form.version, key: "k", submittedAt: nil, month: nil, department: nil,
+            answers: ["overall": .number(2), "comment": .text("x")], source: "test", position: 1)
+        var values = ScoringValues(response, layout: layout, commentTags: [])
+        var byMask = ScoreTally(form: layout)
+        var byList = ScoreTally(form: layout)
+        values.commentTags = ScoringValues.CommentTags([0, 1])
+        byMask.add(values)
+        values.commentTags = .list([0, 1])
+        byList.add(values)
+        #expect(byMask == byList)
+        #expect(byMask.comments == 1)
+        #expect(byMask.commentMentions.prefix(2) == [1, 1])
+        values.commentTags = nil
+        byMask.add(values)
+        #expect(byMask.comments == 1)
+    }
 }
