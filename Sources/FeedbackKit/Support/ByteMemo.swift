@@ -58,16 +58,38 @@ struct ByteMemo<Value> {
 
     /// The value kept for `key`, if any.
     func value(for key: UnsafeRawBufferPointer) -> Value? {
-        let hash = Self.hash(key, seed: seed)
+        switch find(key, hash: Self.hash(key, seed: seed)) {
+        case .found(let entry): values[entry]
+        case .empty: nil
+        }
+    }
+
+    /// Where a key's probe ends: at its entry, or at the empty bucket where it would go.
+    private enum Probe {
+        case found(Int)
+        case empty(Int)
+    }
+
+    @inline(__always)
+    private func find(_ key: UnsafeRawBufferPointer, hash: UInt64) -> Probe {
         let mask = buckets.count - 1
         var bucket = Int(truncatingIfNeeded: hash) & mask
         while true {
             let slot = Int(buckets[bucket])
-            if slot == 0 { return nil }
-            let entry = slot - 1
-            if hashes[entry] == hash && matches(entry, key) { return values[entry] }
+            if slot == 0 { return .empty(bucket) }
+            if hashes[slot - 1] == hash && matches(slot - 1, key) { return .found(slot - 1) }
             bucket = (bucket + 1) & mask
         }
+    }
+
+    /// Keeps a new entry in the empty bucket `bucket`.
+    @inline(__always)
+    private mutating func add(_ value: Value, for key: UnsafeRawBufferPointer, hash: UInt64, at bucket: Int) {
+        values.append(value)
+        hashes.append(hash)
+        keys.append(contentsOf: key)
+        ends.append(keys.count)
+        buckets[bucket] = Int32(values.count)
     }
 
     /// The value kept for the UTF-8 bytes of `text`, if any.
@@ -83,11 +105,7 @@ struct ByteMemo<Value> {
         let mask = buckets.count - 1
         var bucket = Int(truncatingIfNeeded: hash) & mask
         while buckets[bucket] != 0 { bucket = (bucket + 1) & mask }
-        values.append(value)
-        hashes.append(hash)
-        keys.append(contentsOf: key)
-        ends.append(keys.count)
-        buckets[bucket] = Int32(values.count)
+        add(value, for: key, hash: hash, at: bucket)
     }
 
     /// Keeps `value` for `key` unless a value is kept for it already, hashing the key once (a set
@@ -95,24 +113,13 @@ struct ByteMemo<Value> {
     /// it is new each time.
     mutating func insertIfNew(_ value: Value, for key: UnsafeRawBufferPointer) -> Bool {
         let hash = Self.hash(key, seed: seed)
-        let mask = buckets.count - 1
-        var bucket = Int(truncatingIfNeeded: hash) & mask
-        while true {
-            let slot = Int(buckets[bucket])
-            if slot == 0 { break }
-            if hashes[slot - 1] == hash && matches(slot - 1, key) { return false }
-            bucket = (bucket + 1) & mask
-        }
+        guard case .empty(var bucket) = find(key, hash: hash) else { return false }
         guard key.count <= Self.longestKey else { return true }
         if isFull(adding: key.count) {
             removeAll()
-            bucket = Int(truncatingIfNeeded: hash) & mask
+            bucket = Int(truncatingIfNeeded: hash) & (buckets.count - 1)
         }
-        values.append(value)
-        hashes.append(hash)
-        keys.append(contentsOf: key)
-        ends.append(keys.count)
-        buckets[bucket] = Int32(values.count)
+        add(value, for: key, hash: hash, at: bucket)
         return true
     }
 
