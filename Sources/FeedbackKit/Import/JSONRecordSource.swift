@@ -116,10 +116,14 @@ struct JSONLinesSource: RecordSource {
     let format = "jsonl"
     /// A line longer than this is rejected without being held in memory.
     static let maxLineBytes = 16 << 20
+    /// How much a read asks for: 128 KiB, as CSVReader reads.
+    static let readSize = 1 << 17
 
     private let file: String
     private let input: FileByteSource
+    /// The bytes read and not yet taken are `buffer[start..<end]`.
     private var buffer: [UInt8] = []
+    private var end = 0
     private var start = 0
     private var eof = false
     private var line = 0
@@ -127,29 +131,41 @@ struct JSONLinesSource: RecordSource {
     private var values = CSVCells()
     private var keys = CSVCells()
     private var lastKeys = CSVCells()
-    /// `FlatJSONLine.arePlain(lastKeys)`.
-    private var lastKeysArePlain = true
+    /// `FlatJSONLine.Template(lastKeys)`.
+    private var template = FlatJSONLine.Template(CSVCells())
     private var names: [String] = []
     /// Where FlatJSONLine unescapes strings, kept from line to line.
     private var unescaped: [UInt8] = []
 
     init(url: URL, displayPath: String) throws {
         file = displayPath
-        // 128 KiB a read, as CSVReader reads.
-        input = try FileByteSource(path: url.path, file: displayPath, chunkSize: 1 << 17)
+        input = try FileByteSource(path: url.path, file: displayPath, chunkSize: Self.readSize)
     }
 
     private mutating func fill() throws {
+        // What is left of the buffer moves to its front, and the file is read into the room after
+        // it (for speed: read into a chunk of its own and appended, every byte was copied twice).
         if start > 0 {
-            buffer.removeFirst(start)
+            let left = end - start
+            buffer.withUnsafeMutableBufferPointer { all in
+                guard let base = all.baseAddress, left > 0 else { return }
+                memmove(base, base + start, left)
+            }
+            end = left
             start = 0
+        }
+        if buffer.count - end < Self.readSize {
+            buffer.append(contentsOf: repeatElement(0, count: max(end + Self.readSize, 2 * buffer.count) - buffer.count))
         }
         let read: Int
         do {
-            read = try input.append(to: &buffer)
+            read = try buffer.withUnsafeMutableBufferPointer { all in
+                try input.read(into: all.baseAddress.unsafelyUnwrapped + end, count: Self.readSize)
+            }
         } catch let error as ImportError {
             throw ImportError(file: file, line: line + 1, message: error.message)
         }
+        end += read
         if read == 0 { eof = true }
     }
 
@@ -160,32 +176,31 @@ struct JSONLinesSource: RecordSource {
         while true {
             // By memchr (for speed: the generic search took a twentieth of the reading thread).
             let found: Int? = buffer.withUnsafeBufferPointer { all in
-                guard searchFrom < all.count, let base = all.baseAddress,
-                    let hit = memchr(base + searchFrom, 0x0A, all.count - searchFrom)
+                guard searchFrom < end, let base = all.baseAddress, let hit = memchr(base + searchFrom, 0x0A, end - searchFrom)
                 else { return nil }
                 return UnsafeRawPointer(base).distance(to: UnsafeRawPointer(hit))
             }
             if let nl = found {
                 line += 1
-                var end = nl
-                if end > start, buffer[end - 1] == 0x0D { end -= 1 }
-                let slice = buffer[start..<end]
+                var last = nl
+                if last > start, buffer[last - 1] == 0x0D { last -= 1 }
+                let slice = buffer[start..<last]
                 start = nl + 1
                 return (tooLong ? [] : slice, tooLong)
             }
-            if buffer.count - start > Self.maxLineBytes {
+            if end - start > Self.maxLineBytes {
                 // Drop what was read of an over-long line and read on to its end.
                 tooLong = true
-                start = buffer.count
+                start = end
             }
             if eof {
-                guard start < buffer.count || tooLong else { return nil }
+                guard start < end || tooLong else { return nil }
                 line += 1
-                let slice = buffer[start...]
-                start = buffer.count
+                let slice = buffer[start..<end]
+                start = end
                 return (tooLong ? [] : slice, tooLong)
             }
-            let searched = buffer.count - start
+            let searched = end - start
             try fill()
             searchFrom = start + searched
         }
@@ -219,6 +234,9 @@ struct JSONLinesSource: RecordSource {
             }
             guard readFlat(text, position: position) else { return .item(item(Array(text), position: position)) }
             if let taken = try take(values, names) { return .taken(taken) }
+            // The line's text only for a record that goes on as an item, the one kind whose text a
+            // rejects file may need (for speed: a copy of every line was a twentieth of reading it).
+            values.keepJSON(text)
             return .item(.cells(values, names: names))
         }
     }
@@ -230,17 +248,16 @@ struct JSONLinesSource: RecordSource {
         var sameKeys = false
         let read = text.withUnsafeBufferPointer { line in
             FlatJSONLine.read(
-                line, expected: lastKeys, expectedArePlain: lastKeysArePlain, keys: &keys, values: &values, sameKeys: &sameKeys,
+                line, expected: lastKeys, template: template, keys: &keys, values: &values, sameKeys: &sameKeys,
                 scratch: &unescaped)
         }
         guard read else { return false }
         if !sameKeys && (keys.bytes != lastKeys.bytes || keys.ends != lastKeys.ends) {
             names = keys.strings
             swap(&keys, &lastKeys)
-            lastKeysArePlain = FlatJSONLine.arePlain(lastKeys)
+            template = FlatJSONLine.Template(lastKeys)
         }
         values.line = position
-        values.keepJSON(text)
         return true
     }
 

@@ -336,7 +336,10 @@ final class DigestKeeper {
         _ record: UnsafeRawBufferPointer, formId: String, keys: AnswerKeys, month: String, department: String?, id: Int64,
         db: Database
     ) throws {
-        guard let entries = forms[formId]?.entries else { return }
+        // Through `loaded`, as `inserted` finds them (for speed: a lookup of the form by its id, for
+        // each response, hashed the id with SipHash).
+        guard let (state, _) = loaded(formId: formId, month: month) else { return }
+        let entries = state._withUnsafeGuaranteedRef { $0.entries }
         if recordAnswers.questionCount != keys.indices.count { recordAnswers = RecordAnswers(questionCount: keys.indices.count) }
         var reader = BlockCodec.Reader(bytes: record, at: 0)
         let (key, submittedAt, recordDepartment) = try reader.leanRecord(keys: keys, into: recordAnswers)

@@ -158,6 +158,12 @@ struct CellPathTests {
                 #"{"a":-0.5e+3,"b":0,"c":1E5}"#,
                 // Keys like the line before's: the same, escaped, fewer, more, longer, and with a quote.
                 #"{"a":1,"b":2,"c":3}"#,
+                // The same keys read by the template of the line before: with white space after
+                // some are read, with an escape, an array, a null and white space after the object,
+                // and with a byte after the object.
+                #"{"a":1, "b":2,"c":3}"#,
+                #"{"a":"x\"y","b":[1],"c":null} "#,
+                #"{"a":1,"b":2,"c":3}}"#,
                 #"{"a":1,"\u0062":2,"c":3}"#,
                 #"{"a":1,"b":2}"#,
                 #"{"a":1,"b":2,"c":3,"d":4}"#,
@@ -234,6 +240,6 @@ struct CellPathTests {
             }
         }
         #expect(position == lines.count)
-        #expect(flat == 23, "the flat lines, and only those, are read into cells")
+        #expect(flat == 25, "the flat lines, and only those, are read into cells")
     }
 }
