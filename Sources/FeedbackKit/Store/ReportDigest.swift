@@ -198,7 +198,7 @@ enum ReportDigest {
 /// month is loaded (or rebuilt, when stale) the first time the transaction stores into it, sums
 /// every response stored after that, and is written back before the transaction commits.
 final class DigestKeeper {
-    private final class FormState {
+    fileprivate final class FormState {
         let form: Form
         let fingerprint: String
         let entries: DigestEntries
@@ -239,7 +239,7 @@ final class DigestKeeper {
     }
 
     /// A class, so that one lookup of the month serves every update of it.
-    private final class MonthState {
+    fileprivate final class MonthState {
         /// Each department's name and tally, in the order first met.
         private(set) var departments: [String] = []
         var tallies: [ScoreTally] = []
@@ -301,27 +301,41 @@ final class DigestKeeper {
         if forms[form.id] == nil { forms[form.id] = FormState(form: form) }
     }
 
+    /// A month of a tracked form, loaded by `prepare`: where `inserted` and `insertedRecord` add a
+    /// response (for speed: each found the form and the month again by their texts, and copying
+    /// the texts of the last ones found counted references a few times a response).
+    struct Prepared {
+        fileprivate let state: Unmanaged<FormState>
+        fileprivate let m: Unmanaged<MonthState>
+        fileprivate let month: String
+    }
+
     /// Called before a response of the form is stored into the month: loads the month's digest, or
-    /// rebuilds it from the month's responses when it is stale.
-    func prepare(formId: String, month: String, db: Database) throws {
-        if loaded(formId: formId, month: month) != nil { return }
-        guard let state = forms[formId] else { return }
+    /// rebuilds it from the month's responses when it is stale. Nil when the form is not tracked.
+    /// What it returns holds until `finish`.
+    @discardableResult
+    func prepare(formId: String, month: String, db: Database) throws -> Prepared? {
+        if let (state, m) = loaded(formId: formId, month: month) { return Prepared(state: state, m: m, month: month) }
+        guard let state = forms[formId] else { return nil }
         let layout = state.entries.layout
         if let tallies = try ReportDigest.currentTallies(db, layout: layout, fingerprint: state.fingerprint, month: month) {
             state.months[month] = MonthState(tallies: tallies)
-            return
-        }
-        for table in ["digest_tally", "digest_item_block"] {
-            try db.execute(sql: "DELETE FROM \(table) WHERE form_id = ? AND month = ?", arguments: [formId, month])
-        }
-        let rebuilt = MonthState()
-        state.months[month] = rebuilt
-        try SQLiteWriter(db: db).forEachWithId(formId: formId, month: month) { id, response in
-            let entry = state.entries.entry(response)
-            try entry.material.withUnsafeBytes { material in
-                try add(entry.values, material, month: rebuilt, named: month, department: response.department, id: id, state: state, db: db)
+        } else {
+            for table in ["digest_tally", "digest_item_block"] {
+                try db.execute(sql: "DELETE FROM \(table) WHERE form_id = ? AND month = ?", arguments: [formId, month])
+            }
+            let rebuilt = MonthState()
+            state.months[month] = rebuilt
+            try SQLiteWriter(db: db).forEachWithId(formId: formId, month: month) { id, response in
+                let entry = state.entries.entry(response)
+                try entry.material.withUnsafeBytes { material in
+                    try add(
+                        entry.values, material, month: rebuilt, named: month, department: response.department, id: id, state: state,
+                        db: db)
+                }
             }
         }
+        return loaded(formId: formId, month: month).map { Prepared(state: $0.0, m: $0.1, month: month) }
     }
 
     /// What a response of a tracked form adds to the digests; nil when its form is not tracked.
@@ -331,15 +345,11 @@ final class DigestKeeper {
 
     /// Adds to the digests a response the lean path of an import encoded, stored with this id,
     /// working out what it adds from its record (see `BlockCodec.Reader.leanRecord`), whose answers
-    /// `keys` numbers. As `inserted`, after `prepare`.
+    /// `keys` numbers. As `inserted`.
     func insertedRecord(
-        _ record: UnsafeRawBufferPointer, formId: String, keys: AnswerKeys, month: String, department: String?, id: Int64,
-        db: Database
+        _ record: UnsafeRawBufferPointer, into prepared: Prepared, keys: AnswerKeys, department: String?, id: Int64, db: Database
     ) throws {
-        // Through `loaded`, as `inserted` finds them (for speed: a lookup of the form by its id, for
-        // each response, hashed the id with SipHash).
-        guard let (state, _) = loaded(formId: formId, month: month) else { return }
-        let entries = state._withUnsafeGuaranteedRef { $0.entries }
+        let entries = prepared.state._withUnsafeGuaranteedRef { $0.entries }
         if recordAnswers.questionCount != keys.indices.count { recordAnswers = RecordAnswers(questionCount: keys.indices.count) }
         var reader = BlockCodec.Reader(bytes: record, at: 0)
         let (key, submittedAt, recordDepartment) = try reader.leanRecord(keys: keys, into: recordAnswers)
@@ -348,22 +358,20 @@ final class DigestKeeper {
             (key.text, submittedAt?.text)
         }
         try material.withUnsafeBytes { material in
-            try inserted(formId: formId, month: month, department: department, id: id, db: db, values: values, material: material)
+            try inserted(into: prepared, department: department, id: id, db: db, values: values, material: material)
         }
     }
 
-    /// Called after a response is stored (and `prepare` before it), with its row id and what it
-    /// adds: its scoring values and its material (see `DigestItems.appendMaterial`).
+    /// Called after a response is stored into the month `prepare` gave, with its row id and what it
+    /// adds: its scoring values and its material (see `DigestItems.appendMaterial`). (Without
+    /// `prepare` the month's sums would miss earlier responses: left out, its sums fall short of its
+    /// count, so that it is stale when next read; see `currentTallies`.)
     func inserted(
-        formId: String, month: String, department: String?, id: Int64, db: Database, values: ScoringValues,
-        material: UnsafeRawBufferPointer
+        into prepared: Prepared, department: String?, id: Int64, db: Database, values: ScoringValues, material: UnsafeRawBufferPointer
     ) throws {
-        // Without `prepare` the month's sums would miss earlier responses: left out, its sums fall
-        // short of its count, so that it is stale when next read (see `currentTallies`).
-        guard let (state, m) = loaded(formId: formId, month: month) else { return }
-        try state._withUnsafeGuaranteedRef { state in
-            try m._withUnsafeGuaranteedRef { m in
-                try add(values, material, month: m, named: month, department: department, id: id, state: state, db: db)
+        try prepared.state._withUnsafeGuaranteedRef { state in
+            try prepared.m._withUnsafeGuaranteedRef { m in
+                try add(values, material, month: m, named: prepared.month, department: department, id: id, state: state, db: db)
             }
         }
     }

@@ -551,15 +551,14 @@ struct SQLiteWriter: LeanResponseWriter {
         if try statements.mayBeStored(encoded.keyHash), try contains(formId: encoded.formId, key: encoded.key, hash: encoded.keyHash) {
             return false
         }
-        if let digests, let month = encoded.month { try digests.prepare(formId: encoded.formId, month: month, db: db) }
+        let prepared = try encoded.month.flatMap { month in try digests?.prepare(formId: encoded.formId, month: month, db: db) }
         let id = try statements.blocks.add(encoded, importId: importId)
         try statements.stored(encoded.keyHash, id: id)
         // The entry worked out ahead, or else now (only for a response that is stored).
-        if let digests, let month = encoded.month, let entry = encoded.digest ?? encoded.response.flatMap(digests.entry) {
+        if let digests, let prepared, let entry = encoded.digest ?? encoded.response.flatMap(digests.entry) {
             try entry.material.withUnsafeBytes { material in
                 try digests.inserted(
-                    formId: encoded.formId, month: month, department: encoded.department, id: id, db: db, values: entry.values,
-                    material: material)
+                    into: prepared, department: encoded.department, id: id, db: db, values: entry.values, material: material)
             }
         }
         return true
@@ -580,23 +579,23 @@ struct SQLiteWriter: LeanResponseWriter {
         {
             return false
         }
+        var prepared: DigestKeeper.Prepared?
         if let keeper, let month = lean.pointee.month {
-            try keeper._withUnsafeGuaranteedRef { try $0.prepare(formId: formId, month: month, db: db) }
+            prepared = try keeper._withUnsafeGuaranteedRef { try $0.prepare(formId: formId, month: month, db: db) }
         }
         let id = try statements.blocks.add(formId: formId, keys: keys, month: lean.pointee.month, importId: importId) {
             $0.append(record: record, source: source, position: lean.pointee.position)
         }
         try statements.stored(lean.pointee.keyHash, id: id)
-        if let keeper, let month = lean.pointee.month {
+        if let keeper, let prepared {
             try keeper._withUnsafeGuaranteedRef { digests in
                 // Read where it lies when worked out ahead (for speed, as `ResponseBatch` says).
                 if lean.pointee.digest != nil {
                     try digests.inserted(
-                        formId: formId, month: month, department: lean.pointee.department, id: id, db: db,
-                        values: lean.pointee.digest.unsafelyUnwrapped, material: material)
+                        into: prepared, department: lean.pointee.department, id: id, db: db, values: lean.pointee.digest.unsafelyUnwrapped,
+                        material: material)
                 } else {
-                    try digests.insertedRecord(
-                        record, formId: formId, keys: keys, month: month, department: lean.pointee.department, id: id, db: db)
+                    try digests.insertedRecord(record, into: prepared, keys: keys, department: lean.pointee.department, id: id, db: db)
                 }
             }
         }
