@@ -428,8 +428,14 @@ public struct ResponseFilter: Sendable, Equatable {
 /// to 12.6k instructions an entry). Valid while the record's bytes are.
 final class RecordAnswers {
     let questionCount: Int
+    /// What each question holds (see `Kind`); a byte each, with its number in `numbers` (for speed:
+    /// kept as `Answer?`, each record's answers were copied in and destroyed as enums, through
+    /// the runtime's outlined copies, a sixth of reading a record back).
+    private let kinds: UnsafeMutablePointer<UInt8>
+    private let numbers: UnsafeMutablePointer<Double>
+    /// A text or choices made when first asked for.
     private let slots: UnsafeMutablePointer<Answer?>
-    /// For a text or choices not made yet, the head of its answer; 0: none.
+    /// For a text, digits or choices not made yet, the head of its answer.
     private let heads: UnsafeMutablePointer<UInt64>
     /// Where that answer's value starts in `bytes`.
     private let starts: UnsafeMutablePointer<Int>
@@ -438,8 +444,22 @@ final class RecordAnswers {
     private var answeredCount = 0
     private var bytes = UnsafeRawBufferPointer(start: nil, count: 0)
 
+    private enum Kind {
+        static let none: UInt8 = 0
+        static let number: UInt8 = 1
+        static let notApplicable: UInt8 = 2
+        /// A text, digits or choices not made yet (`heads`, `starts`).
+        static let deferred: UInt8 = 3
+        /// A text, digits or choices made (`slots`).
+        static let made: UInt8 = 4
+    }
+
     init(questionCount: Int) {
         self.questionCount = questionCount
+        kinds = .allocate(capacity: questionCount)
+        kinds.initialize(repeating: Kind.none, count: questionCount)
+        numbers = .allocate(capacity: questionCount)
+        numbers.initialize(repeating: 0, count: questionCount)
         slots = .allocate(capacity: questionCount)
         slots.initialize(repeating: nil, count: questionCount)
         heads = .allocate(capacity: questionCount)
@@ -452,6 +472,8 @@ final class RecordAnswers {
     deinit {
         slots.deinitialize(count: questionCount)
         slots.deallocate()
+        kinds.deallocate()
+        numbers.deallocate()
         heads.deallocate()
         starts.deallocate()
         answered.deallocate()
@@ -461,46 +483,59 @@ final class RecordAnswers {
     func start(_ bytes: UnsafeRawBufferPointer) {
         for n in 0..<answeredCount {
             let q = answered[n]
-            slots[q] = nil
-            heads[q] = 0
+            if kinds[q] == Kind.made { slots[q] = nil }
+            kinds[q] = Kind.none
         }
         answeredCount = 0
         self.bytes = bytes
     }
 
-    /// Question `q`'s answer is `answer`; each question is answered once in a record (a repeat is
-    /// damage, which `leanRecord` refuses).
-    func set(_ q: Int, _ answer: Answer) throws {
-        try answering(q)
-        slots[q] = answer
+    /// Question `q`'s answer is the number `value`; each question is answered once in a record (a
+    /// repeat is damage, which `leanRecord` refuses).
+    @inline(__always)
+    func setNumber(_ q: Int, _ value: Double) throws {
+        try answering(q, Kind.number)
+        numbers[q] = value
     }
 
-    /// Question `q`'s answer has head `head` (a text or choices) and its value at `at`, checked already.
+    /// Question `q`'s answer is "not applicable".
+    @inline(__always)
+    func setNotApplicable(_ q: Int) throws {
+        try answering(q, Kind.notApplicable)
+    }
+
+    /// Question `q`'s answer has head `head` (a text, digits or choices) and its value at `at`,
+    /// checked already.
+    @inline(__always)
     func `defer`(_ q: Int, head: UInt64, at: Int) throws {
-        try answering(q)
+        try answering(q, Kind.deferred)
         heads[q] = head
         starts[q] = at
     }
 
     @inline(__always)
-    private func answering(_ q: Int) throws {
-        guard heads[q] == 0, slots[q] == nil, answeredCount < questionCount else { throw BlockCodec.Malformed() }
+    private func answering(_ q: Int, _ kind: UInt8) throws {
+        guard kinds[q] == Kind.none, answeredCount < questionCount else { throw BlockCodec.Malformed() }
+        kinds[q] = kind
         answered[answeredCount] = q
         answeredCount += 1
     }
 
     /// Question `q`'s answer as scoring reads a number (see `LeanDraft.item`): numbers are made as
-    /// the record is read, and a text or choices not made yet is neither a number nor "not applicable".
+    /// the record is read, and a text, digits or choices are neither a number nor "not applicable".
     @inline(__always)
     func item(_ q: Int) -> ScoringValues.Item {
-        if heads[q] != 0 { return .unanswered }
-        return ScoringValues.Item(slots[q])
+        switch kinds[q] {
+        case Kind.number: .number(numbers[q])
+        case Kind.notApplicable: .notApplicable
+        default: .unanswered
+        }
     }
 
     /// Calls `body` with the UTF-8 bytes of question `q`'s answer where it is a text not made yet;
     /// nil otherwise.
     func withText<T>(_ q: Int, _ body: (UnsafeRawBufferPointer) -> T) -> T? {
-        guard heads[q] & 7 == 3 else { return nil }
+        guard kinds[q] == Kind.deferred, heads[q] & 7 == 3 else { return nil }
         var reader = BlockCodec.Reader(bytes: bytes, at: starts[q])
         // Checked by `leanRecord`, so reading it cannot fail.
         guard let count = try? reader.number(), let text = try? reader.span(count) else { return nil }
@@ -508,13 +543,17 @@ final class RecordAnswers {
     }
 
     func answer(_ q: Int) -> Answer? {
-        let head = heads[q]
-        if head != 0 {
-            heads[q] = 0
+        switch kinds[q] {
+        case Kind.number: return .number(numbers[q])
+        case Kind.notApplicable: return .notApplicable
+        case Kind.deferred:
+            kinds[q] = Kind.made
             var reader = BlockCodec.Reader(bytes: bytes, at: starts[q])
             // Checked by `leanRecord`, so reading it cannot fail.
-            slots[q] = try? reader.answer(head)
+            slots[q] = try? reader.answer(heads[q])
+            return slots[q]
+        case Kind.made: return slots[q]
+        default: return nil
         }
-        return slots[q]
     }
 }
