@@ -355,6 +355,8 @@ final class LeanEncoder {
     private var extraJSON: [UInt8] = []
     private let seed: KeyHash.Seed
     private let formVersion: Int
+    /// The month of the last record (see `monthText`).
+    private var lastMonth: (word: UInt64, text: String)?
 
     init(mapper: RecordMapper, digests: DigestEntries) {
         self.mapper = mapper
@@ -397,7 +399,7 @@ final class LeanEncoder {
                             (String(decoding: key, as: UTF8.self), submittedAt.map { String(decoding: $0, as: UTF8.self) })
                         }
                     } : nil
-                return (KeyHash.of(seed, key: key), digest, month.map { String(decoding: $0, as: UTF8.self) })
+                return (KeyHash.of(seed, key: key), digest, month.map(monthText))
             }
         }
         let start = batch.bytes.count
@@ -407,6 +409,21 @@ final class LeanEncoder {
                 keyHash: keyHash, record: start..<batch.bytes.count, month: month, department: department, position: cells.line,
                 digest: digest, material: materialStart..<start))
         return true
+    }
+
+    /// The month whose bytes these are, as a String: the last one's again when the same (for speed:
+    /// most records share the month of the one before, and making it anew was a tenth of the
+    /// strings a record made).
+    private func monthText(_ bytes: UnsafeRawBufferPointer) -> String {
+        // Compared as a word: a month takes seven bytes.
+        guard bytes.count < 8, let base = bytes.baseAddress else { return String(decoding: bytes, as: UTF8.self) }
+        var word: UInt64 = 0
+        memcpy(&word, base, bytes.count)
+        word |= UInt64(bytes.count) << 60
+        if let last = lastMonth, last.word == word { return last.text }
+        let text = String(decoding: bytes, as: UTF8.self)
+        lastMonth = (word, text)
+        return text
     }
 
     /// Calls `body` with the bytes of the record's time as `Timestamp.iso` writes it and of its
