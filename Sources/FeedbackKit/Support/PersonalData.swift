@@ -27,12 +27,39 @@ public enum PersonalData {
         }
     }
 
+    /// Whether the bytes hold an ASCII digit or an @, eight at a time (for speed: a byte at a time,
+    /// this was a fifth of working out a comment's facts): a word's bytes that are digits or @ are
+    /// those that XOR 0x30 leaves below 10 (with a zero high bit), or that equal 0x40.
+    static func mayHoldPersonalData(_ bytes: UnsafeBufferPointer<UInt8>) -> Bool {
+        guard let base = bytes.baseAddress else { return false }
+        let raw = UnsafeRawPointer(base)
+        let ones: UInt64 = 0x0101_0101_0101_0101
+        let highs: UInt64 = 0x8080_8080_8080_8080
+        var i = 0
+        while i &+ 8 <= bytes.count {
+            let word = UInt64(littleEndian: raw.loadUnaligned(fromByteOffset: i, as: UInt64.self))
+            // Bytes below 0x80 only: adding 0x76 to a byte of x = word ^ 0x30 sets its high bit
+            // exactly where x >= 10, with no carry out of a byte (0x7F + 0x76 < 0x100).
+            let x = (word ^ (ones &* 0x30)) & ~highs
+            let digits = ~((x &+ ones &* 0x76) | word) & highs
+            let a = word ^ (ones &* 0x40)
+            let ats = (a &- ones) & ~a & highs
+            if digits | ats != 0 { return true }
+            i &+= 8
+        }
+        while i < bytes.count {
+            if (0x30...0x39).contains(bytes[i]) || bytes[i] == 0x40 { return true }
+            i &+= 1
+        }
+        return false
+    }
+
     /// Free text with every phone number, ID number and e-mail address in it masked.
     public static func maskText(_ text: String) -> String {
         // Fast path (for speed: every comment of an import is masked): only an ASCII digit or an @
         // starts anything to mask, and most comments hold neither.
         // Over the contiguous bytes: stepping through `utf8` cost a comment thousands of instructions.
-        if !text.withUTF8Bytes({ $0.contains { (0x30...0x39).contains($0) || $0 == 0x40 } }) { return text }
+        if !text.withUTF8Bytes(mayHoldPersonalData) { return text }
         var chars = Array(text)
         var i = 0
         while i < chars.count {

@@ -35,4 +35,33 @@ struct PersonalDataTests {
             #expect(PersonalData.maskMobile(other) == nil, "\(other)")
         }
     }
+
+    /// The word-at-a-time test for a digit or an @, which decides whether a text is masked at
+    /// all, finds exactly what a byte-at-a-time test finds: at every place in a word, next to
+    /// every byte value, and in the bytes after the last whole word.
+    @Test func theQuickTestForDigitsAndAtsFindsWhatEachByteHolds() {
+        func naive(_ bytes: [UInt8]) -> Bool { bytes.contains { (0x30...0x39).contains($0) || $0 == 0x40 } }
+        var cases: [[UInt8]] = []
+        for value in 0...255 {
+            for place in 0..<11 {
+                var bytes = [UInt8](repeating: UInt8(ascii: "a"), count: 11)
+                bytes[place] = UInt8(value)
+                cases.append(bytes)
+                // Next to bytes past ASCII and to the neighbours of the bytes looked for.
+                for filler: UInt8 in [0xE5, 0x2F, 0x3A, 0x3F, 0x41, 0xB0, 0xC0, 0xFF] {
+                    var other = [UInt8](repeating: filler, count: 11)
+                    other[place] = UInt8(value)
+                    cases.append(other)
+                }
+            }
+        }
+        var rng = SplitMix64(seed: 23)
+        for _ in 0..<2000 { cases.append((0..<Int(rng.next() % 40)).map { _ in UInt8(truncatingIfNeeded: rng.next()) }) }
+        cases.append(Array("材料要求不清楚，又跑了一趟".utf8))
+        cases.append([])
+        for bytes in cases {
+            let quick = bytes.withUnsafeBufferPointer(PersonalData.mayHoldPersonalData)
+            #expect(quick == naive(bytes), "\(bytes)")
+        }
+    }
 }
