@@ -574,7 +574,7 @@ enum BlockCodec {
 
         @inline(__always)
         mutating func number() throws -> UInt64 {
-            // Most numbers take one byte (for speed: a call each was a tenth of reading a record back).
+            // Inline for a number of one byte, as most are (for speed: a record holds dozens).
             if at < bytes.count, bytes[at] < 0x80 {
                 at += 1
                 return UInt64(bytes[at - 1])
