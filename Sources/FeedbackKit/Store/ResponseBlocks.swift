@@ -744,10 +744,7 @@ enum BlockCodec {
         mutating func answer(_ head: UInt64) throws -> Answer {
             switch head & 7 {
             case 0: return .notApplicable
-            case 1: return .number(Double(try signed()))
-            case 2:
-                let raw = try span(8)
-                return .number(Double(bitPattern: UInt64(littleEndian: raw.loadUnaligned(as: UInt64.self))))
+            case 1, 2: return .number(try number(head))
             case 3: return .text(try text())
             case 5: return .text(String(try number()))
             case 4:
@@ -759,6 +756,14 @@ enum BlockCodec {
                 return .choices(values)
             default: throw Malformed()
             }
+        }
+
+        /// The number of an answer whose head is of kind 1 (a whole number) or 2 (its eight bytes).
+        @inline(__always)
+        mutating func number(_ head: UInt64) throws -> Double {
+            if head & 7 == 1 { return Double(try signed()) }
+            let raw = try span(8)
+            return Double(bitPattern: UInt64(littleEndian: raw.loadUnaligned(as: UInt64.self)))
         }
 
         /// A record as the lean path of an import writes it (see LeanRecord.swift), up to its
@@ -783,10 +788,7 @@ enum BlockCodec {
                 // (checked here all the same).
                 switch head & 7 {
                 case 0: try answers.setNotApplicable(q)
-                case 1: try answers.setNumber(q, Double(try inner.signed()))
-                case 2:
-                    let raw = try inner.span(8)
-                    try answers.setNumber(q, Double(bitPattern: UInt64(littleEndian: raw.loadUnaligned(as: UInt64.self))))
+                case 1, 2: try answers.setNumber(q, try inner.number(head))
                 case 3:
                     try answers.defer(q, head: head, at: inner.at)
                     try inner.skipText()
