@@ -216,10 +216,10 @@ final class AnswerParser {
         case .text(let text):
             return text.withUTF8Bytes { utf8 in withOutcome(bytes: UnsafeRawBufferPointer(utf8), body) }
         case .list(let items):
-            // Remembered under a key no text has: 0xFF (never in UTF-8), then each item's length and bytes.
+            // Remembered under a key no text has (see `listKeyMark`).
             listKey.removeAll()
             var key = UnretainedScratch(listKey)
-            key.append(0xFF)
+            key.append(Self.listKeyMark)
             for item in items {
                 item.withUTF8Bytes { bytes in
                     BlockCodec.appendNumber(UInt64(bytes.count), to: &key)
@@ -234,6 +234,29 @@ final class AnswerParser {
         case .null:
             return body(parse(value), nil)
         }
+    }
+
+    /// The first byte of the key a list's outcome is remembered under, which no text has (0xFF is
+    /// never in UTF-8); then each item's length (`BlockCodec.appendNumber`) and bytes.
+    static let listKeyMark: UInt8 = 0xFF
+
+    /// `withOutcome(.list(…))` of the list whose key (see `listKeyMark`) is `key`, which is
+    /// made into the list's items only when its outcome is not remembered.
+    func withOutcome<T>(listKey key: UnsafeRawBufferPointer, _ body: (ParsedAnswer, UnsafeRawBufferPointer?) -> T) -> T {
+        if remembers, let index = memo.value(for: key) { return outcome(index, body) }
+        return withOutcome(.list(Self.items(ofListKey: key)), body)
+    }
+
+    /// The items of the list whose key is `key` (see `listKeyMark`).
+    static func items(ofListKey key: UnsafeRawBufferPointer) -> [String] {
+        var reader = BlockCodec.Reader(bytes: key, at: 1)
+        var items: [String] = []
+        while reader.at < key.count, let length = try? reader.number(), length <= UInt64(key.count - reader.at) {
+            let start = reader.at
+            reader.at += Int(length)
+            items.append(String(decoding: UnsafeRawBufferPointer(rebasing: key[start..<reader.at]), as: UTF8.self))
+        }
+        return items
     }
 
     /// What a lookup of a cell finds: no answer, an outcome remembered (by its index, which holds

@@ -60,6 +60,18 @@ struct FlatJSONLine {
         }
     }
 
+    /// Reads `line` into `cells` where its values lie (see LineCells), when it holds the keys of
+    /// `template` in its order, written without white space between tokens (see `readCompact`).
+    /// False for any other line, which `read` then reads; the cells are then not to be used.
+    static func readLean(_ line: UnsafeBufferPointer<UInt8>, template: Template, into cells: LineCells, scratch: inout [UInt8]) -> Bool {
+        guard template.fits, let base = line.baseAddress else { return false }
+        var reader = FlatJSONLine(line, base: base, scratch: [])
+        swap(&reader.unescaped, &scratch)
+        defer { swap(&reader.unescaped, &scratch) }
+        var sink = cells
+        return reader.readCompact(template, values: &sink)
+    }
+
     /// What `read` knows before a line of the keys of the line before.
     struct Template {
         /// Whether no key holds a quote, a backslash or a control byte (`arePlain`), so that each
@@ -101,16 +113,16 @@ struct FlatJSONLine {
     /// template's as words (for speed: passing over white space and each key, its quotes, the colon
     /// and the comma one at a time was half of reading a line). False for any other line, which
     /// `readObject` then reads from its start.
-    private mutating func readCompact(_ template: Template, values: inout CSVCells) -> Bool {
+    private mutating func readCompact<Sink: FlatJSONSink>(_ template: Template, values: inout Sink) -> Bool {
         template.withPatterns { patterns, ends in
-            values.startRecord(expecting: ends.count)
+            values.startRecord(expecting: ends.count, lineLength: count)
             var from = 0
             for i in 0..<ends.count {
                 let length = ends[i] &- from
                 guard count &- index > length, Self.equal(bytes + index, patterns + from, length) else { return false }
                 index &+= length
                 from = ends[i]
-                guard readValue(into: &values) else { return false }
+                guard Sink.readValue(&self, into: &values) else { return false }
             }
             guard take(UInt8(ascii: "}")) else { return false }
             skipSpace()
@@ -189,7 +201,7 @@ struct FlatJSONLine {
 
     /// Reads the value at `index` into `values`: false for a value this does not read.
     @inline(__always)
-    private mutating func readValue(into values: inout CSVCells) -> Bool {
+    fileprivate mutating func readValue(into values: inout CSVCells) -> Bool {
         guard index < count else { return false }
         switch bytes[index] {
         case UInt8(ascii: "n"):
@@ -197,13 +209,38 @@ struct FlatJSONLine {
             values.appendOther(.null)
         case UInt8(ascii: "["):
             index &+= 1
-            guard let items = readScalars() else { return false }
+            var items: [String] = []
+            let read = readScalars { start, count in
+                items.append(String(decoding: UnsafeBufferPointer(start: start, count: count), as: UTF8.self))
+                return true
+            }
+            guard read else { return false }
             values.appendOther(.list(items))
         default:
             guard let scalar = readScalar() else { return false }
             with(scalar) { values.appendField($0, count: $1) }
         }
         return true
+    }
+
+    /// The same into cells that keep where each value lies (see LineCells); false also where the
+    /// cells have no room left.
+    @inline(__always)
+    fileprivate mutating func readValue(into cells: LineCells) -> Bool {
+        guard index < count else { return false }
+        switch bytes[index] {
+        case UInt8(ascii: "n"):
+            return takeWord("null") && cells.appendNull()
+        case UInt8(ascii: "["):
+            index &+= 1
+            guard cells.startList() else { return false }
+            return readScalars { start, count in cells.appendItem(UnsafeBufferPointer(start: start, count: count)) } && cells.endList()
+        default:
+            guard let scalar = readScalar() else { return false }
+            // An unescaped string's bytes are overwritten by the next one's.
+            if case .text(.unescaped) = scalar { return unescaped.withUnsafeBufferPointer { cells.append(copying: $0) } }
+            return with(scalar) { cells.append(lasting: $0, count: $1) }
+        }
     }
 
     /// Passes over known key `i` written as its bytes between quotes, when it is next. Its bytes
@@ -247,19 +284,18 @@ struct FlatJSONLine {
         return a.loadUnaligned(fromByteOffset: last, as: UInt64.self) == b.loadUnaligned(fromByteOffset: last, as: UInt64.self)
     }
 
-    /// The items of the array whose "[" was just read, when each is a string, a number or a
-    /// boolean (`JSONNode.fieldValue` makes such an array a list); nil for any other array.
-    private mutating func readScalars() -> [String]? {
-        var items: [String] = []
+    /// Reads the items of the array whose "[" was just read, when each is a string, a number or a
+    /// boolean (`JSONNode.fieldValue` makes such an array a list), calling `item` with the bytes of
+    /// each as a cell holds them; false for any other array, or where `item` returns false.
+    private mutating func readScalars(_ item: (UnsafePointer<UInt8>, Int) -> Bool) -> Bool {
         skipSpace()
-        if take(UInt8(ascii: "]")) { return items }
+        if take(UInt8(ascii: "]")) { return true }
         while true {
             skipSpace()
-            guard let scalar = readScalar() else { return nil }
-            items.append(with(scalar) { String(decoding: UnsafeBufferPointer(start: $0, count: $1), as: UTF8.self) })
+            guard let scalar = readScalar(), with(scalar, item) else { return false }
             skipSpace()
-            if take(UInt8(ascii: "]")) { return items }
-            guard take(UInt8(ascii: ",")) else { return nil }
+            if take(UInt8(ascii: "]")) { return true }
+            guard take(UInt8(ascii: ",")) else { return false }
         }
     }
 
@@ -500,5 +536,32 @@ struct FlatJSONLine {
             index &+= 1
         }
         return to
+    }
+}
+
+/// Where `FlatJSONLine.readCompact` puts a line's values: cells that copy them (CSVCells), or that
+/// keep where they lie (LineCells).
+protocol FlatJSONSink {
+    /// Starts a line of `lineLength` bytes, with `fields` values.
+    mutating func startRecord(expecting fields: Int, lineLength: Int)
+    /// `reader.readValue(into:)`.
+    static func readValue(_ reader: inout FlatJSONLine, into sink: inout Self) -> Bool
+}
+
+extension CSVCells: FlatJSONSink {
+    mutating func startRecord(expecting fields: Int, lineLength: Int) {
+        startRecord(expecting: fields)
+    }
+
+    @inline(__always)
+    static func readValue(_ reader: inout FlatJSONLine, into sink: inout CSVCells) -> Bool {
+        reader.readValue(into: &sink)
+    }
+}
+
+extension LineCells: FlatJSONSink {
+    @inline(__always)
+    static func readValue(_ reader: inout FlatJSONLine, into sink: inout LineCells) -> Bool {
+        reader.readValue(into: sink)
     }
 }

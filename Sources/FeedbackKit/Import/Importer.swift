@@ -89,7 +89,8 @@ public struct Importer {
         /// `accept`, which returns false to stop reading. Where `offersLean`, `lean` is offered each
         /// table's record first, with its plan: it returns nil where it does not take it, else whether to go on.
         func readAll(
-            lean: (CSVCells, [String], RecordMapper.Plan) throws -> Bool? = { _, _, _ in nil }, offersLean: Bool = false,
+            lean: (CSVCells, [String], RecordMapper.Plan) throws -> Bool? = { _, _, _ in nil },
+            leanLine: (LineCells, [String], RecordMapper.Plan) throws -> Bool? = { _, _, _ in nil }, offersLean: Bool = false,
             _ accept: (Response) throws -> Bool
         ) throws {
             func firstHeader(_ plan: RecordMapper.Plan, _ header: [String]) throws {
@@ -100,7 +101,10 @@ public struct Importer {
                 guard offersLean else { return nil }
                 return try lean(cells, names, try intake.plan(for: names, firstHeader: firstHeader))
             }
-            while let offered = try source.next(offering: offer) {
+            func offerLine(_ cells: LineCells, _ names: [String]) throws -> Bool? {
+                try leanLine(cells, names, try intake.plan(for: names, firstHeader: firstHeader))
+            }
+            while let offered = try offersLean ? source.next(offering: offer, offeringLine: offerLine) : source.next(offering: offer) {
                 summary.read += 1
                 if summary.read % 4096 == 0 { progress?(summary.read) }
                 let item: SourceItem
@@ -192,6 +196,9 @@ public struct Importer {
                     // retained what it holds).
                     try readAll(
                         lean: { cells, names, plan in
+                            lean.take(cells, names: names, plan: plan, withDigest: entriesHere, into: &batch) ? handOn() : nil
+                        },
+                        leanLine: { cells, names, plan in
                             lean.take(cells, names: names, plan: plan, withDigest: entriesHere, into: &batch) ? handOn() : nil
                         }, offersLean: leanWriter != nil
                     ) { response in

@@ -17,6 +17,12 @@ protocol RecordSource {
     /// item holding cells copies them, counting references to each of their buffers): nil at the
     /// end; `.taken(r)` where `take` took it and returned r (not nil); else the item.
     mutating func next(offering take: (CSVCells, [String]) throws -> Bool?) throws -> Offered?
+    /// The same, but a record whose values can be read where they lie (see LineCells) is offered
+    /// to `takeLine` that way first; where it returns nil, the record is read into cells and
+    /// offered to `take`.
+    mutating func next(
+        offering take: (CSVCells, [String]) throws -> Bool?, offeringLine takeLine: (LineCells, [String]) throws -> Bool?
+    ) throws -> Offered?
 }
 
 /// A record offered to a taker (see `RecordSource.next(offering:)`).
@@ -30,6 +36,12 @@ extension RecordSource {
         guard let item = try next() else { return nil }
         if case .cells(let cells, let names) = item, let taken = try take(cells, names) { return .taken(taken) }
         return .item(item)
+    }
+
+    mutating func next(
+        offering take: (CSVCells, [String]) throws -> Bool?, offeringLine takeLine: (LineCells, [String]) throws -> Bool?
+    ) throws -> Offered? {
+        try next(offering: take)
     }
 }
 
@@ -136,6 +148,8 @@ struct JSONLinesSource: RecordSource {
     private var names: [String] = []
     /// Where FlatJSONLine unescapes strings, kept from line to line.
     private var unescaped: [UInt8] = []
+    /// Where a line's values are kept where they lie, for `next(offering:offeringLine:)`.
+    private let lineCells = LineCells()
 
     init(url: URL, displayPath: String) throws {
         file = displayPath
@@ -219,6 +233,21 @@ struct JSONLinesSource: RecordSource {
     /// `RecordSource` does by default, they were copied reference by reference, about thirty
     /// reference counts a line on the reading thread).
     mutating func next(offering take: (CSVCells, [String]) throws -> Bool?) throws -> Offered? {
+        try next(offering: take, offeringLine: { _, _ in nil }, offersLines: false)
+    }
+
+    /// A line with the keys of the one before, in its order and written without white space, is
+    /// read where it lies and offered to `takeLine` first (for speed: see LineCells).
+    mutating func next(
+        offering take: (CSVCells, [String]) throws -> Bool?, offeringLine takeLine: (LineCells, [String]) throws -> Bool?
+    ) throws -> Offered? {
+        try next(offering: take, offeringLine: takeLine, offersLines: true)
+    }
+
+    private mutating func next(
+        offering take: (CSVCells, [String]) throws -> Bool?, offeringLine takeLine: (LineCells, [String]) throws -> Bool?,
+        offersLines: Bool
+    ) throws -> Offered? {
         while true {
             let position = line + 1
             guard let (bytes, tooLong) = try nextLine() else { return nil }
@@ -232,6 +261,14 @@ struct JSONLinesSource: RecordSource {
             } else if bytes.allSatisfy({ $0 == 0x20 || $0 == 0x09 || $0 == 0x0D }) {
                 continue
             }
+            // Read and taken where the line lies: its bytes hold until the next line is read.
+            let (lineTemplate, cells, lineNames) = (template, lineCells, names)
+            let takenWhereItLies = try text.withUnsafeBufferPointer { line -> Bool? in
+                guard offersLines, FlatJSONLine.readLean(line, template: lineTemplate, into: cells, scratch: &unescaped) else { return nil }
+                cells.line = position
+                return try takeLine(cells, lineNames)
+            }
+            if let taken = takenWhereItLies { return .taken(taken) }
             guard readFlat(text, position: position) else { return .item(item(Array(text), position: position)) }
             if let taken = try take(values, names) { return .taken(taken) }
             // The line's text only for a record that goes on as an item, the one kind whose text a

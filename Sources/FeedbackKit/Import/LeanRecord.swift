@@ -266,17 +266,64 @@ final class LeanDraft {
     }
 }
 
+/// A record's fields as the lean path reads them: a CSV record's or a JSON line's cells
+/// (CSVCells), or a flat JSON line's values where they lie in the line (LineCells).
+protocol LeanCells: RecordValues {
+    associatedtype Fields: LeanFields
+    var fieldCount: Int { get }
+    /// The record's position.
+    var line: Int { get }
+    /// Calls `body` with the fields' bytes, for a caller that reads many fields (for speed: one
+    /// closure a record instead of one a field).
+    func withLeanFields<T>(_ body: (Fields) throws -> T) rethrows -> T
+    /// The value of field `i` when it is not a text.
+    func other(_ i: Int) -> FieldValue?
+    /// `parser.withOutcome` of field `i` when it is not a text; nil for a text.
+    func withOther<T>(_ i: Int, of parser: AnswerParser, _ body: (ParsedAnswer, UnsafeRawBufferPointer?) -> T) -> T?
+    /// Calls `body` with the bytes of field `i`.
+    func withField<T>(_ i: Int, _ body: (UnsafeRawBufferPointer) throws -> T) rethrows -> T
+}
+
+/// The bytes of each field of a record, valid inside `LeanCells.withLeanFields`.
+protocol LeanFields {
+    /// The bytes of field `i`, a text.
+    func bytes(_ i: Int) -> UnsafeRawBufferPointer
+}
+
+extension CSVCells: LeanCells {
+    struct Fields: LeanFields {
+        let all: UnsafeRawBufferPointer
+        let ends: UnsafeBufferPointer<Int>
+
+        @inline(__always)
+        func bytes(_ i: Int) -> UnsafeRawBufferPointer {
+            UnsafeRawBufferPointer(rebasing: all[(i == 0 ? 0 : ends[i &- 1])..<ends[i]])
+        }
+    }
+
+    @inline(__always)
+    func withLeanFields<T>(_ body: (Fields) throws -> T) rethrows -> T {
+        try withFields { try body(Fields(all: $0, ends: $1)) }
+    }
+
+    @inline(__always)
+    func withOther<T>(_ i: Int, of parser: AnswerParser, _ body: (ParsedAnswer, UnsafeRawBufferPointer?) -> T) -> T? {
+        guard let value = other(i) else { return nil }
+        return parser.withOutcome(value, body)
+    }
+}
+
 extension RecordMapper {
     /// Maps a record of cells into `draft`; false where it must go the full way (see above), which
     /// then finds what it gives. True only where `map` would accept it with no "other" text, with
     /// the answers and the time `draft` holds, and with the columns of no question `draft.extras` lists.
-    func mapLean(_ cells: CSVCells, names: [String], plan: Plan, into draft: LeanDraft) -> Bool {
+    func mapLean<Cells: LeanCells>(_ cells: Cells, names: [String], plan: Plan, into draft: LeanDraft) -> Bool {
         guard plan.isLean, cells.fieldCount == names.count else { return false }
         draft.reset()
         // The fields are read through one closure, and the parsers unretained (for speed: a
         // closure a cell retained its parser and the draft, a fifth of the reference counting of
         // a record on a thread where counting was a third of the work).
-        let taken = cells.withFields { bytes, ends in
+        let taken = cells.withLeanFields { fields in
             plan.targets.withUnsafeBufferPointer { targets in
                 unmanagedParsers.withUnsafeBufferPointer { parsers in
                     for i in 0..<names.count {
@@ -284,15 +331,13 @@ extension RecordMapper {
                         case .question(let q):
                             if draft.has(q) { continue }
                             let taken = parsers[q]._withUnsafeGuaranteedRef { parser in
-                                if let value = cells.other(i) {
-                                    // Only values the closure need not retain (for speed, as above).
-                                    let (target, number) = (Unmanaged.passUnretained(draft), parser.blockNumber)
-                                    return parser.withOutcome(value) { parsed, encoding in
-                                        target._withUnsafeGuaranteedRef { $0.take(q, parsed, encoding, number: number) }
-                                    }
+                                // Only values the closure need not retain (for speed, as above).
+                                let (target, number) = (Unmanaged.passUnretained(draft), parser.blockNumber)
+                                let other = cells.withOther(i, of: parser) { parsed, encoding in
+                                    target._withUnsafeGuaranteedRef { $0.take(q, parsed, encoding, number: number) }
                                 }
-                                let start = i == 0 ? 0 : ends[i - 1]
-                                return draft.take(q, UnsafeRawBufferPointer(rebasing: bytes[start..<ends[i]]), of: parser)
+                                if let other { return other }
+                                return draft.take(q, fields.bytes(i), of: parser)
                             }
                             guard taken else { return false }
                         case .option:
@@ -325,7 +370,7 @@ extension RecordMapper {
     // Inlined with its caller's closure (for speed: as a call, the closure's context held copies
     // of the record's cells, names and plan, a dozen reference counts a record; see `LeanEncoder.take`).
     @inline(__always)
-    func withKey<T>(_ cells: CSVCells, names: [String], plan: Plan, _ body: (UnsafeBufferPointer<UInt8>) -> T) -> T {
+    func withKey<Cells: LeanCells, T>(_ cells: Cells, names: [String], plan: Plan, _ body: (UnsafeBufferPointer<UInt8>) -> T) -> T {
         // One id column, with nothing to trim at its ends: the cell's bytes as they are.
         if plan.idColumns.count == 1, cells.other(plan.idColumns[0]) == nil {
             let done: T? = cells.withField(plan.idColumns[0]) { raw in
@@ -373,7 +418,9 @@ final class LeanEncoder {
     /// Maps `cells` and appends what the store keeps of it to `batch`, with its digest entry when
     /// `withDigest` (else the storing thread reads it from the record); false where the record must
     /// go the full way, and then `batch` is as it was.
-    func take(_ cells: CSVCells, names: [String], plan: RecordMapper.Plan, withDigest: Bool, into batch: inout ResponseBatch) -> Bool {
+    func take<Cells: LeanCells>(
+        _ cells: Cells, names: [String], plan: RecordMapper.Plan, withDigest: Bool, into batch: inout ResponseBatch
+    ) -> Bool {
         guard mapper.mapLean(cells, names: names, plan: plan, into: draft) else { return false }
         var department: String?
         if let q = mapper.departmentQuestion, case .text(let id) = draft.answer(q) { department = id }
@@ -430,7 +477,7 @@ final class LeanEncoder {
     /// month (yyyy-MM), or nil where it has none.
     // Inlined with the closure `take` gives it, as `RecordMapper.withKey` is.
     @inline(__always)
-    private func withTime<T>(_ cells: CSVCells, _ body: (UnsafeRawBufferPointer?, UnsafeRawBufferPointer?) -> T) -> T {
+    private func withTime<Cells: LeanCells, T>(_ cells: Cells, _ body: (UnsafeRawBufferPointer?, UnsafeRawBufferPointer?) -> T) -> T {
         switch draft.time {
         case nil:
             return body(nil, nil)
@@ -445,7 +492,7 @@ final class LeanEncoder {
 
     /// Appends the record's extra columns as `BlockCodec.record` does (`SQLiteWriter.encodeStrings`
     /// of each column's name and text, as an optional text).
-    private func appendExtra(_ cells: CSVCells, names: [String], to out: inout UnretainedScratch) {
+    private func appendExtra<Cells: LeanCells>(_ cells: Cells, names: [String], to out: inout UnretainedScratch) {
         guard !draft.extras.isEmpty else { return out.append(0) }
         extraJSON.removeAll(keepingCapacity: true)
         extraJSON.append(0x7B)

@@ -387,19 +387,21 @@ extension CSVCells: RecordValues {
     /// `FieldValue.text(string(i)).isBlank`, from the bytes where they settle it.
     func isBlank(_ i: Int) -> Bool {
         if let value = other(i) { return value.isBlank }
-        let settled: Bool? = withField(i) { bytes in
-            for b in bytes {
-                switch b {
-                case 0x09...0x0D, 0x20: continue
-                // The first bytes of every white space beyond ASCII: U+0085, U+00A0 (C2), U+1680 (E1),
-                // U+2000–U+205F (E2), U+3000 (E3).
-                case 0xC2, 0xE1, 0xE2, 0xE3: return nil
-                default: return false
-                }
+        return withField(i, Self.isBlank)
+    }
+
+    /// Whether a text of these UTF-8 bytes is blank (`isBlankText`), read from the bytes where they settle it.
+    static func isBlank(_ bytes: UnsafeRawBufferPointer) -> Bool {
+        for b in bytes {
+            switch b {
+            case 0x09...0x0D, 0x20: continue
+            // The first bytes of every white space beyond ASCII: U+0085, U+00A0 (C2), U+1680 (E1),
+            // U+2000–U+205F (E2), U+3000 (E3).
+            case 0xC2, 0xE1, 0xE2, 0xE3: return String(decoding: bytes, as: UTF8.self).isBlankText
+            default: return false
             }
-            return true
         }
-        return settled ?? string(i).isBlankText
+        return true
     }
 
     func display(_ i: Int) -> String { other(i)?.display ?? string(i) }

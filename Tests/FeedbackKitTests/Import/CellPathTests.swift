@@ -143,77 +143,92 @@ struct CellPathTests {
         #expect(isNew(long) && isNew(long))
         #expect(seen.count == 2)
     }
+
+    /// Lines of JSON Lines, flat and not, written compactly and not, valid and not (see below).
+    static let jsonLines: [[UInt8]] =
+        jsonLineTexts.map { Array($0.utf8).map { $0 == UInt8(ascii: "?") ? 0xC3 : $0 } } + notUTF8Lines
+
+    private static let jsonLineTexts: [String] =
+        [
+            #"{"a":"x","b":1,"c":true,"d":null,"e":[1,"y",false],"f":[]}"#,
+            #"{"a":"x","b":2,"c":false,"d":"","e":[],"f":["中文"]}"#,
+            #"{"b":"x","a":2}"#,
+            #"{"a":"\u4e2d\n\"q\"","b":"tab\t","c":"\ud83d\ude00"}"#,
+            #"{}"#,
+            #"{"a":1,"a":2}"#,
+            #"  { "a" : 1 , "b" :[ 1 , 2 ] }  "#,
+            #"{"a":-0.5e+3,"b":0,"c":1E5}"#,
+            // Keys like the line before's: the same, escaped, fewer, more, longer, and with a quote.
+            #"{"a":1,"b":2,"c":3}"#,
+            // The same keys read by the template of the line before: with white space after
+            // some are read, with an escape, an array, a null and white space after the object,
+            // and with a byte after the object.
+            #"{"a":1, "b":2,"c":3}"#,
+            #"{"a":"x\"y","b":[1],"c":null} "#,
+            #"{"a":1,"b":2,"c":3}}"#,
+            #"{"a":1,"\u0062":2,"c":3}"#,
+            #"{"a":1,"b":2}"#,
+            #"{"a":1,"b":2,"c":3,"d":4}"#,
+            #"{"a":1,"bb":2,"c":3,"d":4}"#,
+            #"{"a":1,"b\"":2}"#,
+            // Not JSON, though its bytes are those of the known key between quotes.
+            #"{"a":1,"b"":3}"#,
+            #"{"a":1,"b\"":3}"#,
+            #"{"a":1,"b":3,"ab":4}"#,
+            // Keys past ASCII known from the line before, one longer, and an empty key twice.
+            #"{"部门":"x","评分":1}"#,
+            #"{"部门":"y","评分":2}"#,
+            #"{"部门":"y","评分x":2}"#,
+            #"{"":1}"#,
+            #"{"":2}"#,
+            // Bytes that are not UTF-8 (here a "?", replaced below) in a key after a known one.
+            #"{"":2,"?":3}"#,
+            // Escapes in an array and one after another.
+            #"{"a":["x\"y","\u00e9",true,-1],"b":"\/\\\b\f\r"}"#,
+            #"{"a":{"b":1}}"#,
+            #"{"a":[null]}"#,
+            // An escape JSON does not have, a quote after it, and a control byte not escaped.
+            #"{"a":"\q"}"#,
+            #"{"a":"\x","b":"y"}"#,
+            "{\"a\":\"x\u{09}y\"}",
+            #"{"a":[[1]]}"#,
+            #"{"a":[{"b":1}]}"#,
+            #"{"a":1,}"#,
+            #"{"a":1} x"#,
+            #"{"a":01}"#,
+            #"[1,2]"#,
+            #"{"a":"\ud800"}"#,
+            #"{"a":tru}"#,
+            #"{"a" 1}"#,
+        ]
+
+    /// Bytes that are not UTF-8 in a string after an escape, in a string of more than eight bytes,
+    /// and outside any string.
+    private static let notUTF8Lines: [[UInt8]] =
+        [
+            Array(#"{"a":"\n"#.utf8) + [0xE4, 0xB8, 0x22, 0x7D],
+            Array(#"{"a":"abcdefgh"#.utf8) + [0xFF] + Array(#"ijk"}"#.utf8),
+            Array(#"{"a":1"#.utf8) + [0xC3, 0xA9, 0x7D],
+            Array(#"{"a":"x"}"#.utf8),
+            [0x7B, 0x22, 0x61, 0x22, 0x3A, 0x22, 0xC3, 0x22, 0x7D],  // {"a":"<cut UTF-8>"}
+        ]
+
+    /// `jsonLines` as a file: a byte-order mark before the first line, and a CR before the last line's LF.
+    static func jsonLinesFile(in dir: TemporaryDirectory) throws -> URL {
+        let lines = jsonLines
+        var text = [0xEF, 0xBB, 0xBF] + lines.dropLast(2).joined(separator: [0x0A])
+        text += [0x0A] + lines[lines.count - 2] + [0x0D, 0x0A] + lines[lines.count - 1]
+        let url = dir.url.appendingPathComponent("lines.jsonl")
+        try Data(text).write(to: url)
+        return url
+    }
+
     /// JSON Lines whose objects are flat are read into cells; each gives the names, values and
     /// text that the full parser gives, and every other line is left to the full parser.
     @Test func flatJSONLinesReadAsTheFullParserReadsThem() throws {
-        let lines =
-            [
-                #"{"a":"x","b":1,"c":true,"d":null,"e":[1,"y",false],"f":[]}"#,
-                #"{"a":"x","b":2,"c":false,"d":"","e":[],"f":["中文"]}"#,
-                #"{"b":"x","a":2}"#,
-                #"{"a":"\u4e2d\n\"q\"","b":"tab\t","c":"\ud83d\ude00"}"#,
-                #"{}"#,
-                #"{"a":1,"a":2}"#,
-                #"  { "a" : 1 , "b" :[ 1 , 2 ] }  "#,
-                #"{"a":-0.5e+3,"b":0,"c":1E5}"#,
-                // Keys like the line before's: the same, escaped, fewer, more, longer, and with a quote.
-                #"{"a":1,"b":2,"c":3}"#,
-                // The same keys read by the template of the line before: with white space after
-                // some are read, with an escape, an array, a null and white space after the object,
-                // and with a byte after the object.
-                #"{"a":1, "b":2,"c":3}"#,
-                #"{"a":"x\"y","b":[1],"c":null} "#,
-                #"{"a":1,"b":2,"c":3}}"#,
-                #"{"a":1,"\u0062":2,"c":3}"#,
-                #"{"a":1,"b":2}"#,
-                #"{"a":1,"b":2,"c":3,"d":4}"#,
-                #"{"a":1,"bb":2,"c":3,"d":4}"#,
-                #"{"a":1,"b\"":2}"#,
-                // Not JSON, though its bytes are those of the known key between quotes.
-                #"{"a":1,"b"":3}"#,
-                #"{"a":1,"b\"":3}"#,
-                #"{"a":1,"b":3,"ab":4}"#,
-                // Keys past ASCII known from the line before, one longer, and an empty key twice.
-                #"{"部门":"x","评分":1}"#,
-                #"{"部门":"y","评分":2}"#,
-                #"{"部门":"y","评分x":2}"#,
-                #"{"":1}"#,
-                #"{"":2}"#,
-                // Bytes that are not UTF-8 (here a "?", replaced below) in a key after a known one.
-                #"{"":2,"?":3}"#,
-                // Escapes in an array and one after another.
-                #"{"a":["x\"y","\u00e9",true,-1],"b":"\/\\\b\f\r"}"#,
-                #"{"a":{"b":1}}"#,
-                #"{"a":[null]}"#,
-                // An escape JSON does not have, a quote after it, and a control byte not escaped.
-                #"{"a":"\q"}"#,
-                #"{"a":"\x","b":"y"}"#,
-                "{\"a\":\"x\u{09}y\"}",
-                #"{"a":[[1]]}"#,
-                #"{"a":[{"b":1}]}"#,
-                #"{"a":1,}"#,
-                #"{"a":1} x"#,
-                #"{"a":01}"#,
-                #"[1,2]"#,
-                #"{"a":"\ud800"}"#,
-                #"{"a":tru}"#,
-                #"{"a" 1}"#,
-            ].map { Array($0.utf8).map { $0 == UInt8(ascii: "?") ? 0xC3 : $0 } }
-            // Bytes that are not UTF-8 in a string after an escape, in a string of more than eight
-            // bytes, and outside any string.
-            + [
-                Array(#"{"a":"\n"#.utf8) + [0xE4, 0xB8, 0x22, 0x7D],
-                Array(#"{"a":"abcdefgh"#.utf8) + [0xFF] + Array(#"ijk"}"#.utf8),
-                Array(#"{"a":1"#.utf8) + [0xC3, 0xA9, 0x7D],
-                Array(#"{"a":"x"}"#.utf8),
-                [0x7B, 0x22, 0x61, 0x22, 0x3A, 0x22, 0xC3, 0x22, 0x7D],  // {"a":"<cut UTF-8>"}
-            ]
-        // A byte-order mark before the first line, and a CR before the last line's LF.
-        var text = [0xEF, 0xBB, 0xBF] + lines.dropLast(2).joined(separator: [0x0A])
-        text += [0x0A] + lines[lines.count - 2] + [0x0D, 0x0A] + lines[lines.count - 1]
+        let lines = Self.jsonLines
         let dir = try TemporaryDirectory()
-        let url = dir.url.appendingPathComponent("lines.jsonl")
-        try Data(text).write(to: url)
+        let url = try Self.jsonLinesFile(in: dir)
         var source = try JSONLinesSource(url: url, displayPath: "lines.jsonl")
         var flat = 0
         var position = 0
