@@ -518,3 +518,50 @@ func wjxGBKExport() throws {
     // CRLF endings leave no stray CR in the last column.
     #expect(records.allSatisfy { $0.fields.last?.hasSuffix("\r") == false })
 }
+
+/// Where `bytes` stop being UTF-8, by the standard library's decoder: the offset of the first
+/// character that is not whole and valid; nil when every byte is.
+private func firstNonUTF8(_ bytes: [UInt8]) -> Int? {
+    var iterator = bytes.makeIterator()
+    var parser = Unicode.UTF8.ForwardParser()
+    var offset = 0
+    while true {
+        switch parser.parseScalar(from: &iterator) {
+        case .valid(let scalar): offset += scalar.count
+        case .emptyInput: return nil
+        case .error: return offset
+        }
+    }
+}
+
+/// `CSVScan.checkUTF8` finds the same first bad byte as the standard library, over random runs of
+/// characters of one to four bytes (mostly Chinese, read two at a time) and of bad sequences: cut,
+/// overlong, surrogates, beyond U+10FFFF, stray continuation bytes; from every offset of a word.
+@Test func utf8CheckFindsTheFirstBadByteTheStandardLibraryFinds() {
+    let valid = ["a", "é", "中", "文", "件", "\u{E000}", "\u{FFFF}", "\u{D7FF}", "\u{0800}", "\u{1000}", "😀", "\n"].map { Array($0.utf8) }
+    let chinese = ["中", "文", "办", "事"].map { Array($0.utf8) }
+    let invalid: [[UInt8]] = [
+        [0xE0, 0x80, 0x80], [0xE0, 0x9F, 0xBF], [0xED, 0xA0, 0x80], [0xED, 0xBF, 0xBF], [0xE4, 0xB8], [0xE4, 0x41, 0x80],
+        [0xE4, 0xB8, 0x41], [0xEF, 0xC0, 0x80], [0xC0, 0x80], [0xC2], [0xFF], [0x80], [0xF4, 0x90, 0x80, 0x80], [0xF0, 0x80, 0x80, 0x80],
+    ]
+    var random = SplitMix64(seed: 20_251_122)
+    var checked = 0
+    for _ in 0..<30_000 {
+        var bytes: [UInt8] = []
+        for _ in 0..<(1 + random.below(14)) {
+            let roll = random.below(100)
+            bytes +=
+                roll < 55
+                ? chinese[random.below(chinese.count)] : roll < 90 ? valid[random.below(valid.count)] : invalid[random.below(invalid.count)]
+        }
+        let found: Int? = bytes.withUnsafeBufferPointer { buffer in
+            switch CSVScan.checkUTF8(buffer.baseAddress.unsafelyUnwrapped, from: 0, to: buffer.count) {
+            case .valid: nil
+            case .invalid(let index), .truncated(let index): index
+            }
+        }
+        #expect(found == firstNonUTF8(bytes), "\(bytes.map { String($0, radix: 16) })")
+        checked += 1
+    }
+    #expect(checked == 30_000)
+}
