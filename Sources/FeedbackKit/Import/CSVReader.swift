@@ -54,7 +54,22 @@ protocol CSVFieldSink {
     mutating func startRecord(expecting fields: Int)
     /// Adds a field: `count` valid UTF-8 bytes (checked as they were read, or a decoder's output).
     mutating func appendField(_ bytes: UnsafePointer<UInt8>, count: Int)
+    /// The same for a field that lies `recordOffset` bytes after the start of its record in the
+    /// parser's buffer: a sink that `keepsRecord` keeps where it lies; the others copy `bytes`.
+    mutating func appendField(_ bytes: UnsafePointer<UInt8>, count: Int, recordOffset: Int)
     var fieldCount: Int { get }
+    /// Whether the parser keeps a record's bytes in its buffer until the next record is read (see
+    /// `CSVParser.recordBase`), rather than only those of the field being read.
+    static var keepsRecord: Bool { get }
+}
+
+extension CSVFieldSink {
+    @inline(__always)
+    mutating func appendField(_ bytes: UnsafePointer<UInt8>, count: Int, recordOffset: Int) {
+        appendField(bytes, count: count)
+    }
+
+    static var keepsRecord: Bool { false }
 }
 
 extension [String]: CSVFieldSink {
@@ -305,6 +320,16 @@ public final class CSVReader {
         return true
     }
 
+    /// Reads the next record into `cells` where its fields lie in the buffer, which holds them
+    /// until the next record is read; false at the end of the file.
+    func next(into cells: LineCells) throws -> Bool {
+        var sink = cells
+        guard let line = try next(into: &sink) else { return false }
+        cells.place(at: parser.recordBase)
+        cells.line = line
+        return true
+    }
+
     private func next<Sink: CSVFieldSink>(into fields: inout Sink) throws -> Int? {
         if let failure { throw failure }
         do {
@@ -412,7 +437,8 @@ public final class CSVReader {
 /// The record state machine over a growable byte buffer that the source refills.
 ///
 /// Only the field being parsed is kept when the buffer is refilled; finished fields are already
-/// in the sink (Strings, or bytes of their own). A quoted field is unescaped in place (doubled
+/// in the sink (Strings, or bytes of their own), unless the sink keeps where they lie (LineCells),
+/// and then the record is kept from its start. A quoted field is unescaped in place (doubled
 /// quotes collapse towards its start), so a field never needs a second copy before the sink takes it.
 struct CSVParser {
     private static let quote: UInt8 = 0x22
@@ -421,8 +447,12 @@ struct CSVParser {
 
     private(set) var buffer: UnsafeMutablePointer<UInt8>
     private(set) var capacity: Int
-    /// The next unparsed byte; everything before it may be discarded on refill.
+    /// The next unparsed byte; everything before it may be discarded on refill, or everything
+    /// before `recordStart` where the sink `keepsRecord`.
     private var pos = 0
+    /// Where the record being read starts.
+    private var recordStart = 0
+    private var keepsRecord = false
     private var end = 0
     /// The physical line of `pos`.
     private var line = 1
@@ -461,6 +491,8 @@ struct CSVParser {
 
     /// Reads the next record into `fields` and returns the line it starts on; nil at the end.
     mutating func nextRecord<Sink: CSVFieldSink>(into fields: inout Sink) throws -> Int? {
+        keepsRecord = Sink.keepsRecord
+        recordStart = pos
         // Blank lines are skipped, but still counted.
         while true {
             if pos == end {
@@ -484,13 +516,14 @@ struct CSVParser {
             }
         }
         let recordLine = line
+        recordStart = pos
         fields.startRecord(expecting: expectedFields)
         var more = true
         while more {
             while pos == end && !eof { try refill() }
             if pos == end {
                 // The record ended with a delimiter right at the end of the file.
-                fields.appendField(buffer, count: 0)
+                fields.appendField(buffer + pos, count: 0, recordOffset: pos - recordStart)
                 more = false
             } else if buffer[pos] == Self.quote {
                 more = try quotedField(into: &fields)
@@ -640,8 +673,12 @@ struct CSVParser {
         if count > maxFieldBytes || rawEnd > invalidAt {
             throw fieldError(from: start, count: count, line: fieldLine)
         }
-        fields.appendField(buffer + start, count: count)
+        fields.appendField(buffer + start, count: count, recordOffset: start - recordStart)
     }
+
+    /// Where the record last read starts, for a sink that `keepsRecord`: its fields lie at their
+    /// offsets from here until the next record is read.
+    var recordBase: UnsafePointer<UInt8> { UnsafePointer(buffer + recordStart) }
 
     @inline(never)
     private func fieldError(from start: Int, count: Int, line fieldLine: Int) -> ImportError {
@@ -654,21 +691,24 @@ struct CSVParser {
             hint: "if it was saved by Excel or WPS on Chinese Windows, pass --encoding gb18030")
     }
 
-    /// Drops the bytes before `pos`, grows the buffer if the current field fills it, and reads
+    /// Drops the bytes before `pos` (before the record's start where it is kept), grows the buffer if
+    /// what is kept fills it, and reads
     /// more; returns how far the kept bytes moved down, so callers can shift their indices.
     @discardableResult
     private mutating func refill() throws -> Int {
-        let shift = pos
-        let live = end - pos
+        let shift = keepsRecord ? recordStart : pos
+        let live = end - shift
         if shift > 0 {
             if live > 0 { memmove(buffer, buffer + shift, live) }
-            pos = 0
+            pos -= shift
+            recordStart -= min(shift, recordStart)
             end = live
             checked -= shift
             if invalidAt != Int.max { invalidAt -= shift }
         }
         if capacity - end < minimumRead {
-            // Reached only for a field longer than the buffer; callers cap fields first.
+            // Reached only for a field longer than the buffer (callers cap fields first), or a
+            // record where the record is kept.
             let newCapacity = max(capacity * 2, end + minimumRead)
             let grown = UnsafeMutablePointer<UInt8>.allocate(capacity: newCapacity)
             grown.update(from: buffer, count: end)

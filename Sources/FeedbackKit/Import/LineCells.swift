@@ -23,6 +23,8 @@ final class LineCells {
         var start: UnsafeRawPointer?
         var count: Int
         var kind: Kind
+        /// A CSV field's offset from its record's start, until `place` sets `start`.
+        var offset = 0
     }
 
     private(set) var fieldCount = 0
@@ -69,11 +71,21 @@ final class LineCells {
     }
 
     @inline(__always)
-    private func append(_ start: UnsafeRawPointer?, _ count: Int, _ kind: Kind) -> Bool {
-        guard fieldCount < fieldCapacity else { return false }
-        fields[fieldCount] = Field(start: start, count: count, kind: kind)
+    private func append(_ start: UnsafeRawPointer?, _ count: Int, _ kind: Kind, offset: Int = 0) -> Bool {
+        if fieldCount == fieldCapacity { grow() }
+        fields[fieldCount] = Field(start: start, count: count, kind: kind, offset: offset)
         fieldCount &+= 1
         return true
+    }
+
+    /// Room for more fields than `startRecord` expected (a CSV record may have any number).
+    @inline(never)
+    private func grow() {
+        let grown = UnsafeMutablePointer<Field>.allocate(capacity: max(8, 2 * fieldCapacity))
+        grown.update(from: fields, count: fieldCount)
+        fields.deallocate()
+        fields = grown
+        fieldCapacity = max(8, 2 * fieldCapacity)
     }
 
     /// Adds a text whose bytes hold as long as the line's: in the line, or a literal.
@@ -126,6 +138,22 @@ final class LineCells {
         if let base = bytes.baseAddress { (arena + arenaUsed).update(from: base, count: bytes.count) }
         arenaUsed &+= bytes.count
         return true
+    }
+
+    /// Sets where the CSV record whose fields were given by their offsets starts (see
+    /// `CSVParser.recordBase`).
+    func place(at base: UnsafePointer<UInt8>) {
+        for i in 0..<fieldCount { fields[i].start = UnsafeRawPointer(base + fields[i].offset) }
+    }
+
+    /// Copies the fields, texts only (a CSV record's), into `cells`.
+    func copyTexts(into cells: inout CSVCells) {
+        cells.startRecord(expecting: fieldCount)
+        for i in 0..<fieldCount {
+            let field = bytes(i).assumingMemoryBound(to: UInt8.self)
+            cells.appendField(field.baseAddress ?? UnsafePointer(arena), count: field.count)
+        }
+        cells.line = line
     }
 
     /// The bytes of field `i`: a text's, or a list's key.
@@ -191,4 +219,22 @@ extension LineCells: LeanCells {
         if let value = other(i) { return Timestamp(value.display, zone: zone, unmarkedIsUTC: unmarkedIsUTC) }
         return Timestamp(bytes: bytes(i), zone: zone, unmarkedIsUTC: unmarkedIsUTC)
     }
+}
+
+/// A CSV record's fields where they lie in the parser's buffer (see `CSVReader.next(into:)`).
+extension LineCells: CSVFieldSink {
+    func startRecord(expecting fields: Int) {
+        startRecord(expecting: fields, lineLength: 0)
+    }
+
+    func appendField(_ bytes: UnsafePointer<UInt8>, count: Int) {
+        _ = append(lasting: bytes, count: count)
+    }
+
+    @inline(__always)
+    func appendField(_ bytes: UnsafePointer<UInt8>, count: Int, recordOffset: Int) {
+        _ = append(nil, count, .text, offset: recordOffset)
+    }
+
+    static var keepsRecord: Bool { true }
 }

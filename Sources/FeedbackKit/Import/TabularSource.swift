@@ -31,6 +31,8 @@ struct CSVSource: RecordSource, HasHeader {
     private let names: [String]
     /// The record read last, whose buffers the next one reuses.
     private var cells = CSVCells()
+    /// The same where its fields lie in the reader's buffer, for `next(offering:offeringLine:)`.
+    private let cellsInPlace = LineCells()
 
     init(url: URL, display: String, format: String, options: CSVOptions) throws {
         do {
@@ -52,6 +54,18 @@ struct CSVSource: RecordSource, HasHeader {
 
     mutating func next(offering take: (CSVCells, [String]) throws -> Bool?) throws -> Offered? {
         guard try reader.next(into: &cells) else { return nil }
+        if let taken = try take(cells, names) { return .taken(taken) }
+        return .item(.cells(cells, names: names))
+    }
+
+    /// Each record is read where its fields lie and offered to `takeLine` first (for speed: see
+    /// LineCells); where it returns nil, the fields are copied into cells and offered to `take`.
+    mutating func next(
+        offering take: (CSVCells, [String]) throws -> Bool?, offeringLine takeLine: (LineCells, [String]) throws -> Bool?
+    ) throws -> Offered? {
+        guard try reader.next(into: cellsInPlace) else { return nil }
+        if let taken = try takeLine(cellsInPlace, names) { return .taken(taken) }
+        cellsInPlace.copyTexts(into: &cells)
         if let taken = try take(cells, names) { return .taken(taken) }
         return .item(.cells(cells, names: names))
     }

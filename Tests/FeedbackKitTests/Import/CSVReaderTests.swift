@@ -29,6 +29,17 @@ private func readAll(_ url: URL, options: CSVOptions = CSVOptions(), chunkSize: 
     return records
 }
 
+/// The same, each record read where its fields lie in the reader's buffer (LineCells).
+private func readInPlace(_ url: URL, options: CSVOptions = CSVOptions(), chunkSize: Int = 1 << 20) throws -> [CSVRecord] {
+    let reader = try CSVReader(url: url, options: options, chunkSize: chunkSize)
+    let cells = LineCells()
+    var records: [CSVRecord] = []
+    while try reader.next(into: cells) {
+        records.append(CSVRecord(fields: (0..<cells.fieldCount).map(cells.display), line: cells.line))
+    }
+    return records
+}
+
 private func fields(_ records: [CSVRecord]) -> [[String]] {
     records.map(\.fields)
 }
@@ -182,6 +193,11 @@ private let gb18030Hint = "pass --encoding utf-8 if the file is UTF-8, or save i
     let files = try TemporaryDirectory()
     let url = try files.write("ragged.csv", "a,b,c\n1,2\n1,2,3,4\n,\n")
     #expect(fields(try readAll(url)) == [["a", "b", "c"], ["1", "2"], ["1", "2", "3", "4"], ["", ""]])
+    // Where they lie too, with more fields than the record before (room grows) and a record
+    // ending in a delimiter at the end of the file.
+    let wide = try files.write("wide.csv", "a\n" + (1...40).map(String.init).joined(separator: ",") + "\n1,")
+    #expect(try readInPlace(wide) == (try readAll(wide)))
+    #expect(fields(try readInPlace(wide)).map(\.count) == [1, 40, 2])
 }
 
 @Test func everyChunkBoundaryGivesTheSameRecords() throws {
@@ -203,6 +219,8 @@ private let gb18030Hint = "pass --encoding utf-8 if the file is UTF-8, or save i
     #expect(lines(expected) == [1, 2, 5, 6, 8, 9])
     for chunkSize in 1...48 {
         #expect(try readAll(url, chunkSize: chunkSize) == expected, "chunk size \(chunkSize)")
+        // Where they lie, the record so far is kept when the buffer is refilled.
+        #expect(try readInPlace(url, chunkSize: chunkSize) == expected, "chunk size \(chunkSize), in place")
     }
 }
 
@@ -246,6 +264,7 @@ private let gb18030Hint = "pass --encoding utf-8 if the file is UTF-8, or save i
         while let record = try reader.next() { records.append(record) }
         #expect(fields(records) == expected, "chunk size \(chunkSize)")
         #expect(lines(records) == [1, 2, 4], "chunk size \(chunkSize)")
+        #expect(try readInPlace(url, chunkSize: chunkSize) == records, "chunk size \(chunkSize), in place")
     }
 }
 
