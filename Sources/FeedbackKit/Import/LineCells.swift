@@ -1,6 +1,7 @@
-/// A flat JSON line's values where they lie in the line, for the lean path of an import (see
-/// `FlatJSONLine.readLean`): a value's bytes are not copied into cells of their own, as CSVCells
-/// copies them, but for a string that held escapes, which is unescaped into memory kept here.
+/// A record's values where they lie, for the lean path of an import: a flat JSON line's in the
+/// line (see `FlatJSONLine.readLean`), a CSV record's in the reader's buffer (see
+/// `CSVReader.next(into:)`). A value's bytes are not copied into cells of their own, as CSVCells
+/// copies them, but for a JSON string that held escapes, which is unescaped into memory kept here.
 ///
 /// Written by hand for speed: for the 1M lines of the bench data, copying each value into
 /// CSVCells, and reading it back by the cells' ends, was about a tenth of the reading thread's work
@@ -8,8 +9,8 @@
 /// An array's items are kept as the key `AnswerParser` remembers a list's outcome under, which
 /// `withOther` looks up; they are made into Strings only for an outcome not remembered.
 ///
-/// Its bytes hold only while the line's do: the lean path reads the line and takes the record in
-/// one go, before the next line is read (`JSONLinesSource.next(offering:offeringLine:)`).
+/// Its bytes hold only while the line's or the buffer's do: the lean path reads the record and
+/// takes it in one go, before the next one is read (`RecordSource.next(offering:offeringLine:)`).
 final class LineCells {
     /// What a field holds.
     private enum Kind: UInt8 {
