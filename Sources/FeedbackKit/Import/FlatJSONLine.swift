@@ -230,17 +230,20 @@ struct FlatJSONLine {
         guard index < count else { return false }
         switch bytes[index] {
         case UInt8(ascii: "n"):
-            return takeWord("null") && cells.appendNull()
+            guard takeWord("null") else { return false }
+            cells.appendNull()
         case UInt8(ascii: "["):
             index &+= 1
-            guard cells.startList() else { return false }
-            return readScalars { start, count in cells.appendItem(UnsafeBufferPointer(start: start, count: count)) } && cells.endList()
+            guard cells.startList(), readScalars({ start, count in cells.appendItem(UnsafeBufferPointer(start: start, count: count)) })
+            else { return false }
+            cells.endList()
         default:
             guard let scalar = readScalar() else { return false }
             // An unescaped string's bytes are overwritten by the next one's.
             if case .text(.unescaped) = scalar { return unescaped.withUnsafeBufferPointer { cells.append(copying: $0) } }
-            return with(scalar) { cells.append(lasting: $0, count: $1) }
+            with(scalar) { cells.append(lasting: $0, count: $1) }
         }
+        return true
     }
 
     /// Passes over known key `i` written as its bytes between quotes, when it is next. Its bytes

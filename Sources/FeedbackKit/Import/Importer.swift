@@ -192,16 +192,13 @@ public struct Importer {
                         batch = ResponseBatch(capacity: batchSize, lean: leanWriter != nil, bytes: bytes)
                         return true
                     }
+                    /// Offers a record of either kind of cells to the lean path.
+                    func takeLean<Cells: LeanCells>(_ cells: Cells, _ names: [String], _ plan: RecordMapper.Plan) -> Bool? {
+                        lean.take(cells, names: names, plan: plan, withDigest: entriesHere, into: &batch) ? handOn() : nil
+                    }
                     // Not escaping (for speed: as an optional closure it escaped, and each record
                     // retained what it holds).
-                    try readAll(
-                        lean: { cells, names, plan in
-                            lean.take(cells, names: names, plan: plan, withDigest: entriesHere, into: &batch) ? handOn() : nil
-                        },
-                        leanLine: { cells, names, plan in
-                            lean.take(cells, names: names, plan: plan, withDigest: entriesHere, into: &batch) ? handOn() : nil
-                        }, offersLean: leanWriter != nil
-                    ) { response in
+                    try readAll(lean: takeLean, leanLine: takeLean, offersLean: leanWriter != nil) { response in
                         batch.append(EncodedResponse(response, keys: keys, digests: entriesHere ? digests : nil, scratch: scratch))
                         return handOn()
                     }

@@ -261,14 +261,16 @@ struct JSONLinesSource: RecordSource {
             } else if bytes.allSatisfy({ $0 == 0x20 || $0 == 0x09 || $0 == 0x0D }) {
                 continue
             }
-            // Read and taken where the line lies: its bytes hold until the next line is read.
-            let (lineTemplate, cells, lineNames) = (template, lineCells, names)
-            let takenWhereItLies = try text.withUnsafeBufferPointer { line -> Bool? in
-                guard offersLines, FlatJSONLine.readLean(line, template: lineTemplate, into: cells, scratch: &unescaped) else { return nil }
-                cells.line = position
-                return try takeLine(cells, lineNames)
+            if offersLines {
+                // Read and taken where the line lies: its bytes hold until the next line is read.
+                let (lineTemplate, cells, lineNames) = (template, lineCells, names)
+                let takenWhereItLies = try text.withUnsafeBufferPointer { line -> Bool? in
+                    guard FlatJSONLine.readLean(line, template: lineTemplate, into: cells, scratch: &unescaped) else { return nil }
+                    cells.line = position
+                    return try takeLine(cells, lineNames)
+                }
+                if let taken = takenWhereItLies { return .taken(taken) }
             }
-            if let taken = takenWhereItLies { return .taken(taken) }
             guard readFlat(text, position: position) else { return .item(item(Array(text), position: position)) }
             if let taken = try take(values, names) { return .taken(taken) }
             // The line's text only for a record that goes on as an item, the one kind whose text a

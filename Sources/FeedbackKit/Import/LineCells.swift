@@ -72,11 +72,10 @@ final class LineCells {
     }
 
     @inline(__always)
-    private func append(_ start: UnsafeRawPointer?, _ count: Int, _ kind: Kind, offset: Int = 0) -> Bool {
+    private func append(_ start: UnsafeRawPointer?, _ count: Int, _ kind: Kind, offset: Int = 0) {
         if fieldCount == fieldCapacity { grow() }
         fields[fieldCount] = Field(start: start, count: count, kind: kind, offset: offset)
         fieldCount &+= 1
-        return true
     }
 
     /// Room for more fields than `startRecord` expected (a CSV record may have any number).
@@ -91,7 +90,7 @@ final class LineCells {
 
     /// Adds a text whose bytes hold as long as the line's: in the line, or a literal.
     @inline(__always)
-    func append(lasting start: UnsafePointer<UInt8>, count: Int) -> Bool {
+    func append(lasting start: UnsafePointer<UInt8>, count: Int) {
         append(UnsafeRawPointer(start), count, .text)
     }
 
@@ -99,10 +98,11 @@ final class LineCells {
     func append(copying bytes: UnsafeBufferPointer<UInt8>) -> Bool {
         let start = arenaUsed
         guard copy(bytes) else { return false }
-        return append(UnsafeRawPointer(arena + start), bytes.count, .text)
+        append(UnsafeRawPointer(arena + start), bytes.count, .text)
+        return true
     }
 
-    func appendNull() -> Bool {
+    func appendNull() {
         append(nil, 0, .null)
     }
 
@@ -130,7 +130,7 @@ final class LineCells {
         return copy(bytes)
     }
 
-    func endList() -> Bool {
+    func endList() {
         append(UnsafeRawPointer(arena + listStart), arenaUsed - listStart, .list)
     }
 
@@ -201,25 +201,6 @@ extension LineCells: LeanCells {
     func withField<T>(_ i: Int, _ body: (UnsafeRawBufferPointer) throws -> T) rethrows -> T {
         try body(bytes(i))
     }
-
-    func isBlank(_ i: Int) -> Bool {
-        if let value = other(i) { return value.isBlank }
-        return CSVCells.isBlank(bytes(i))
-    }
-
-    func display(_ i: Int) -> String {
-        other(i)?.display ?? String(decoding: bytes(i), as: UTF8.self)
-    }
-
-    func parse(_ i: Int, with parser: AnswerParser) -> ParsedAnswer {
-        if let value = other(i) { return parser.parseRemembering(value) }
-        return parser.parseRemembering(bytes: bytes(i))
-    }
-
-    func timestamp(_ i: Int, zone: UTCOffset, unmarkedIsUTC: Bool) -> Timestamp? {
-        if let value = other(i) { return Timestamp(value.display, zone: zone, unmarkedIsUTC: unmarkedIsUTC) }
-        return Timestamp(bytes: bytes(i), zone: zone, unmarkedIsUTC: unmarkedIsUTC)
-    }
 }
 
 /// A CSV record's fields where they lie in the parser's buffer (see `CSVReader.next(into:)`).
@@ -229,12 +210,12 @@ extension LineCells: CSVFieldSink {
     }
 
     func appendField(_ bytes: UnsafePointer<UInt8>, count: Int) {
-        _ = append(lasting: bytes, count: count)
+        append(lasting: bytes, count: count)
     }
 
     @inline(__always)
     func appendField(_ bytes: UnsafePointer<UInt8>, count: Int, recordOffset: Int) {
-        _ = append(nil, count, .text, offset: recordOffset)
+        append(nil, count, .text, offset: recordOffset)
     }
 
     static var keepsRecord: Bool { true }

@@ -384,12 +384,6 @@ extension [FieldValue]: RecordValues {
 extension CSVCells: RecordValues {
     var count: Int { fieldCount }
 
-    /// `FieldValue.text(string(i)).isBlank`, from the bytes where they settle it.
-    func isBlank(_ i: Int) -> Bool {
-        if let value = other(i) { return value.isBlank }
-        return withField(i, Self.isBlank)
-    }
-
     /// Whether a text of these UTF-8 bytes is blank (`isBlankText`), read from the bytes where they settle it.
     static func isBlank(_ bytes: UnsafeRawBufferPointer) -> Bool {
         for b in bytes {
@@ -403,8 +397,20 @@ extension CSVCells: RecordValues {
         }
         return true
     }
+}
 
-    func display(_ i: Int) -> String { other(i)?.display ?? string(i) }
+/// A record's values read from its cells' bytes (CSVCells, LineCells): a value that is not a
+/// text as `FieldValue` reads it, a text from its bytes.
+extension LeanCells {
+    /// `FieldValue.text(…).isBlank`, from the bytes where they settle it.
+    func isBlank(_ i: Int) -> Bool {
+        if let value = other(i) { return value.isBlank }
+        return withField(i, CSVCells.isBlank)
+    }
+
+    func display(_ i: Int) -> String {
+        other(i)?.display ?? withField(i) { String(decoding: $0, as: UTF8.self) }
+    }
 
     func parse(_ i: Int, with parser: AnswerParser) -> ParsedAnswer {
         if let value = other(i) { return parser.parseRemembering(value) }
