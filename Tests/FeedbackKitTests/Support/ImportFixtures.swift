@@ -23,7 +23,7 @@ struct ImportBench {
     }
 
     /// As `Importer` takes it: when the reading thread works out the digest entries.
-    var waitingForEntriesHere = 2
+    var waitingForEntriesHere = 8
     /// As `Importer` takes it: whether records may take the lean path.
     var leanPath = true
 
