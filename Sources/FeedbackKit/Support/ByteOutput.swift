@@ -61,10 +61,10 @@ final class ScratchBytes: ByteOutput {
         count += n
     }
 
-    /// Copies `n` bytes (more than none) between places that do not overlap. Up to 16 bytes,
-    /// in two words that may overlap each other (for speed: most pieces are an answer of a few
-    /// bytes, and each call of memmove for one was about 30 instructions; callgrind, twenty-seventh
-    /// round in bench/README.md).
+    /// Copies `n` bytes (more than none), as memmove does. Up to 16 bytes, in two words that may
+    /// overlap each other, both read before either is written (for speed: most pieces are an
+    /// answer of a few bytes, and each call of memmove for one was about 30 instructions;
+    /// callgrind, twenty-seventh round in bench/README.md).
     @inline(__always)
     static func copy(_ from: UnsafeRawPointer, to: UnsafeMutableRawPointer, count n: Int) {
         if n >= 8 && n <= 16 {
@@ -84,7 +84,7 @@ final class ScratchBytes: ByteOutput {
                 if n > 2 { to.storeBytes(of: from.load(fromByteOffset: 1, as: UInt8.self), toByteOffset: 1, as: UInt8.self) }
             }
         } else {
-            memcpy(to, from, n)
+            memmove(to, from, n)
         }
     }
 

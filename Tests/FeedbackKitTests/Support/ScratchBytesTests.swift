@@ -13,9 +13,9 @@ struct ScratchBytesTests {
         var expected: [UInt8] = []
         for length in 1...40 {
             for sourceOffset in [0, 1, 3, 7, 24 - length / 2] {
-                let piece = Array(source[sourceOffset..<(sourceOffset + length)])
-                piece.withUnsafeBufferPointer { scratch.append(contentsOf: $0) }
-                expected += piece
+                let range = sourceOffset..<(sourceOffset + length)
+                source.withUnsafeBufferPointer { scratch.append(contentsOf: UnsafeBufferPointer(rebasing: $0[range])) }
+                expected += source[range]
                 // One byte between pieces, so that each piece starts at another offset of the buffer.
                 scratch.append(UInt8(length))
                 expected.append(UInt8(length))
