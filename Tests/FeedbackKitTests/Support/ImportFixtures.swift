@@ -22,14 +22,15 @@ struct ImportBench {
             path: dir.file("store.sqlite").path, onWait: nil, identitySizes: IdentitySizes(), digestPendingBytes: digestPendingBytes)
     }
 
-    /// As `Importer` takes it: when the reading thread works out the digest entries.
-    var waitingForEntriesHere = 8
+    /// As `Importer` takes it: when the reading thread works out the digest entries; nil keeps
+    /// the importer's own.
+    var waitingForEntriesHere: Int?
     /// As `Importer` takes it: whether records may take the lean path.
     var leanPath = true
 
     func importer() -> Importer {
         var importer = Importer(store: store, form: form, zone: .china, baseDirectory: dir.url)
-        importer.waitingForEntriesHere = waitingForEntriesHere
+        if let waitingForEntriesHere { importer.waitingForEntriesHere = waitingForEntriesHere }
         importer.leanPath = leanPath
         return importer
     }
