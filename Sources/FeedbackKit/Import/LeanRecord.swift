@@ -117,12 +117,12 @@ final class LeanDraft {
         return answer(q).map(work)
     }
 
-    /// Calls `body` with the bytes of question `q`'s answer where it is a text taken as it is (see
-    /// `AnswerParser.isTextAsItIs`); nil otherwise.
+    /// The bytes of question `q`'s answer where it is a text taken as it is (see
+    /// `AnswerParser.isTextAsItIs`), which hold until `reset`; nil otherwise.
     @inline(__always)
-    func withTextAsItIs<T>(_ q: Int, _ body: (UnsafeRawBufferPointer) -> T) -> T? {
+    func textAsItIs(_ q: Int) -> UnsafeBufferPointer<UInt8>? {
         guard remembered[q] == Self.asItIs else { return nil }
-        return body(UnsafeRawBufferPointer(UnsafeBufferPointer(rebasing: encoded.written[textStarts[q]..<ends[q]])))
+        return UnsafeBufferPointer(rebasing: encoded.written[textStarts[q]..<ends[q]])
     }
 
     /// The answers by question index.

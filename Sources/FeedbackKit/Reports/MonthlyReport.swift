@@ -105,9 +105,10 @@ struct MaterialReader {
             }
         }
         return visit(
-            answers, comment: comment, tags: commentTags, level: answers[layout.overallId, layout.overallIndex]?.number,
+            answers, hasComment: !comment.isEmpty, tags: commentTags, level: answers[layout.overallId, layout.overallIndex]?.number,
             ticks: nil, departmentName: { departmentName(departmentId) }, identity: identity, badThrough: badThrough,
-            comment: commented)
+            comment: { comment }
+        ) { commented($0, $1, comment) }
     }
 
     /// The name of the department with this id ("" for none or one the form does not list).
@@ -116,20 +117,22 @@ struct MaterialReader {
         return namesByBytes.value(for: id) ?? names[id] ?? ""
     }
 
-    /// The same given what a digest entry has read of the response already: its comment masked
-    /// and the pain points the masked text mentions, its overall level, and `ticks`, the pain
+    /// The same given what a digest entry has read of the response already: whether it has a
+    /// comment, the pain points its masked text mentions, its overall level, and `ticks`, the pain
     /// points (bit i for pain point i) that the answer to the pain-point question ticks where it is
     /// a list of choices, else 0 (nil: read here). `departmentName` is asked only for a comment or
-    /// a bad review.
+    /// a bad review, and `comment`, the masked comment, only for a bad review (for speed: a digest
+    /// entry writes the comment's bytes as they are). Hands `commented` the id of each pain point
+    /// the comment comes under, with the department's name.
     func visit(
-        _ answers: AnswerLookup, comment: String, tags commentTags: [Int], level: Double?, ticks: UInt64?,
+        _ answers: AnswerLookup, hasComment: Bool, tags commentTags: [Int], level: Double?, ticks: UInt64?,
         departmentName: () -> String, identity: () -> (key: String, submittedAt: String?), badThrough: Int,
-        comment commented: (String, String, String) -> Void
+        comment: () -> String, commented: (String, String) -> Void
     ) -> BadReview? {
         let isBad = level.map { Int($0) <= badThrough } ?? false
         // The department's name and the pain points ticked only for a comment or a bad review (for
         // speed: most responses of an import are neither, and these made a few objects each).
-        guard !comment.isEmpty || isBad else { return nil }
+        guard hasComment || isBad else { return nil }
         let department = departmentName()
         // The pain points ticked, by index: as a mask, or where there are more than 64 as a list.
         var mask: UInt64 = ticks ?? 0
@@ -142,12 +145,12 @@ struct MaterialReader {
             }
         }
         func isTicked(_ i: Int) -> Bool { list?.contains(i) ?? (i < 64 && mask & (1 << UInt64(i)) != 0) }
-        if !comment.isEmpty {
+        if hasComment {
             // The pain points the comment mentions, then those ticked, each once (by index: pain
             // point ids are unique in a form).
-            for i in commentTags { commented(layout.painPoints[i].id, department, comment) }
+            for i in commentTags { commented(layout.painPoints[i].id, department) }
             for i in layout.painPoints.indices where isTicked(i) && !commentTags.contains(i) {
-                commented(layout.painPoints[i].id, department, comment)
+                commented(layout.painPoints[i].id, department)
             }
         }
         guard isBad, let level, let q = layout.overall else { return nil }
@@ -158,7 +161,8 @@ struct MaterialReader {
             responseId: key, submittedAt: submittedAt ?? "", department: department,
             service: text(service, answers, labels: serviceLabels), channel: text(channel, answers, labels: channelLabels),
             level: levelLabel,
-            painPoints: layout.painPoints.indices.filter(isTicked).map { layout.painPoints[$0].label.zh }, comment: comment,
+            painPoints: layout.painPoints.indices.filter(isTicked).map { layout.painPoints[$0].label.zh },
+            comment: hasComment ? comment() : "",
             contact: contactText.isEmpty ? "" : PersonalData.maskContact(contactText))
     }
 }

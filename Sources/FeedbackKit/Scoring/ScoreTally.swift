@@ -410,11 +410,19 @@ public final class ScoringLayout: Sendable {
     /// text on character boundaries, finds exactly what a search of the bytes finds (for speed:
     /// every comment of an import is tagged). Nil otherwise.
     private func bytewiseTags(_ text: String) -> [Int]? {
-        guard let keywordBytes else { return nil }
-        return text.withUTF8Bytes { bytes in
-            guard Self.isSimple(bytes) else { return nil }
-            return keywordBytes.indices.filter { i in keywordBytes[i].contains { Self.occurs($0, in: bytes) } }
-        }
+        text.withUTF8Bytes(bytewiseTags)
+    }
+
+    private func bytewiseTags(_ bytes: UnsafeBufferPointer<UInt8>) -> [Int]? {
+        guard let keywordBytes, Self.isSimple(bytes) else { return nil }
+        return keywordBytes.indices.filter { i in keywordBytes[i].contains { Self.occurs($0, in: bytes) } }
+    }
+
+    /// The same as `tags` given a comment's UTF-8 bytes, with no String made where the bytes tell
+    /// (see above); `text` makes it where they do not.
+    func tags(utf8 bytes: UnsafeBufferPointer<UInt8>, text: () -> String) -> [Int] {
+        if keywordsOutsideASCII, let found = bytewiseTags(bytes) { return found }
+        return tags(text())
     }
 
     /// A scalar that is a character by itself, has no canonical decomposition and combines with

@@ -481,9 +481,9 @@ enum DigestItems {
     /// Appends to a response's material (what a digest entry carries of the report's material,
     /// from the thread that works it out to the one that stores it) a comment item, as a block
     /// keeps it, after its kind.
-    static func appendMaterial(comment c: (painPoint: String, department: String, text: String), to out: inout [UInt8]) {
+    static func appendMaterial(comment painPoint: String, department: String, text: UnsafeBufferPointer<UInt8>, to out: inout [UInt8]) {
         out.append(UInt8(commentKind))
-        append(comment: c, to: &out)
+        append(comment: painPoint, department: department, text: text, to: &out)
     }
 
     /// The same for a bad review, which comes last.
@@ -513,9 +513,14 @@ enum DigestItems {
     }
 
     static func append(comment c: (painPoint: String, department: String, text: String), to out: inout [UInt8]) {
-        BlockCodec.appendText(c.painPoint, to: &out)
-        BlockCodec.appendText(c.department, to: &out)
-        BlockCodec.appendText(c.text, to: &out)
+        c.text.withUTF8Bytes { append(comment: c.painPoint, department: c.department, text: $0, to: &out) }
+    }
+
+    /// A comment item given the comment's UTF-8 bytes.
+    static func append(comment painPoint: String, department: String, text: UnsafeBufferPointer<UInt8>, to out: inout [UInt8]) {
+        BlockCodec.appendText(painPoint, to: &out)
+        BlockCodec.appendText(department, to: &out)
+        BlockCodec.appendText(bytes: text, to: &out)
     }
 
     static func append(badReview r: BadReview, to out: inout [UInt8]) {
@@ -612,27 +617,55 @@ final class DigestEntries {
     /// values, and appends the material to `material` (for speed: where the material was an array
     /// of texts, the thread that stored the response retained and released each, after the reading
     /// thread made them, and the reading thread freed them).
+    // Not inlined (for speed: inlined in the storing thread's loop, copies of its values went through
+    // the runtime's generic value witnesses; callgrind).
+    @inline(never)
     func entry(
         _ answers: AnswerLookup, department: String?, material: inout [UInt8], identity: () -> (key: String, submittedAt: String?)
     ) -> ScoringValues {
-        // The comment read once, for the values and the material (for speed: each read it).
-        let commentFacts = comments.facts(of: answers)
-        let values = ScoringValues(answers, layout: layout, commentTags: commentFacts?.tags, commentKnown: true)
+        // The comment read once, for the values and the material (for speed: each read it), as the
+        // bytes it is kept as where it is (for speed: most comments are then never made a String).
+        if let bytes = answers.textBytes(layout.commentId, layout.commentIndex) {
+            return entry(
+                answers, comment: bytes, { String(decoding: bytes, as: UTF8.self) }, department: department, material: &material,
+                identity: identity)
+        }
+        let text = if case .text(let text) = answers[layout.commentId, layout.commentIndex] { text } else { "" }
+        return text.withUTF8Bytes { bytes in
+            entry(answers, comment: bytes, { text }, department: department, material: &material, identity: identity)
+        }
+    }
+
+    /// The same given the comment's UTF-8 bytes (empty: none), which `text` makes a String.
+    private func entry(
+        _ answers: AnswerLookup, comment: UnsafeBufferPointer<UInt8>, _ text: () -> String, department: String?,
+        material: inout [UInt8], identity: () -> (key: String, submittedAt: String?)
+    ) -> ScoringValues {
+        let facts = comment.isEmpty ? nil : comments.facts(comment, text)
+        let values = ScoringValues(answers, layout: layout, commentTags: facts?.tags, commentKnown: true)
         let ticks: UInt64? =
             if !values.ticksAreChoices { 0 } else if case .mask(let mask) = values.painTicks { mask } else { nil }
         let bad = visitor.visit(
-            answers, comment: commentFacts?.masked ?? "", tags: commentFacts?.maskedTags ?? [],
+            answers, hasComment: facts != nil, tags: facts?.maskedTags ?? [],
             level: answers.item(layout.overallId, layout.overallIndex).number, ticks: ticks,
-            departmentName: { visitor.departmentName(department) }, identity: identity, badThrough: MaterialReader.badThrough
-        ) { painPoint, department, text in DigestItems.appendMaterial(comment: (painPoint, department, text), to: &material) }
+            departmentName: { visitor.departmentName(department) }, identity: identity, badThrough: MaterialReader.badThrough,
+            comment: { facts?.masked ?? text() }
+        ) { painPoint, department in
+            if let masked = facts?.masked {
+                masked.withUTF8Bytes { DigestItems.appendMaterial(comment: painPoint, department: department, text: $0, to: &material) }
+            } else {
+                DigestItems.appendMaterial(comment: painPoint, department: department, text: comment, to: &material)
+            }
+        }
         if let bad { DigestItems.appendMaterial(badReview: bad, to: &material) }
         return values
     }
 }
 
-/// A comment masked, and the pain points its text and its masked text mention.
+/// A comment's masked text and the pain points its text and its masked text mention.
 struct CommentFacts: Sendable {
-    var masked: String
+    /// Nil where masking leaves the comment as it is (for speed: then no String of it is made).
+    var masked: String?
     var tags: [Int]
     var maskedTags: [Int]
 }
@@ -657,33 +690,28 @@ final class CommentFactsCache {
         self.layout = layout
     }
 
-    func facts(_ text: String) -> CommentFacts {
-        text.withUTF8Bytes { bytes in facts(UnsafeRawBufferPointer(bytes)) { text } }
-    }
-
-    /// The facts of the comment whose UTF-8 bytes are `bytes`; `text` makes it as a String.
-    private func facts(_ bytes: UnsafeRawBufferPointer, _ text: () -> String) -> CommentFacts {
-        guard bytes.count <= Self.longestRemembered else { return Self.workOut(text(), layout: layout) }
-        if let facts = known.value(for: bytes) { return facts }
-        let facts = Self.workOut(text(), layout: layout)
-        known.insert(facts, for: bytes)
+    /// The facts of the non-empty comment whose UTF-8 bytes are `bytes`; `text` makes it a String.
+    func facts(_ bytes: UnsafeBufferPointer<UInt8>, _ text: () -> String) -> CommentFacts {
+        guard bytes.count <= Self.longestRemembered else { return Self.workOut(bytes, text, layout: layout) }
+        let key = UnsafeRawBufferPointer(bytes)
+        if let facts = known.value(for: key) { return facts }
+        let facts = Self.workOut(bytes, text, layout: layout)
+        known.insert(facts, for: key)
         return facts
     }
 
-    private static func workOut(_ text: String, layout: ScoringLayout) -> CommentFacts {
-        let masked = PersonalData.maskText(text)
-        let tags = text.isEmpty ? [] : layout.tags(text)
-        return CommentFacts(masked: masked, tags: tags, maskedTags: masked == text ? tags : masked.isEmpty ? [] : layout.tags(masked))
-    }
-
-    /// The facts of a response's comment, given its answers; nil when it has none.
-    func facts(of answers: AnswerLookup) -> CommentFacts? {
-        // A comment kept as bytes, looked up by them (for speed: most are met before).
-        let byBytes = answers.withTextBytes(layout.commentId, layout.commentIndex) { bytes in
-            bytes.isEmpty ? nil : facts(bytes) { String(decoding: bytes, as: UTF8.self) }
+    private static func workOut(_ bytes: UnsafeBufferPointer<UInt8>, _ text: () -> String, layout: ScoringLayout) -> CommentFacts {
+        // Most comments hold nothing to mask: their bytes are tagged as they are, and no String of
+        // them is made (for speed: making one checked every byte again, about a thousand
+        // instructions a comment of the bench data; callgrind).
+        if !PersonalData.mayHoldPersonalData(bytes) {
+            let tags = layout.tags(utf8: bytes, text: text)
+            return CommentFacts(masked: nil, tags: tags, maskedTags: tags)
         }
-        if let byBytes { return byBytes }
-        guard case .text(let text) = answers[layout.commentId, layout.commentIndex], !text.isEmpty else { return nil }
-        return facts(text)
+        let text = text()
+        let masked = PersonalData.maskText(text)
+        let tags = layout.tags(text)
+        if masked == text { return CommentFacts(masked: nil, tags: tags, maskedTags: tags) }
+        return CommentFacts(masked: masked, tags: tags, maskedTags: masked.isEmpty ? [] : layout.tags(masked))
     }
 }

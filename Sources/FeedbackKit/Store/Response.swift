@@ -362,13 +362,14 @@ struct AnswerLookup {
         return self[id, index].map(work)
     }
 
-    /// Calls `body` with the UTF-8 bytes of a text answer that is kept as bytes: a draft's text
-    /// taken as it is (see `LeanDraft.withTextAsItIs`), a record's text not made yet; nil otherwise.
+    /// The UTF-8 bytes of a text answer that is kept as bytes: a draft's text taken as it is (see
+    /// `LeanDraft.textAsItIs`), a record's text not made yet; nil otherwise. They hold until the
+    /// draft or the record is started again, as long as the lookup may be used.
     @inline(__always)
-    func withTextBytes<T>(_ id: String?, _ index: Int?, _ body: (UnsafeRawBufferPointer) -> T) -> T? {
+    func textBytes(_ id: String?, _ index: Int?) -> UnsafeBufferPointer<UInt8>? {
         guard let index, id != nil else { return nil }
-        if let draft { return draft._withUnsafeGuaranteedRef { $0.withTextAsItIs(index, body) } }
-        if let record { return record._withUnsafeGuaranteedRef { $0.withText(index, body) } }
+        if let draft { return draft._withUnsafeGuaranteedRef { $0.textAsItIs(index) } }
+        if let record { return record._withUnsafeGuaranteedRef { $0.text(index) } }
         return nil
     }
 }
@@ -532,14 +533,14 @@ final class RecordAnswers {
         }
     }
 
-    /// Calls `body` with the UTF-8 bytes of question `q`'s answer where it is a text not made yet;
-    /// nil otherwise.
-    func withText<T>(_ q: Int, _ body: (UnsafeRawBufferPointer) -> T) -> T? {
+    /// The UTF-8 bytes of question `q`'s answer where it is a text not made yet (in the record's
+    /// bytes, which hold until `start`); nil otherwise.
+    func text(_ q: Int) -> UnsafeBufferPointer<UInt8>? {
         guard kinds[q] == Kind.deferred, heads[q] & 7 == 3 else { return nil }
         var reader = BlockCodec.Reader(bytes: bytes, at: starts[q])
         // Checked by `leanRecord`, so reading it cannot fail.
         guard let count = try? reader.number(), let text = try? reader.span(count) else { return nil }
-        return body(text)
+        return text.assumingMemoryBound(to: UInt8.self)
     }
 
     func answer(_ q: Int) -> Answer? {
