@@ -62,6 +62,10 @@ final class DirectStatement {
     /// there (SQLITE_STATIC), which stays valid until the next `bind`: each run binds every
     /// parameter anew before it steps, so that SQLite never reads texts of an earlier run.
     private func bind(_ values: [Value]) {
+        bind(values[...])
+    }
+
+    private func bind(_ values: ArraySlice<Value>) {
         sqlite3_reset(handle)
         var needed = 0
         for value in values {
@@ -109,9 +113,31 @@ final class DirectStatement {
         sqlite3_bind_text(handle, position, UnsafeRawPointer(copy).assumingMemoryBound(to: CChar.self), Int32(bytes.count), nil)
     }
 
-    /// Runs a statement that returns no row, with these arguments.
+    /// Runs a statement that returns no row, with these arguments. A blob that comes last (a
+    /// block's bytes) is bound where its array holds them while the statement runs, and not copied
+    /// (for speed: the copies of the blocks were a fortieth of the storing thread's work; callgrind).
     func execute(_ values: Value...) throws {
-        bind(values)
+        guard case .blob(let bytes) = values.last else {
+            bind(values)
+            try step()
+            return
+        }
+        let position = Int32(values.count)
+        try bytes.withUnsafeBufferPointer { blob in
+            bind(values.dropLast())
+            // SQLITE_STATIC; a zero-length blob rather than NULL, also when empty.
+            sqlite3_bind_blob(handle, position, blob.baseAddress ?? UnsafePointer(texts), Int32(blob.count), nil)
+            // Unbound again once run (after a reset, without which SQLite refuses to bind): SQLite
+            // never keeps the array's place past this scope.
+            defer {
+                sqlite3_reset(handle)
+                sqlite3_bind_null(handle, position)
+            }
+            try step()
+        }
+    }
+
+    private func step() throws {
         let code = sqlite3_step(handle)
         guard code == SQLITE_DONE else {
             sqlite3_reset(handle)
