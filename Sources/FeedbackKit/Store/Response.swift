@@ -354,11 +354,12 @@ struct AnswerLookup {
         return ScoringValues.Item(self[id, index])
     }
 
-    /// The mask `work` gives the answer (from a draft, worked out once per remembered outcome);
-    /// nil where there is none.
+    /// The mask `work` gives the answer (from a draft, worked out once per remembered outcome; from
+    /// a record, once per list of choices); nil where there is none.
     @inline(__always)
     func mask(_ id: String?, _ index: Int?, _ work: (Answer) -> UInt64) -> UInt64? {
         if let draft, let index, id != nil { return draft._withUnsafeGuaranteedRef { $0.mask(index, work) } }
+        if let record, let index, id != nil { return record._withUnsafeGuaranteedRef { $0.mask(index, work) } }
         return self[id, index].map(work)
     }
 
@@ -444,6 +445,9 @@ final class RecordAnswers {
     private let answered: UnsafeMutablePointer<Int>
     private var answeredCount = 0
     private var bytes = UnsafeRawBufferPointer(start: nil, count: 0)
+    /// The masks `mask` has worked out for lists of choices to `maskQuestion`, by their bytes.
+    private var masks = ByteMemo<UInt64>(limit: 1024)
+    private var maskQuestion = -1
 
     private enum Kind {
         static let none: UInt8 = 0
@@ -541,6 +545,35 @@ final class RecordAnswers {
         // Checked by `leanRecord`, so reading it cannot fail.
         guard let count = try? reader.number(), let text = try? reader.span(count) else { return nil }
         return text.assumingMemoryBound(to: UInt8.self)
+    }
+
+    /// The mask `work` gives question `q`'s answer; nil where it is not answered. For a list of
+    /// choices not made yet, worked out once per list and remembered by its bytes (for speed:
+    /// making the list's texts, then looking each up, took about 800 instructions a response of the
+    /// bench data; callgrind). Every caller must give the same `work` for the same question, as for
+    /// `AnswerParser.rememberedMask` (a record's answers are read for one form).
+    func mask(_ q: Int, _ work: (Answer) -> UInt64) -> UInt64? {
+        guard let key = choicesBytes(q) else { return answer(q).map(work) }
+        if maskQuestion != q {
+            masks.removeAll()
+            maskQuestion = q
+        }
+        if let mask = masks.value(for: key) { return mask }
+        guard let answer = answer(q) else { return nil }
+        let mask = work(answer)
+        masks.insert(mask, for: key)
+        return mask
+    }
+
+    /// The bytes of question `q`'s answer where it is a list of choices not made yet: its count,
+    /// then each choice's length and bytes; nil otherwise.
+    private func choicesBytes(_ q: Int) -> UnsafeRawBufferPointer? {
+        guard kinds[q] == Kind.deferred, heads[q] & 7 == 4 else { return nil }
+        var reader = BlockCodec.Reader(bytes: bytes, at: starts[q])
+        // Checked by `leanRecord`, so reading it cannot fail.
+        guard let count = try? reader.number() else { return nil }
+        for _ in 0..<count { guard (try? reader.skipText()) != nil else { return nil } }
+        return UnsafeRawBufferPointer(rebasing: bytes[starts[q]..<reader.at])
     }
 
     func answer(_ q: Int) -> Answer? {
