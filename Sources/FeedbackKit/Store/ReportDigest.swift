@@ -345,16 +345,16 @@ final class DigestKeeper {
 
     /// Adds to the digests a response the lean path of an import encoded, stored with this id,
     /// working out what it adds from its record (see `BlockCodec.Reader.leanRecord`), whose answers
-    /// `keys` numbers. As `inserted`.
+    /// `keys` numbers, and `department`, the record's own. As `inserted`.
     func insertedRecord(
         _ record: UnsafeRawBufferPointer, into prepared: Prepared, keys: AnswerKeys, department: String?, id: Int64, db: Database
     ) throws {
         let entries = prepared.state._withUnsafeGuaranteedRef { $0.entries }
         if recordAnswers.questionCount != keys.indices.count { recordAnswers = RecordAnswers(questionCount: keys.indices.count) }
         var reader = BlockCodec.Reader(bytes: record, at: 0)
-        let (key, submittedAt, recordDepartment) = try reader.leanRecord(keys: keys, into: recordAnswers)
+        let (key, submittedAt) = try reader.leanRecord(keys: keys, into: recordAnswers)
         material.removeAll(keepingCapacity: true)
-        let values = entries.entry(AnswerLookup(record: recordAnswers), department: recordDepartment, material: &material) {
+        let values = entries.entry(AnswerLookup(record: recordAnswers), department: department, material: &material) {
             (key.text, submittedAt?.text)
         }
         try material.withUnsafeBytes { material in

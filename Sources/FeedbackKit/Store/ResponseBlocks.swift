@@ -767,16 +767,17 @@ enum BlockCodec {
         }
 
         /// A record as the lean path of an import writes it (see LeanRecord.swift), up to its
-        /// answers: its key's and time's bytes and its department; its answers go into `answers`
-        /// by their question's index in the form, which `keys` numbers them by.
+        /// answers: its key's and time's bytes (its department is skipped: the batch that carries
+        /// the record has it as a String already); its answers go into `answers` by their
+        /// question's index in the form, which `keys` numbers them by.
         mutating func leanRecord(keys: AnswerKeys, into answers: RecordAnswers) throws -> (
-            key: KeptText, submittedAt: KeptText?, department: String?
+            key: KeptText, submittedAt: KeptText?
         ) {
             _ = try number()
             let key = try key()
             let submittedAt = try time()
             try skipMonth()
-            let department = try optional()
+            try skipOptional()
             var inner = Reader(bytes: try span(number()), at: 0)
             answers.start(inner.bytes)
             while inner.at < inner.bytes.count {
@@ -804,7 +805,7 @@ enum BlockCodec {
                 default: throw Malformed()
                 }
             }
-            return (key, submittedAt, department)
+            return (key, submittedAt)
         }
 
         /// Passes over one response.
