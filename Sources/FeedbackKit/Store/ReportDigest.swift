@@ -209,16 +209,17 @@ final class DigestKeeper {
         var itemKey: [UInt8] = []
         /// The bytes of the months' item blocks not yet written.
         var pendingBytes = 0
+        /// The answers of a lean record by question index, kept from record to record (see
+        /// `insertedRecord`); one per form, as what it remembers is (see `RecordAnswers.mask`).
+        let recordAnswers: RecordAnswers
 
         init(form: Form) {
             self.form = form
             fingerprint = ReportDigest.fingerprint(form)
             entries = DigestEntries(form: form)
+            recordAnswers = RecordAnswers(questionCount: form.questions.count)
         }
     }
-
-    /// The answers of a lean record by question index, kept from record to record (see `insertedRecord`).
-    private var recordAnswers = RecordAnswers(questionCount: 0)
 
     /// How many comment items a transaction remembers to drop repeats before they are written, and
     /// how many bytes of their texts; past either, it starts again (bounded memory). Repeats it
@@ -349,8 +350,9 @@ final class DigestKeeper {
     func insertedRecord(
         _ record: UnsafeRawBufferPointer, into prepared: Prepared, keys: AnswerKeys, department: String?, id: Int64, db: Database
     ) throws {
-        let entries = prepared.state._withUnsafeGuaranteedRef { $0.entries }
-        if recordAnswers.questionCount != keys.indices.count { recordAnswers = RecordAnswers(questionCount: keys.indices.count) }
+        let (entries, kept) = prepared.state._withUnsafeGuaranteedRef { ($0.entries, $0.recordAnswers) }
+        // `keys` numbers the form's questions; a count that differs (never met) gets answers of its own.
+        let recordAnswers = kept.questionCount == keys.indices.count ? kept : RecordAnswers(questionCount: keys.indices.count)
         var reader = BlockCodec.Reader(bytes: record, at: 0)
         let (key, submittedAt) = try reader.leanRecord(keys: keys, into: recordAnswers)
         material.removeAll(keepingCapacity: true)
