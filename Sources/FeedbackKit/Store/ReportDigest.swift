@@ -514,11 +514,7 @@ enum DigestItems {
         }
     }
 
-    static func append(comment c: (painPoint: String, department: String, text: String), to out: inout [UInt8]) {
-        c.text.withUTF8Bytes { append(comment: c.painPoint, department: c.department, text: $0, to: &out) }
-    }
-
-    /// A comment item given the comment's UTF-8 bytes.
+    /// A comment item, as a block keeps it, given the comment's UTF-8 bytes.
     static func append(comment painPoint: String, department: String, text: UnsafeBufferPointer<UInt8>, to out: inout [UInt8]) {
         BlockCodec.appendText(painPoint, to: &out)
         BlockCodec.appendText(department, to: &out)

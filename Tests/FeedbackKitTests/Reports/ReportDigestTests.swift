@@ -179,7 +179,11 @@ struct ReportDigestTests {
         ]
         let commentIds: [Int64] = [7, 7, 1 << 40]
         var block = DigestItems.Block()
-        for (c, id) in zip(comments, commentIds) { _ = block.add(id: id) { DigestItems.append(comment: c, to: &$0) } }
+        for (c, id) in zip(comments, commentIds) {
+            _ = block.add(id: id) { out in
+                c.text.withUTF8Bytes { DigestItems.append(comment: c.painPoint, department: c.department, text: $0, to: &out) }
+            }
+        }
         #expect(block.firstId == 7)
         func readComments(_ bytes: [UInt8]) throws -> [DigestItems.Comment] {
             var read: [DigestItems.Comment] = []
