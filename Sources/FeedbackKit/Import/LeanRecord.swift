@@ -445,7 +445,7 @@ final class LeanEncoder {
                         digests.entry(answers, department: department, material: &batch.bytes) {
                             (String(decoding: key, as: UTF8.self), submittedAt.map { String(decoding: $0, as: UTF8.self) })
                         }
-                    } : nil
+                    } : ScoringValues.none
                 return (KeyHash.of(seed, key: key), digest, month.map(monthText))
             }
         }
@@ -454,7 +454,7 @@ final class LeanEncoder {
         batch.append(
             LeanResponse(
                 keyHash: keyHash, record: start..<batch.bytes.count, month: month, department: department, position: cells.line,
-                digest: digest, material: materialStart..<start))
+                digest: digest, hasDigest: withDigest, material: materialStart..<start))
         return true
     }
 

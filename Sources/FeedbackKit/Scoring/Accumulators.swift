@@ -379,7 +379,8 @@ struct TallyWords {
         }
     }
 
-    var bytes: [UInt8] {
+    /// Words as bytes, each little-endian.
+    static func bytes(of words: some Collection<UInt64>) -> [UInt8] {
         var out: [UInt8] = []
         out.reserveCapacity(words.count * 8)
         for w in words { for k in 0..<8 { out.append(UInt8(truncatingIfNeeded: w >> (8 * UInt64(k)))) } }

@@ -216,6 +216,13 @@ struct ScoringValues: Sendable {
 
     }
 
+    /// Values that add nothing but a response: where none were worked out (see `LeanResponse`).
+    static let none = ScoringValues(dimensions: Dimensions(count: 0) { _ in .unanswered })
+
+    private init(dimensions: Dimensions) {
+        self.dimensions = dimensions
+    }
+
     /// `commentTags`: `layout.tags` of the response's comment when the caller knows them already.
     init(_ response: Response, layout: ScoringLayout, commentTags known: [Int]?) {
         self.init(AnswerLookup(response, shape: layout.shape), layout: layout, commentTags: known)
@@ -496,6 +503,11 @@ public final class ScoringLayout: Sendable {
 extension ScoreTally {
     /// The sums as bytes, in an order fixed by the layout (see `TallyWords`).
     var encoded: [UInt8] {
+        TallyWords.bytes(of: encodedWords)
+    }
+
+    /// The same as words, before they are bytes (see `TallyAdder`).
+    var encodedWords: [UInt64] {
         var out = TallyWords()
         out.put(responses)
         overall.write(&out)
@@ -507,7 +519,7 @@ extension ScoreTally {
         out.put(comments)
         efficiency.write(&out)
         for n in notApplicable { out.put(n) }
-        return out.bytes
+        return out.words
     }
 
     /// The tally `encoded` wrote for the same layout; nil when the bytes do not fit it.

@@ -212,11 +212,14 @@ final class DigestKeeper {
         /// The answers of a lean record by question index, kept from record to record (see
         /// `insertedRecord`); one per form, as what it remembers is (see `RecordAnswers.mask`).
         let recordAnswers: RecordAnswers
+        /// Adds to the months' tallies.
+        let adder: TallyAdder
 
         init(form: Form) {
             self.form = form
             fingerprint = ReportDigest.fingerprint(form)
             entries = DigestEntries(form: form)
+            adder = TallyAdder(layout: entries.layout)
             recordAnswers = RecordAnswers(questionCount: form.questions.count)
         }
     }
@@ -241,9 +244,11 @@ final class DigestKeeper {
 
     /// A class, so that one lookup of the month serves every update of it.
     fileprivate final class MonthState {
-        /// Each department's name and tally, in the order first met.
+        /// Each department's name and tally, in the order first met; the tallies as their words,
+        /// one after the other (see `TallyAdder`).
         private(set) var departments: [String] = []
-        var tallies: [ScoreTally] = []
+        private(set) var words: [UInt64] = []
+        let adder: TallyAdder
         /// Each department's index, by its name's bytes (see UTF8Key: department names are mostly Chinese).
         private var byName: [UTF8Key: Int] = [:]
         /// The same, looked up first (for speed: the dictionary hashed each response's department
@@ -253,25 +258,41 @@ final class DigestKeeper {
         var comments = DigestItems.Block()
         var badReviews = DigestItems.Block()
 
-        init(tallies: [String: ScoreTally] = [:]) {
+        init(tallies: [String: ScoreTally] = [:], adder: TallyAdder) {
+            self.adder = adder
             for (department, tally) in tallies {
-                byName[UTF8Key(department)] = self.tallies.count
+                byName[UTF8Key(department)] = departments.count
                 departments.append(department)
-                self.tallies.append(tally)
+                words.append(contentsOf: tally.encodedWords)
             }
         }
 
-        /// The index in `tallies` of a department's tally, which is made empty when first met.
-        func index(of department: String, layout: ScoringLayout) -> Int {
+        /// Adds a response's values to its department's tally, which is made empty when first met.
+        func add(_ values: UnsafePointer<ScoringValues>, department: String) {
+            let start = index(of: department) * adder.words
+            words.withUnsafeMutableBufferPointer { adder.add(values, to: $0.baseAddress.unsafelyUnwrapped + start) }
+        }
+
+        /// Each department's name and the bytes of its tally (`ScoreTally.encoded`), with the
+        /// responses it sums.
+        var tallies: [(department: String, responses: Int, bytes: [UInt8])] {
+            departments.indices.map { i in
+                let tally = words[i * adder.words..<(i + 1) * adder.words]
+                return (departments[i], Int(Int64(bitPattern: tally.first ?? 0)), TallyWords.bytes(of: tally))
+            }
+        }
+
+        /// The index of a department's tally, which is made empty when first met.
+        private func index(of department: String) -> Int {
             if let memo = indices.value(for: department) { return Int(memo) }
             let index: Int
             if let known = byName[UTF8Key(department)] {
                 index = known
             } else {
-                index = tallies.count
+                index = departments.count
                 byName[UTF8Key(department)] = index
                 departments.append(department)
-                tallies.append(ScoreTally(form: layout))
+                words.append(contentsOf: adder.empty)
             }
             department.withUTF8Bytes { indices.insert(Int32(index), for: UnsafeRawBufferPointer($0)) }
             return index
@@ -320,19 +341,20 @@ final class DigestKeeper {
         guard let state = forms[formId] else { return nil }
         let layout = state.entries.layout
         if let tallies = try ReportDigest.currentTallies(db, layout: layout, fingerprint: state.fingerprint, month: month) {
-            state.months[month] = MonthState(tallies: tallies)
+            state.months[month] = MonthState(tallies: tallies, adder: state.adder)
         } else {
             for table in ["digest_tally", "digest_item_block"] {
                 try db.execute(sql: "DELETE FROM \(table) WHERE form_id = ? AND month = ?", arguments: [formId, month])
             }
-            let rebuilt = MonthState()
+            let rebuilt = MonthState(adder: state.adder)
             state.months[month] = rebuilt
             try SQLiteWriter(db: db).forEachWithId(formId: formId, month: month) { id, response in
                 let entry = state.entries.entry(response)
                 try entry.material.withUnsafeBytes { material in
-                    try add(
-                        entry.values, material, month: rebuilt, named: month, department: response.department, id: id, state: state,
-                        db: db)
+                    try withUnsafePointer(to: entry.values) { values in
+                        try add(
+                            values, material, month: rebuilt, named: month, department: response.department, id: id, state: state, db: db)
+                    }
                 }
             }
         }
@@ -360,7 +382,9 @@ final class DigestKeeper {
             (key.text, submittedAt?.text)
         }
         try material.withUnsafeBytes { material in
-            try inserted(into: prepared, department: department, id: id, db: db, values: values, material: material)
+            try withUnsafePointer(to: values) { values in
+                try inserted(into: prepared, department: department, id: id, db: db, values: values, material: material)
+            }
         }
     }
 
@@ -369,7 +393,8 @@ final class DigestKeeper {
     /// `prepare` the month's sums would miss earlier responses: left out, its sums fall short of its
     /// count, so that it is stale when next read; see `currentTallies`.)
     func inserted(
-        into prepared: Prepared, department: String?, id: Int64, db: Database, values: ScoringValues, material: UnsafeRawBufferPointer
+        into prepared: Prepared, department: String?, id: Int64, db: Database, values: UnsafePointer<ScoringValues>,
+        material: UnsafeRawBufferPointer
     ) throws {
         try prepared.state._withUnsafeGuaranteedRef { state in
             try prepared.m._withUnsafeGuaranteedRef { m in
@@ -383,10 +408,10 @@ final class DigestKeeper {
     /// texts' bytes, for speed: with a set of texts, each item's four were retained and released on
     /// this thread after the reading thread made them), then its bad review.
     private func add(
-        _ values: ScoringValues, _ material: UnsafeRawBufferPointer, month m: MonthState, named month: String,
+        _ values: UnsafePointer<ScoringValues>, _ material: UnsafeRawBufferPointer, month m: MonthState, named month: String,
         department: String?, id: Int64, state: FormState, db: Database
     ) throws {
-        m.tallies[m.index(of: department ?? "", layout: state.entries.layout)].add(values)
+        m.add(values, department: department ?? "")
         try DigestItems.forEachItem(in: material) { kind, item in
             if kind == DigestItems.commentKind {
                 state.itemKey.removeAll(keepingCapacity: true)
@@ -433,9 +458,9 @@ final class DigestKeeper {
                         VALUES (?, ?, ?, ?, ?, ?)
                         """)
                 // Every department of the month, also those this transaction left as they were (a few dozen rows).
-                for (department, tally) in zip(m.departments, m.tallies).sorted(by: { $0.0 < $1.0 }) {
+                for tally in m.tallies.sorted(by: { $0.department < $1.department }) {
                     try statement.execute(arguments: [
-                        formId, month, department, state.fingerprint, tally.responses, Data(tally.encoded),
+                        formId, month, tally.department, state.fingerprint, tally.responses, Data(tally.bytes),
                     ])
                 }
             }

@@ -74,7 +74,7 @@ protocol LeanResponseWriter: ResponseWriter {
     func warm(_ batch: UnsafeBufferPointer<LeanResponse>)
 
     /// `material`: the material of its digest entry (see `DigestItems.appendMaterial`), where
-    /// `lean.digest` holds the entry's values.
+    /// `lean.hasDigest`: `lean.digest` holds the entry's values.
     func insert(
         _ lean: UnsafePointer<LeanResponse>, record: UnsafeRawBufferPointer, material: UnsafeRawBufferPointer, formId: String,
         keys: AnswerKeys, source: String, importId: Int64
@@ -178,12 +178,24 @@ struct LeanResponse {
     var month: String?
     var department: String?
     var position: Int
-    /// The scoring values of what the response adds to the report digests, when worked out ahead;
-    /// else the storing thread reads it all from the record (see `Importer`).
-    var digest: ScoringValues?
+    /// The scoring values of what the response adds to the report digests, when worked out ahead
+    /// (`hasDigest`); else the storing thread reads it all from the record (see `Importer`). Not an
+    /// optional, so that the storing thread reads them where they lie (see `digest(of:)`).
+    var digest: ScoringValues
+    var hasDigest: Bool
     /// Where the rest of it, its material (see `DigestItems.appendMaterial`), lies in its batch's
     /// bytes; empty where it is not worked out ahead.
     var material: Range<Int>
+
+    /// The scoring values worked out ahead, where they lie; nil where they were not. Through a
+    /// pointer, for speed: passed on as a value read from memory that the callee might change, they
+    /// were copied first, case by case through their witnesses, for each response.
+    static func digest(of lean: UnsafePointer<LeanResponse>) -> UnsafePointer<ScoringValues>? {
+        guard lean.pointee.hasDigest else { return nil }
+        return UnsafeRawPointer(lean).advanced(by: digestOffset).assumingMemoryBound(to: ScoringValues.self)
+    }
+
+    private static let digestOffset = MemoryLayout<LeanResponse>.offset(of: \.digest).unsafelyUnwrapped
 }
 
 /// What the store keeps of a remote source between fetches.

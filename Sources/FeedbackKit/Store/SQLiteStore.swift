@@ -557,8 +557,9 @@ struct SQLiteWriter: LeanResponseWriter {
         // The entry worked out ahead, or else now (only for a response that is stored).
         if let digests, let prepared, let entry = encoded.digest ?? encoded.response.flatMap(digests.entry) {
             try entry.material.withUnsafeBytes { material in
-                try digests.inserted(
-                    into: prepared, department: encoded.department, id: id, db: db, values: entry.values, material: material)
+                try withUnsafePointer(to: entry.values) { values in
+                    try digests.inserted(into: prepared, department: encoded.department, id: id, db: db, values: values, material: material)
+                }
             }
         }
         return true
@@ -590,10 +591,9 @@ struct SQLiteWriter: LeanResponseWriter {
         if let keeper, let prepared {
             try keeper._withUnsafeGuaranteedRef { digests in
                 // Read where it lies when worked out ahead (for speed, as `ResponseBatch` says).
-                if lean.pointee.digest != nil {
+                if let values = LeanResponse.digest(of: lean) {
                     try digests.inserted(
-                        into: prepared, department: lean.pointee.department, id: id, db: db, values: lean.pointee.digest.unsafelyUnwrapped,
-                        material: material)
+                        into: prepared, department: lean.pointee.department, id: id, db: db, values: values, material: material)
                 } else {
                     try digests.insertedRecord(record, into: prepared, keys: keys, department: lean.pointee.department, id: id, db: db)
                 }
