@@ -217,7 +217,8 @@ struct ScoringValues: Sendable {
     }
 
     /// Values that add nothing but a response: where none were worked out (see `LeanResponse`).
-    static let none = ScoringValues(dimensions: Dimensions(count: 0) { _ in .unanswered })
+    /// Made where it is needed (for speed: a stored one was copied through its witnesses).
+    static var none: ScoringValues { ScoringValues(dimensions: Dimensions(count: 0) { _ in .unanswered }) }
 
     private init(dimensions: Dimensions) {
         self.dimensions = dimensions
