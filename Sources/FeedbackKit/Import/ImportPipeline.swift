@@ -3,7 +3,8 @@ import Foundation
 // Written by hand for speed: an import reads and maps records on one thread while the store
 // inserts on the thread that holds its transaction, so that both cores work. Records travel in
 // batches, so the two threads meet once per few hundred records rather than once per record,
-// and at most `capacity` batches wait, so memory stays flat however large the file. The consumer
+// and at most `capacity` batches, of at most `byteLimit` bytes in all, wait, so memory stays flat
+// however large the file and however wide its records. The consumer
 // hands each batch back when done with it, and the producer frees it: memory freed on another
 // thread than the one that allocated it costs both a lock in the allocator, which the two threads
 // contended for on every record (bench/README.md).
@@ -11,27 +12,39 @@ import Foundation
 /// A bounded queue of batches from one producer thread to one consumer thread.
 final class BatchChannel<Batch>: @unchecked Sendable {
     private let condition = NSCondition()
-    private var batches: [Batch] = []
+    /// The batches waiting, with the bytes each was said to take.
+    private var batches: [(batch: Batch, bytes: Int)] = []
+    private var waitingBytes = 0
     private var finished = false
     private var failure: (any Error)?
     private var cancelled = false
     private let capacity: Int
+    private let byteLimit: Int
     /// Batches the consumer is done with, for the producer to free.
     private var returned: [Batch] = []
 
-    init(capacity: Int = 4) {
+    init(capacity: Int = 4, byteLimit: Int = .max) {
         self.capacity = capacity
+        self.byteLimit = byteLimit
     }
 
-    /// Waits for room and queues a batch; false when the consumer has stopped (the producer stops too).
-    func put(_ batch: Batch) -> Bool {
+    /// Whether a batch of `bytes` bytes may join those waiting: one always may when none waits, so
+    /// that a batch larger than the limit still goes through, alone.
+    private func hasRoom(for bytes: Int) -> Bool {
+        batches.isEmpty || (batches.count < capacity && waitingBytes + bytes <= byteLimit)
+    }
+
+    /// Waits for room and queues a batch that takes about `bytes` bytes of memory; false when the
+    /// consumer has stopped (the producer stops too).
+    func put(_ batch: Batch, bytes: Int = 0) -> Bool {
         condition.lock()
-        while batches.count >= capacity && !cancelled { condition.wait() }
+        while !hasRoom(for: bytes) && !cancelled { condition.wait() }
         if cancelled {
             condition.unlock()
             return false
         }
-        batches.append(batch)
+        batches.append((batch, bytes))
+        waitingBytes += bytes
         condition.broadcast()
         var done: [Batch] = []
         swap(&done, &returned)
@@ -71,7 +84,8 @@ final class BatchChannel<Batch>: @unchecked Sendable {
         defer { condition.unlock() }
         while batches.isEmpty && !finished { condition.wait() }
         if !batches.isEmpty {
-            let batch = batches.removeFirst()
+            let (batch, bytes) = batches.removeFirst()
+            waitingBytes -= bytes
             condition.broadcast()
             return batch
         }
@@ -84,6 +98,7 @@ final class BatchChannel<Batch>: @unchecked Sendable {
         condition.lock()
         cancelled = true
         batches.removeAll()
+        waitingBytes = 0
         condition.broadcast()
         condition.unlock()
     }
@@ -128,6 +143,14 @@ struct ResponseBatch {
     var bytes: [UInt8] = []
 
     var count: Int { order.count }
+
+    /// About how much memory the batch holds, for the channel's bound: its arrays' room, and for a
+    /// response encoded on its own, its record twice over and a little more (the objects around it).
+    var memoryBytes: Int {
+        var total = order.capacity + bytes.capacity + lean.capacity * MemoryLayout<LeanResponse>.stride
+        for response in encoded { total += 2 * response.record.count + 512 }
+        return total
+    }
 
     mutating func append(_ response: EncodedResponse) {
         order.append(.encoded)

@@ -158,11 +158,13 @@ public struct Importer {
         func runPipelined(_ writer: any ResponseWriter) throws {
             writer.keepDigests(of: form)
             let importId = try writer.beginImport(formId: form.id, source: display, startedAt: startedAt)
-            // Room for 32 batches, with the entries worked out here from 8 waiting (for speed: with
-            // room for 4, and entries here from 2, either thread often waited for the other through
-            // the other's pauses, such as the storing thread's merges of identity runs; 1M JSON
-            // Lines, nine alternated runs, wall median 1.76 to 1.63 s; see bench/README.md).
-            let channel = BatchChannel<ResponseBatch>(capacity: 32)
+            // Room for 16 MiB of batches (about 130 of the bench's), with the entries worked out
+            // here from 8 waiting. For speed: with less room, the reading thread waited for this one
+            // through its pauses, such as its merges of identity runs (1M JSON Lines, alternated
+            // runs: room for 4 batches and entries here from 2, wall median 1.76 s; room for 32,
+            // 1.63 s; for 128, 5% below 32; see bench/README.md). Bounded by bytes, so that wide
+            // records do not take more memory.
+            let channel = BatchChannel<ResponseBatch>(capacity: 512, byteLimit: 16 << 20)
             let batchSize = 256
             let keys = intake.mapper.keys
             // The lean path, where the store takes what it encodes (see LeanRecord.swift).
@@ -188,7 +190,7 @@ public struct Importer {
                         guard batch.count == batchSize else { return true }
                         // The next batch's records likely take about as many bytes as this one's.
                         let bytes = batch.bytes.count + batch.bytes.count / 8
-                        guard channel.put(batch) else {
+                        guard channel.put(batch, bytes: batch.memoryBytes) else {
                             consumerStopped = true
                             return false
                         }
@@ -206,7 +208,7 @@ public struct Importer {
                         batch.append(EncodedResponse(response, keys: keys, digests: entriesHere ? digests : nil, scratch: scratch))
                         return handOn()
                     }
-                    if consumerStopped || (batch.count > 0 && !channel.put(batch)) { return }
+                    if consumerStopped || (batch.count > 0 && !channel.put(batch, bytes: batch.memoryBytes)) { return }
                     channel.finish(nil)
                 } catch {
                     channel.finish(error)

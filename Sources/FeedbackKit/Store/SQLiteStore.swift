@@ -55,9 +55,11 @@ public final class SQLiteStore: ResponseStore {
             queue = try Self.openWaiting(path: path, configuration: config)
             // Set after the store is open, so that the busy wait covers opening. synchronous=FULL syncs
             // the journal before the store is written, so that a commit is atomic even across a power
-            // cut; an import has one commit, so its few syncs cost nothing worth saving. A 32 MiB page
-            // cache keeps the identity index of a store of millions of responses in memory while importing.
-            try queue.writeWithoutTransaction { db in try db.execute(sql: "PRAGMA synchronous = FULL; PRAGMA cache_size = -32768") }
+            // cut; an import has one commit, so its few syncs cost nothing worth saving. A 16 MiB
+            // page cache holds the B-tree pages an import reads (its identity searches, its months'
+            // digests); 32 MiB was no faster at 1M rows, and the other 16 go to the import's queue
+            // (see `Importer`), within the memory bar at 10M rows (bench/README.md, thirtieth round).
+            try queue.writeWithoutTransaction { db in try db.execute(sql: "PRAGMA synchronous = FULL; PRAGMA cache_size = -16384") }
         } catch let error as DatabaseError {
             throw StoreError(
                 "cannot open the store \(path): \(error.message ?? "\(error.resultCode)") (is it a feedback store? pass --store to choose another)"
