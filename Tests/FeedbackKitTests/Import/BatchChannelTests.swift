@@ -21,6 +21,13 @@ struct BatchChannelTests {
         return channel.waiting
     }
 
+    /// Takes every batch left, in order.
+    private static func drain(_ channel: BatchChannel<Int>) throws -> [Int] {
+        var taken: [Int] = []
+        while let batch = try channel.take() { taken.append(batch) }
+        return taken
+    }
+
     @Test func theBytesWaitingStayWithinTheBound() throws {
         let channel = BatchChannel<Int>(capacity: 100, byteLimit: 10)
         let done = Self.produce(channel, [4, 4, 4, 4])
@@ -30,8 +37,7 @@ struct BatchChannelTests {
         #expect(channel.waiting == 2)
         #expect(try channel.take() == 0)
         #expect(Self.waitFor(2, in: channel) == 2)
-        var taken: [Int] = []
-        while let batch = try channel.take() { taken.append(batch) }
+        let taken = try Self.drain(channel)
         done()
         #expect(taken == [1, 2, 3])
     }
@@ -42,8 +48,7 @@ struct BatchChannelTests {
         #expect(Self.waitFor(3, in: channel) == 3)
         usleep(50_000)
         #expect(channel.waiting == 3)
-        var taken: [Int] = []
-        while let batch = try channel.take() { taken.append(batch) }
+        let taken = try Self.drain(channel)
         done()
         #expect(taken == [0, 1, 2, 3, 4])
     }
@@ -55,8 +60,7 @@ struct BatchChannelTests {
         // The small one waits behind the large one, which is over the bound on its own.
         usleep(50_000)
         #expect(channel.waiting == 1)
-        var taken: [Int] = []
-        while let batch = try channel.take() { taken.append(batch) }
+        let taken = try Self.drain(channel)
         done()
         #expect(taken == [0, 1, 2])
     }
