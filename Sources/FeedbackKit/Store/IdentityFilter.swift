@@ -12,8 +12,15 @@
 /// false positive searches every identity run in the store, which at a million rows was about a
 /// tenth of the storing thread's work, and at ten million read a page of the file for most.
 struct IdentityFilter {
-    /// The blocks, after the words that bring the first to a multiple of 32 bytes (see `aligned`).
+    /// The blocks, after `offset` words.
     private var words: [UInt64]
+    /// The words before the first block, which bring it to a multiple of 32 bytes in the array's
+    /// storage as made, so that no block spans two cache lines (for speed: at 10M hashes the filter
+    /// is far larger than the processor's caches, and a block across two lines made about one
+    /// lookup in two wait for two reads). Kept as a count of words, not worked out from each
+    /// address: a copy (on write) keeps the words at their indices, so it stays right, only not
+    /// aligned.
+    private let offset: Int
     /// Hashes inserted.
     private(set) var count = 0
     /// Hashes it holds at the false-positive rate above; past it, the rate grows.
@@ -26,26 +33,21 @@ struct IdentityFilter {
         self.capacity = max(capacity, 1024)
         // 8 bits a hash: a block of 256 bits holds 32.
         blocks = UInt64(self.capacity / 32)
-        words = Array(repeating: 0, count: Int(blocks) * Self.wordsPerBlock + Self.wordsPerBlock - 1)
+        let words = [UInt64](repeating: 0, count: Int(blocks) * Self.wordsPerBlock + Self.wordsPerBlock - 1)
+        offset = words.withUnsafeBufferPointer { ((0 &- Int(bitPattern: $0.baseAddress)) & 31) &>> 3 }
+        self.words = words
     }
 
-    /// Calls `body` with the blocks, the first at a multiple of 32 bytes, so that no block spans
-    /// two cache lines (for speed: at 10M hashes, the filter is far larger than the processor's
-    /// caches, and a block across two lines made about one lookup in two wait for two reads).
+    /// Calls `body` with the blocks.
     @inline(__always)
     private func aligned<T>(_ body: (UnsafePointer<UInt64>) -> T) -> T {
-        words.withUnsafeBufferPointer { all in
-            let base = all.baseAddress.unsafelyUnwrapped
-            return body(base + ((0 &- Int(bitPattern: base)) & 31) &>> 3)
-        }
+        words.withUnsafeBufferPointer { body($0.baseAddress.unsafelyUnwrapped + offset) }
     }
 
     @inline(__always)
     private mutating func alignedMutable(_ body: (UnsafeMutablePointer<UInt64>) -> Void) {
-        words.withUnsafeMutableBufferPointer { all in
-            let base = all.baseAddress.unsafelyUnwrapped
-            body(base + ((0 &- Int(bitPattern: base)) & 31) &>> 3)
-        }
+        let offset = offset
+        words.withUnsafeMutableBufferPointer { body($0.baseAddress.unsafelyUnwrapped + offset) }
     }
 
     /// The first word of a hash's block, from its high bits (by multiplication rather than

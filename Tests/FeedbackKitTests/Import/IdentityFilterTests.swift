@@ -32,6 +32,20 @@ struct IdentityFilterTests {
         #expect(falsePositives > 1_500 && falsePositives < 3_200, "\(falsePositives) false positives in 100,000")
     }
 
+    /// A copy that is changed gets words of its own (copy on write), wherever they lie; its blocks
+    /// must be where they were.
+    @Test func aCopyChangedAfterwardsStillReportsEveryHash() {
+        var filter = IdentityFilter(capacity: 4_096)
+        let first = Self.hashes(0..<2_000)
+        for h in first { filter.insert(h) }
+        var copy = filter
+        let second = Self.hashes(0..<2_000, prefix: "more")
+        for h in second { copy.insert(h) }
+        #expect((first + second).allSatisfy(copy.mayContain))
+        #expect(first.allSatisfy(filter.mayContain))
+        #expect(copy.count == 4_000 && filter.count == 2_000)
+    }
+
     @Test func anEmptyFilterReportsNothing() {
         let filter = IdentityFilter(capacity: 0)
         #expect(filter.capacity == 1024)
