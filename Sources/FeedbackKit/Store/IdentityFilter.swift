@@ -76,15 +76,13 @@ struct IdentityFilter {
         count += 1
     }
 
-    /// Reads the first and last word of each hash's block, and returns them or'ed (a value the
-    /// caller keeps, so that the reads are made): see `SQLiteWriter.warm`.
+    /// Reads the first word of each hash's block, which brings in its cache line and so the whole
+    /// block (see `offset`), and returns them or'ed (a value the caller keeps, so that the reads
+    /// are made): see `SQLiteWriter.warm`.
     func touch(_ hashes: some Sequence<Int64>) -> UInt64 {
         aligned { words in
             var all: UInt64 = 0
-            for hash in hashes {
-                let first = block(hash)
-                all |= words[first] | words[first &+ Self.wordsPerBlock &- 1]
-            }
+            for hash in hashes { all |= words[block(hash)] }
             return all
         }
     }
