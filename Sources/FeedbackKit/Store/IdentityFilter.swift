@@ -3,14 +3,17 @@
 // storing (bench/README.md). A filter answers "not stored" for nearly every new record from memory.
 
 /// A Bloom filter of identity hashes (see KeyHash): `mayContain` is false only for a hash that was
-/// never inserted, and true for about 2.5% of the others at its capacity. Blocked: each hash sets
-/// five bits of one block of four 64-bit words (256 bits), so a lookup reads within one block; 8
-/// bits a hash (10 MB for 10 million).
+/// never inserted, and true for about 0.6% of the others at its capacity. Blocked: each hash sets
+/// five bits of one block of four 64-bit words (256 bits), so a lookup reads within one block; 12
+/// bits a hash (15 MB for 10 million).
 ///
-/// Until the thirty-first round (bench/README.md) a hash set three bits of one word: about 3.8% at
-/// capacity and 1.5% at 12 bits a hash, against 2.5% and 0.6% for this layout (simulated). Each
-/// false positive searches every identity run in the store, which at a million rows was about a
-/// tenth of the storing thread's work, and at ten million read a page of the file for most.
+/// Each false positive searches every identity run in the store, and at ten million rows reads a
+/// page of the file for most. Until the thirty-first round (bench/README.md) a hash set three bits
+/// of one word, 8 bits a hash: about 3.8% at capacity. Five bits of a block of 256 made it 2.5%,
+/// and 12 bits a hash rather than 8, from the thirty-second round, 0.6% (simulated): at ten million
+/// the searches for false positives had been a sixth of the storing thread's time, and the filter
+/// is the one structure of an import that grows with the file, so its bits are where memory buys
+/// the most time.
 struct IdentityFilter {
     /// The blocks, after `offset` words.
     private var words: [UInt64]
@@ -31,8 +34,8 @@ struct IdentityFilter {
 
     init(capacity: Int) {
         self.capacity = max(capacity, 1024)
-        // 8 bits a hash: a block of 256 bits holds 32.
-        blocks = UInt64(self.capacity / 32)
+        // 12 bits a hash: 3 blocks of 256 bits hold 64.
+        blocks = UInt64((self.capacity * 3 + 63) / 64)
         let words = [UInt64](repeating: 0, count: Int(blocks) * Self.wordsPerBlock + Self.wordsPerBlock - 1)
         offset = words.withUnsafeBufferPointer { ((0 &- Int(bitPattern: $0.baseAddress)) & 31) &>> 3 }
         self.words = words

@@ -4,7 +4,7 @@ import GRDB
 /// grow, runs cross the ends of their chunks and merges read many chunks.
 struct IdentitySizes: Sendable {
     /// The identity filter's room for hashes beyond those stored when it is loaded (see
-    /// `SQLiteWriter.RecordStatements.mayBeStored`): a million hashes, 1 MiB.
+    /// `SQLiteWriter.RecordStatements.mayBeStored`): a million hashes, 1.5 MiB.
     var filterCapacity = 1 << 20
     /// How many entries a merge holds at a time, in all. It holds one chunk of each run it reads, so
     /// it reads at most `mergeBlock / chunkEntries` runs at once (262), and merges more in steps.
@@ -15,6 +15,8 @@ struct IdentitySizes: Sendable {
     /// How many entries a chunk of a run holds: 250, 4,000 bytes, so that a chunk's row fits in its
     /// page of a store of 16 KiB pages (see `IdentityRuns`).
     var chunkEntries = 250
+    /// How many of a transaction's runs of one size are merged into one, while it writes batches.
+    var fanIn = 4
 }
 
 /// The store's identity index (store formats v5 and v7): the identity hash (KeyHash) of every
@@ -52,14 +54,16 @@ struct IdentitySizes: Sendable {
 ///
 /// Within a transaction, hashes are kept in memory (`IdentitySizes.batch` at a time) and written in
 /// hash order. Batches are not in order relative to each other, so each is written as a run of its
-/// own, and the same policy merges this transaction's runs after each batch: they stay sorted, a
-/// search during a large import looks in at most log2(batches) + 1 of them (5 at a million, 9 at
-/// ten million), and each batch is copied about log2(batches) times, a chunk at a time. At the end
-/// of the transaction its runs are merged into one, and that one with older runs as above. The
-/// other way, one run whose chunks overlap batch by batch, makes every search read a chunk of every
-/// batch written (16 at a million): written as runs merged only at the end, which is the same, the
-/// batches took a 1M import to 12.9–13.4 s of processor time against 11.5 s (chunks of 2,048, two
-/// runs each).
+/// own, in temporary files rather than the store (`ScratchRuns`), and the newest `fanIn` (4) are
+/// merged whenever they are of one size: a search during a large import looks in at most three runs
+/// of each size (about 6 at ten million, on average), and each batch is copied log4(batches) times
+/// (4 at ten million). At the end of the transaction those runs and the hashes still in memory are
+/// merged into one run of the store, with the older runs the policy above would merge it with, all
+/// at once. The other way, one run whose chunks overlap batch by batch, makes every search read a
+/// chunk of every batch written (16 at a million): written as runs merged only at the end, which is
+/// the same, the batches took a 1M import to 12.9–13.4 s of processor time against 11.5 s (chunks
+/// of 2,048, two runs each). Until the thirty-second round (bench/README.md) the batches were runs
+/// of the store, merged two at a time: see `ScratchRuns` for what that cost at ten million.
 final class IdentityRuns {
     private let db: Database
     private let sizes: IdentitySizes
@@ -67,8 +71,8 @@ final class IdentityRuns {
     private let pending: PendingHashes
     /// The store's runs, oldest first, once read; kept up to date with this transaction's writes.
     private var loadedRuns: [Run]?
-    /// How many of the newest runs this transaction wrote.
-    private var mine = 0
+    /// This transaction's batches, once it has written one, until its end.
+    private var scratch: ScratchRuns?
     /// Where the responses are, to compare the texts of those whose hash matches.
     private let blocks: ResponseBlocks
     private var searchStatement: DirectStatement?
@@ -83,6 +87,7 @@ final class IdentityRuns {
         sizes.batch = max(sizes.batch, 1)
         sizes.chunkEntries = max(sizes.chunkEntries, 1)
         sizes.mergeBlock = max(sizes.mergeBlock, 2 * sizes.chunkEntries)
+        sizes.fanIn = max(sizes.fanIn, 2)
         self.sizes = sizes
         pending = PendingHashes(batch: sizes.batch)
     }
@@ -143,6 +148,11 @@ final class IdentityRuns {
     /// are compared by their texts, so that two identities with one hash are both stored.
     func contains(hash: Int64, formId: String, key: String) throws -> Bool {
         for id in pendingIds(hash) where try blocks.isResponse(id, formId: formId, key: key) { return true }
+        if let scratch {
+            found.removeAll(keepingCapacity: true)
+            try scratch.ids(of: hash, into: &found)
+            for id in found where try blocks.isResponse(id, formId: formId, key: key) { return true }
+        }
         for run in try allRuns() {
             try search(hash, in: run.id)
             for id in found where try blocks.isResponse(id, formId: formId, key: key) { return true }
@@ -183,47 +193,44 @@ final class IdentityRuns {
         try DirectStatement(db, sql: "SELECT run, data FROM identity_chunk").forEachRow { row in
             try row.withBlob(1) { bytes in try Self.chunk(bytes, run: row.int(0)).forEachHash(body) }
         }
+        try scratch?.forEachHash(body)
         pending.forEachHash(body)
     }
 
-    /// Writes the hashes kept in memory, in order, as a run of this transaction, then merges this
-    /// transaction's newest runs as the policy says (see above).
+    /// Writes the hashes kept in memory, in order, as a run of this transaction, which its newest
+    /// runs merge with as the policy says (see above).
     private func writePending() throws {
         guard !pending.isEmpty else { return }
-        try writeBatch()
-        var runs = try allRuns()
-        while mine >= 2, 2 * runs[runs.count - 1].entries >= runs[runs.count - 2].entries {
-            try mergeNewest(2)
-            mine -= 1
-            runs = try allRuns()
-        }
+        if scratch == nil { scratch = ScratchRuns(folder: ScratchRuns.folder(of: db)) }
+        // The batch is freed when this returns, before any merge (peak memory at 10M rows).
+        try scratch?.add(sorted: pending.takeSorted(), fanIn: sizes.fanIn)
     }
 
-    /// The batch is freed when this returns, before any merge (peak memory at 10M rows).
-    private func writeBatch() throws {
-        let entries = pending.takeSorted()
-        var writer = ChunkWriter(run: try nextRun(), capacity: sizes.chunkEntries, insert: try insert())
-        for entry in entries { try writer.append(entry) }
-        try writer.finish()
-        try added(Run(id: writer.run, entries: writer.written))
-        mine += 1
-    }
-
-    /// At the end of the write transaction: writes what is left in memory, then merges this
-    /// transaction's runs into one, and that one with the older runs that the policy (see above)
-    /// would merge it with, all at once.
+    /// At the end of the write transaction: merges this transaction's runs and the hashes left in
+    /// memory into one run of the store, with the older runs that the policy (see above) would
+    /// merge it with, all at once.
     func finish() throws {
-        try writePending()
-        guard mine > 0 else { return }
+        let last = pending.takeSorted()
+        let scratch = self.scratch
+        self.scratch = nil
+        defer { scratch?.removeAll() }
+        var feeds: [EntryFeed] = try scratch?.cursors() ?? []
+        if !last.isEmpty { feeds.append(ArrayFeed(last)) }
+        guard !feeds.isEmpty else { return }
         let runs = try allRuns()
-        var count = mine
-        var entries = runs.suffix(mine).reduce(0) { $0 + $1.entries }
+        var count = 0
+        var entries = Int64(last.count + (scratch?.entries ?? 0))
         while count < runs.count, 2 * entries >= runs[runs.count - count - 1].entries {
             entries += runs[runs.count - count - 1].entries
             count += 1
         }
-        try mergeNewest(count)
-        mine = 0
+        // The store's runs are read a chunk each, at most `mergeBlock / chunkEntries` at once.
+        if count + 1 <= max(sizes.mergeBlock / sizes.chunkEntries, 2) {
+            try mergeIntoRun(feeds, replacing: count)
+        } else {
+            try mergeIntoRun(feeds, replacing: 0)
+            try mergeNewest(count + 1)
+        }
     }
 
     /// A run: its number, and how many entries it holds.
@@ -264,25 +271,21 @@ final class IdentityRuns {
         }
     }
 
-    /// Copies the newest `count` runs into a new one and drops them. Each is in (hash, id) order
-    /// already, so they are read side by side, a chunk at a time, and the new run is written in
-    /// order without sorting: SQLite's sorter (INSERT … SELECT … ORDER BY) took the import to
-    /// 116 MiB when it merged 1.6 million hashes. The new chunks fall outside every read (their run
-    /// comes after every other), which SQLite allows while the reads run.
+    /// Copies the newest `count` runs into a new one and drops them.
     private func mergeLast(_ count: Int) throws {
+        try mergeIntoRun([], replacing: count)
+    }
+
+    /// Writes a new run of what `feeds` give and the newest `count` runs of the store, and drops
+    /// those. Each is in (hash, id) order already, so they are read side by side, a chunk at a
+    /// time, and the new run is written in order without sorting: SQLite's sorter (INSERT … SELECT
+    /// … ORDER BY) took the import to 116 MiB when it merged 1.6 million hashes. The new chunks fall
+    /// outside every read (their run comes after every other), which SQLite allows while the reads
+    /// run.
+    private func mergeIntoRun(_ feeds: [EntryFeed], replacing count: Int) throws {
         let sources = Array(try allRuns().suffix(count))
-        var readers = try sources.map { try RunReader(db, run: $0.id) }
         var writer = ChunkWriter(run: try nextRun(), capacity: sizes.chunkEntries, insert: try insert())
-        var live = try readers.indices.filter { try readers[$0].load() }
-        while !live.isEmpty {
-            // Few runs are merged at once (5 at the end of an import of a million): a scan of
-            // them for the least entry is as quick as a heap.
-            var least = 0
-            for i in live.indices.dropFirst() where readers[live[i]].current < readers[live[least]].current { least = i }
-            let reader = live[least]
-            try writer.append(readers[reader].current)
-            if try !readers[reader].advance() { live.remove(at: least) }
-        }
+        try Self.merge(feeds + sources.map { RunReader(db: db, run: $0.id) }) { try writer.append($0) }
         try writer.finish()
         for run in sources {
             try db.execute(
@@ -292,40 +295,95 @@ final class IdentityRuns {
         try added(Run(id: writer.run, entries: writer.written))
     }
 
-    /// Reads a run in (hash, id) order, a chunk at a time.
-    private struct RunReader {
-        private let statement: DirectStatement
-        private let run: Int64
+    /// Where a merge reads a run's entries, in order, some at a time.
+    protocol EntryFeed: AnyObject {
+        /// Replaces `entries` with the run's next entries; false, with none, after the last.
+        func fill(_ entries: inout [Entry]) throws -> Bool
+    }
+
+    /// Passes on the entries of runs, read side by side, in (hash, id) order.
+    static func merge(_ feeds: [EntryFeed], _ body: (Entry) throws -> Void) throws {
+        var sources = feeds.map(MergeSource.init)
+        var live = try sources.indices.filter { try sources[$0].load() }
+        while !live.isEmpty {
+            // Few runs are merged at once (a transaction's merge four, its end about a dozen): a
+            // scan of them for the least entry is as quick as a heap.
+            var least = 0
+            for i in live.indices.dropFirst() where sources[live[i]].current < sources[live[least]].current { least = i }
+            let source = live[least]
+            try body(sources[source].current)
+            if try !sources[source].advance() { live.remove(at: least) }
+        }
+    }
+
+    /// A feed, and the entries it gave last.
+    private struct MergeSource {
+        let feed: EntryFeed
         private var entries: [Entry] = []
         private var index = 0
 
-        init(_ db: Database, run: Int64) throws {
-            statement = try DirectStatement(db, sql: "SELECT data FROM identity_chunk WHERE run = ? ORDER BY first_hash, first_id")
-            statement.start(.int(run))
-            self.run = run
+        init(_ feed: EntryFeed) {
+            self.feed = feed
         }
 
-        /// The entry the reader is at; valid after `load` or `advance` returned true.
+        /// The entry the source is at; valid after `load` or `advance` returned true.
         var current: Entry { entries[index] }
 
-        /// Reads the next chunk; false after the last.
+        /// Reads the next entries; false after the last.
         mutating func load() throws -> Bool {
-            entries.removeAll(keepingCapacity: true)
             index = 0
-            // After its last row the statement is reset, and never stepped again.
-            let run = self.run
-            let read: Void? = try statement.nextRow { row in
-                try row.withBlob(0) { bytes in try IdentityRuns.chunk(bytes, run: run).forEach { entries.append($0) } }
+            // A feed that gives no entry before its end is passed over.
+            while try feed.fill(&entries) {
+                if !entries.isEmpty { return true }
             }
-            guard read != nil else { return false }
-            // A chunk holds at least one entry; an empty blob, were it there, is passed over.
-            return entries.isEmpty ? try load() : true
+            return false
         }
 
         /// Moves to the next entry; false after the last.
         mutating func advance() throws -> Bool {
             index += 1
             return index < entries.count ? true : try load()
+        }
+    }
+
+    /// Gives the entries of an array, at once.
+    private final class ArrayFeed: EntryFeed {
+        private var entries: [Entry]
+
+        init(_ entries: [Entry]) {
+            self.entries = entries
+        }
+
+        func fill(_ entries: inout [Entry]) throws -> Bool {
+            swap(&entries, &self.entries)
+            self.entries = []
+            return !entries.isEmpty
+        }
+    }
+
+    /// Reads a run of the store in (hash, id) order, a chunk at a time.
+    private final class RunReader: EntryFeed {
+        private let db: Database
+        private let run: Int64
+        private var statement: DirectStatement?
+
+        init(db: Database, run: Int64) {
+            self.db = db
+            self.run = run
+        }
+
+        func fill(_ entries: inout [Entry]) throws -> Bool {
+            entries.removeAll(keepingCapacity: true)
+            if statement == nil {
+                statement = try DirectStatement(db, sql: "SELECT data FROM identity_chunk WHERE run = ? ORDER BY first_hash, first_id")
+                statement?.start(.int(run))
+            }
+            // After its last row the statement is reset, and never stepped again.
+            let run = self.run
+            let read: Void? = try statement?.nextRow { row in
+                try row.withBlob(0) { bytes in try IdentityRuns.chunk(bytes, run: run).forEach { entries.append($0) } }
+            }
+            return read != nil
         }
     }
 

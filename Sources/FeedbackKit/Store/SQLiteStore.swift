@@ -377,7 +377,7 @@ struct SQLiteWriter: LeanResponseWriter {
                 filter?.insert(hash)
             } else {
                 // Full: a larger one from the runs, which hold the row just inserted. Half as large
-                // again rather than twice, for memory (10 MB at 10 million rows).
+                // again rather than twice, for memory (15 MB at 10 million rows).
                 try loadFilter(capacity: capacity + capacity / 2)
             }
         }

@@ -73,9 +73,10 @@ struct IdentityRunsTests {
         }
     }
 
-    /// Chunks hold 3 entries here (2,048 outside tests), so that runs and merges cross many chunk
-    /// ends, some of them at a run's last hash, and merges read 2 runs at a time (32 outside tests),
-    /// so that merging three runs takes two steps.
+    /// Chunks hold 3 entries here (250 outside tests), so that runs and merges cross many chunk
+    /// ends, some of them at a run's last hash, and merges read 2 runs of the store at a time (262
+    /// outside tests), so that merging three runs takes two steps. A run's number is one past the
+    /// newest's when it is written.
     @Test func eachTransactionAddsARunAndTheNewestAreMerged() throws {
         let folder = FileManager.default.temporaryDirectory.appendingPathComponent("runs-\(UUID().uuidString)")
         defer { try? FileManager.default.removeItem(at: folder) }
@@ -95,20 +96,20 @@ struct IdentityRunsTests {
         #expect(try Self.runs(store) == [[1, 1_000], [2, 100]], "100 is under half of 1,000: no merge")
 
         #expect(try Self.store(Array(1_100..<1_200) + [1_050, 7], into: store).filter { $0 }.count == 100)
-        #expect(try Self.runs(store) == [[1, 1_000], [4, 200]], "100 and 100 merged into run 4; 200 is under half of 1,000")
+        #expect(try Self.runs(store) == [[1, 1_000], [3, 200]], "100 and 100 merged into run 3; 200 is under half of 1,000")
 
         // Nothing new: no run.
         #expect(try Self.store([1, 1_001, 1_101], into: store) == [false, false, false])
-        #expect(try Self.runs(store) == [[1, 1_000], [4, 200]])
+        #expect(try Self.runs(store) == [[1, 1_000], [3, 200]])
 
         #expect(try Self.store(Array(1_200..<1_500) + [1_199, 2], into: store).filter { $0 }.count == 300)
-        #expect(try Self.runs(store) == [[7, 1_500]], "300 merged with 200, then 500 with 1,000")
+        #expect(try Self.runs(store) == [[6, 1_500]], "300 written as run 4, merged with 200 into 5, then 500 with 1,000 into 6")
         try Self.expectConsistent(store, chunkEntries: 3, "after the merges")
 
         // After the merges, every stored response is still a repeat, and new ones are not.
         let all = try Self.store(Array(0..<1_500) + [1_500], into: store)
         #expect(all == Array(repeating: false, count: 1_500) + [true])
-        #expect(try Self.runs(store) == [[7, 1_500], [8, 1]])
+        #expect(try Self.runs(store) == [[6, 1_500], [7, 1]])
         try Self.expectConsistent(store, chunkEntries: 3, "at the end")
     }
 
