@@ -19,24 +19,12 @@ struct ScratchRunsTests {
     /// hash (7) given 260 times in every fifth batch, so that its entries cross a page's end (256 a
     /// page) within one run and then across runs.
     static func batch(_ number: Int, firstId: Int64) -> [Entry] {
-        var generator = SplitMix(seed: UInt64(number) + 1)
+        var generator = SplitMix64(seed: UInt64(number) + 1)
         var entries = (0..<300).map { i in Entry(hash: Int64(bitPattern: generator.next()), id: firstId + Int64(i)) }
         if number % 5 == 0 {
             for i in 0..<260 { entries[i].hash = 7 }
         }
         return entries.sorted()
-    }
-
-    struct SplitMix {
-        var state: UInt64
-        init(seed: UInt64) { state = seed }
-        mutating func next() -> UInt64 {
-            state &+= 0x9E37_79B9_7F4A_7C15
-            var z = state
-            z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-            z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-            return z ^ (z >> 31)
-        }
     }
 
     @Test func batchesMergeFourOfALevelAndEveryEntryIsFound() throws {
@@ -75,7 +63,7 @@ struct ScratchRunsTests {
             #expect(found.sorted() == ids.sorted(), "hash \(hash)")
         }
         #expect(byHash[7]?.count == 5 * 260)
-        var generator = SplitMix(seed: 99)
+        var generator = SplitMix64(seed: 99)
         for _ in 0..<2_000 {
             let hash = Int64(bitPattern: generator.next())
             var found: [Int64] = []
