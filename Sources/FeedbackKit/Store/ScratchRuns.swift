@@ -22,8 +22,9 @@ import Darwin
 /// store's format does not know of them; the files are unlinked as soon as they are made, so that
 /// nothing is left behind whatever becomes of the process.
 ///
-/// A run is written once, in (hash, id) order, as 16-byte entries (`IdentityRuns.Chunk`), and read
-/// twice at most: by the merge that makes it part of a larger run, and by searches. The first hash
+/// A run is written once, in (hash, id) order, as 16-byte entries (`IdentityRuns.Chunk`); it is read
+/// whole once, by the merge that makes it part of a larger run or by the transaction's end, and a
+/// page at a time by searches. The first hash
 /// of each page of 256 entries stays in memory (8 bytes a page, 0.3 MB at ten million), so that a
 /// search reads the one page that may hold its hash, 4 KiB, with one `pread`.
 ///
