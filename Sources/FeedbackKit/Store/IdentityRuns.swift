@@ -224,8 +224,7 @@ final class IdentityRuns {
             entries += runs[runs.count - count - 1].entries
             count += 1
         }
-        // The store's runs are read a chunk each, at most `mergeBlock / chunkEntries` at once.
-        if count + 1 <= max(sizes.mergeBlock / sizes.chunkEntries, 2) {
+        if count + 1 <= mergeWidth {
             try mergeIntoRun(feeds, replacing: count)
         } else {
             try mergeIntoRun(feeds, replacing: 0)
@@ -259,21 +258,18 @@ final class IdentityRuns {
         loadedRuns = try allRuns() + [run]
     }
 
-    /// Merges the newest `count` runs into one: at most `mergeBlock / chunkEntries` at a time, the
-    /// newest (which are the smallest) first.
+    /// How many of the store's runs a merge reads at once: a chunk of each, `mergeBlock` entries in all.
+    private var mergeWidth: Int { max(sizes.mergeBlock / sizes.chunkEntries, 2) }
+
+    /// Merges the newest `count` runs into one: at most `mergeWidth` at a time, the newest (which
+    /// are the smallest) first.
     private func mergeNewest(_ count: Int) throws {
-        let width = max(sizes.mergeBlock / sizes.chunkEntries, 2)
         var count = count
         while count > 1 {
-            let now = min(count, width)
-            try mergeLast(now)
+            let now = min(count, mergeWidth)
+            try mergeIntoRun([], replacing: now)
             count -= now - 1
         }
-    }
-
-    /// Copies the newest `count` runs into a new one and drops them.
-    private func mergeLast(_ count: Int) throws {
-        try mergeIntoRun([], replacing: count)
     }
 
     /// Writes a new run of what `feeds` give and the newest `count` runs of the store, and drops

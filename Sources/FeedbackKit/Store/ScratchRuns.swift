@@ -1,3 +1,4 @@
+import Foundation
 import GRDB
 import GRDBSQLite
 
@@ -66,14 +67,9 @@ final class ScratchRuns {
     static func folder(of db: Database) -> String {
         let path = sqlite3_db_filename(db.sqliteConnection, "main").map { String(cString: $0) } ?? ""
         guard let slash = path.lastIndex(of: "/") else {
-            return path.isEmpty ? temporaryFolder() : "."
+            return path.isEmpty ? FileManager.default.temporaryDirectory.path : "."
         }
         return slash == path.startIndex ? "/" : String(path[..<slash])
-    }
-
-    private static func temporaryFolder() -> String {
-        if let folder = getenv("TMPDIR").map({ String(cString: $0) }), !folder.isEmpty { return folder }
-        return "/tmp"
     }
 
     var isEmpty: Bool { runs.isEmpty }
